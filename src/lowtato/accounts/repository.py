@@ -1,0 +1,43 @@
+"""SQL for social accounts and subaccounts, scoped to one owner and mode."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from lowtato.accounts.models import SocialAccount, SubAccount
+from lowtato.kit.repository import OwnedRepository
+
+
+class AccountRepository(OwnedRepository[SocialAccount]):
+    model = SocialAccount
+
+    async def list(self) -> list[SocialAccount]:
+        stmt = self.scoped().order_by(SocialAccount.created_at, SocialAccount.id)
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def find(self, platform: str, platform_user_id: str) -> SocialAccount | None:
+        stmt = self.scoped().where(
+            SocialAccount.platform == platform,
+            SocialAccount.platform_user_id == platform_user_id,
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def on_platform(self, platform: str) -> list[SocialAccount]:
+        stmt = self.scoped().where(
+            SocialAccount.platform == platform, SocialAccount.is_active.is_(True)
+        )
+        return list((await self.session.execute(stmt.order_by(SocialAccount.id))).scalars())
+
+
+class SubAccountRepository(OwnedRepository[SubAccount]):
+    model = SubAccount
+
+    async def for_account(self, account_id: str) -> list[SubAccount]:
+        stmt = self.scoped().where(SubAccount.account_id == account_id)
+        return list((await self.session.execute(stmt.order_by(SubAccount.name))).scalars())
+
+    async def by_external(self, account_id: str, external_id: str) -> SubAccount | None:
+        stmt = select(SubAccount).where(
+            SubAccount.account_id == account_id, SubAccount.external_id == external_id
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none()

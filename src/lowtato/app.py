@@ -1,0 +1,81 @@
+"""The application factory: settings in, a FastAPI app out.
+
+``create_app`` wires the shared pieces (database, authenticator, rate limiter, storage, clock)
+onto ``app.state`` at start-up and includes one router per domain.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from lowtato.auth.service import Authenticator
+from lowtato.config import Settings
+from lowtato.health.endpoints import router as health_router
+from lowtato.kit import errors_http
+from lowtato.kit.db import Database
+from lowtato.kit.middleware import RequestContextMiddleware
+from lowtato.kit.openapi import install_openapi
+from lowtato.kit.ratelimit import Policy, RateLimiter
+from lowtato.profile.endpoints import router as profile_router
+
+log = logging.getLogger(__name__)
+
+ROUTERS = [health_router, profile_router]
+
+
+def _redis_client(url: str) -> Any:
+    if not url:
+        return None
+    import redis.asyncio as aioredis  # noqa: PLC0415 - only scale-out installs talk to Redis
+
+    return aioredis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
+
+
+def create_app(settings: Settings | None = None, *, worker: bool = False) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = app.state
+        state.settings = settings
+        state.db = Database(settings.resolved_database_url)
+        state.redis = _redis_client(settings.redis_url)
+        state.authenticator = Authenticator(
+            settings.resolved_secret_key, settings.auth_cache_seconds
+        )
+        state.limiter = RateLimiter(
+            {
+                Policy.read: settings.rate_limit_read,
+                Policy.write: settings.rate_limit_write,
+                Policy.upload: settings.rate_limit_upload,
+            },
+            settings.rate_limit_window_seconds,
+            settings.redis_url,
+        )
+        state.storage_check = lambda: "not_configured"
+        try:
+            yield
+        finally:
+            if state.redis is not None:
+                await state.redis.aclose()
+            await state.db.dispose()
+
+    app = FastAPI(
+        title="Lowtato API",
+        version="0.1.0",
+        summary="Social media automation API for AI agents (self-hosted).",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.add_middleware(RequestContextMiddleware)
+    errors_http.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    install_openapi(app)
+    return app

@@ -1,0 +1,38 @@
+"""Plans as data: the contract's Pricing section, in one table.
+
+Credits are integer hundredths internally (``50`` = 0.5 credits) and decimals in the API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class PlanName(StrEnum):
+    free = "free"
+    starter = "starter"
+    creator = "creator"
+    agency = "agency"
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    name: PlanName
+    price_usd_month: int
+    max_accounts: int | None  # None = unlimited
+    monthly_credits: int  # hundredths
+    api_access: bool
+
+
+PLANS: dict[PlanName, Plan] = {
+    PlanName.free: Plan(PlanName.free, 0, 3, 30_00, api_access=False),
+    PlanName.starter: Plan(PlanName.starter, 13, 20, 200_00, api_access=True),
+    PlanName.creator: Plan(PlanName.creator, 26, 50, 500_00, api_access=True),
+    PlanName.agency: Plan(PlanName.agency, 49, None, 1500_00, api_access=True),
+}
+
+
+def credits_out(hundredths: int) -> float:
+    """Hundredths → the API's decimal number (exact for two decimal places)."""
+    return round(hundredths / 100, 2)

@@ -1,0 +1,17 @@
+"""The ``lowtato`` command: one Typer group per file."""
+
+from __future__ import annotations
+
+import typer
+
+from lowtato.cli import db, keys, users
+from lowtato.cli.serve import serve
+
+app = typer.Typer(help="Lowtato — social media automation API for AI agents.", no_args_is_help=True)
+app.command()(serve)
+app.add_typer(db.app, name="db")
+app.add_typer(users.app, name="users")
+app.add_typer(keys.app, name="keys")
+
+if __name__ == "__main__":
+    app()

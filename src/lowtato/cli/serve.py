@@ -1,0 +1,52 @@
+"""``lowtato serve`` — the API (and, unless ``--no-worker``, the embedded worker)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import typer
+import uvicorn
+
+from lowtato.app import create_app
+from lowtato.auth.bootstrap import bootstrap_demo
+from lowtato.cli.common import console, settings
+from lowtato.kit.db import Database
+from lowtato.kit.migrate import upgrade
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+    no_worker: bool = typer.Option(False, "--no-worker", help="API only (scale-out)"),
+    log_level: str = typer.Option("info", "--log-level"),
+) -> None:
+    """Start the API. On the embedded default (SQLite) this migrates the database first."""
+    config = settings()
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if config.is_sqlite:
+        upgrade(config.resolved_database_url)
+        if config.bootstrap_demo:
+            _bootstrap(config.resolved_database_url, config.resolved_secret_key)
+    app = create_app(config, worker=not no_worker)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False)
+
+
+def _bootstrap(url: str, pepper: bytes) -> None:
+    async def go() -> None:
+        db = Database(url)
+        try:
+            made = await bootstrap_demo(db, pepper)
+        finally:
+            await db.dispose()
+        if made is None:
+            return
+        console.print(
+            "\n[bold green]First start:[/bold green] created demo owner "
+            f"{made.email} ({made.user_id}) on the starter plan.\n"
+            f"Test-mode API key (shown once, publishes to the sandbox network only):\n\n"
+            f"    [bold]{made.test_key}[/bold]\n\n"
+            "Make more with: lowtato keys create --email demo@lowtato.local [--test]\n"
+        )
+
+    asyncio.run(go())

@@ -1,0 +1,109 @@
+"""Settings, read from the environment (prefix ``LOWTATO_``) and typed once.
+
+The embedded default needs nothing set: the data directory holds the SQLite file, local
+media, and generated secret/encryption key files (mode 0600). Scale-out sets
+``LOWTATO_DATABASE_URL`` (PostgreSQL) and ``LOWTATO_REDIS_URL``.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class PlatformApp(BaseModel):
+    """OAuth app credentials and API base URL of one platform (empty = not configured)."""
+
+    client_id: str = ""
+    client_secret: SecretStr = SecretStr("")
+    base_url: str = ""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LOWTATO_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    data_dir: Path = Path(".lowtato")
+    database_url: str = ""
+    redis_url: str = ""
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: SecretStr = SecretStr("")
+    encryption_keys: SecretStr = SecretStr("")
+
+    rate_limit_read: int = 60
+    rate_limit_write: int = 30
+    rate_limit_upload: int = 10
+    rate_limit_window_seconds: int = 60
+
+    # Lifts the SSRF address check for user-supplied URLs; for local testing only.
+    allow_private_urls: bool = False
+    # Seconds a key→principal lookup is cached; revocation bites within this time.
+    auth_cache_seconds: float = 1.0
+    # First start of an empty embedded database creates a demo owner and test key.
+    bootstrap_demo: bool = True
+
+    storage_s3_endpoint: str = ""
+    stripe_secret_key: SecretStr = SecretStr("")
+
+    platforms: dict[str, PlatformApp] = Field(default_factory=dict)
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'lowtato.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @cached_property
+    def resolved_secret_key(self) -> bytes:
+        """Server secret used as the HMAC pepper for API keys.
+
+        Unset, it is created once in the data dir, so restarts keep every key valid.
+        """
+        value = self.secret_key.get_secret_value()
+        if value:
+            return value.encode()
+        return _key_file(self.data_dir / "secret.key").encode()
+
+    @cached_property
+    def resolved_encryption_keys(self) -> list[bytes]:
+        """AES-256 key ring: the first key encrypts, every key decrypts."""
+        value = self.encryption_keys.get_secret_value()
+        raw = value or _key_file(self.data_dir / "encryption.key")
+        keys = [base64.urlsafe_b64decode(k.strip() + "==") for k in raw.split(",") if k.strip()]
+        for key in keys:
+            if len(key) != 32:
+                msg = "each LOWTATO_ENCRYPTION_KEYS entry must be 32 bytes, url-safe base64"
+                raise ValueError(msg)
+        return keys
+
+
+def new_key_material() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+
+
+def _key_file(path: Path) -> str:
+    """Read a key file, creating it with mode 0600 the first time."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    material = new_key_material()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it first
+        return path.read_text().strip()
+    try:
+        os.write(fd, material.encode())
+    finally:
+        os.close(fd)
+    return material

@@ -1,0 +1,28 @@
+"""``GET /api/health`` (no auth)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from lowtato.health import service
+from lowtato.kit import clock
+
+router = APIRouter(tags=["System"])
+
+
+@router.get("/api/health", summary="Health check")
+async def health(request: Request) -> Any:
+    """Dependency health: ``{status, timestamp, checks: {db, redis, r2, stripe}}``.
+
+    Each check is ``ok``, ``error`` or ``not_configured``. HTTP 503 only when the database is
+    down; Redis or storage errors give ``degraded``. ``?live`` answers without touching any
+    dependency (a liveness probe).
+    """
+    if "live" in request.query_params:
+        return {"status": "healthy", "timestamp": clock.iso(clock.now()), "checks": {}}
+    state = request.app.state
+    http, body = await service.report(state.db, state.redis, state.storage_check())
+    return JSONResponse(body, status_code=http)

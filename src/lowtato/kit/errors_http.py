@@ -1,0 +1,74 @@
+"""Exception handlers that render every error as the one envelope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, Response
+
+from lowtato.errors import (
+    InvalidJSON,
+    LowtatoError,
+    MethodNotAllowed,
+    NotFound,
+    ValidationFailed,
+)
+
+
+def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "header"}:
+        parts = parts[1:] if parts[0] == "body" else parts
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
+    return out or "body"
+
+
+def validation_details(errors: list[Any]) -> list[dict[str, str]]:
+    details = []
+    for err in errors:
+        message = str(err.get("msg", "invalid"))
+        if err.get("type") == "extra_forbidden":
+            message = "unknown field; remove it"
+        details.append({"field": _field(err.get("loc", ())), "message": message})
+    return details
+
+
+async def _lowtato(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LowtatoError)
+    return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+
+
+async def _validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return await _lowtato(request, InvalidJSON())
+    return await _lowtato(request, ValidationFailed.fields(validation_details(errors)))
+
+
+async def _http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 404:
+        error: LowtatoError = NotFound(f"No route matches {request.method} {request.url.path}.")
+    elif exc.status_code == 405:
+        error = MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}.")
+    else:
+        code = _CODES.get(exc.status_code, "http_error")
+        body = {"error": {"code": code, "message": str(exc.detail)}}
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+    return await _lowtato(request, error)
+
+
+_CODES = {400: "validation_error", 401: "unauthorized", 413: "payload_too_large",
+          415: "unsupported_media_type"}  # fmt: skip
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(LowtatoError, _lowtato)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)

@@ -1,0 +1,54 @@
+"""Owner + mode scoping, built once. Every owned table has ``owner_id`` and ``livemode``;
+a repository made from a Principal can only ever see that owner's rows in that mode, so no
+route can forget the filter (another owner's id is simply not found)."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, Protocol, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped
+
+from lowtato.auth.principal import Principal
+
+
+class Owned(Protocol):
+    id: Mapped[str]
+    owner_id: Mapped[str]
+    livemode: Mapped[bool]
+
+
+M = TypeVar("M", bound=Any)
+
+
+class OwnedRepository(Generic[M]):
+    model: type[M]
+
+    def __init__(self, session: AsyncSession, principal: Principal) -> None:
+        self.session = session
+        self.principal = principal
+
+    def scoped(self) -> Select[tuple[M]]:
+        return select(self.model).where(
+            self.model.owner_id == self.principal.user_id,
+            self.model.livemode == self.principal.livemode,
+        )
+
+    def owned_fields(self) -> dict[str, Any]:
+        return {"owner_id": self.principal.user_id, "livemode": self.principal.livemode}
+
+    async def get(self, ident: str, *, for_update: bool = False) -> M | None:
+        stmt = self.scoped().where(self.model.id == ident)
+        if for_update:
+            stmt = stmt.with_for_update()
+        return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def count(self, stmt: Select[tuple[M]] | None = None) -> int:
+        base = (stmt if stmt is not None else self.scoped()).order_by(None)
+        return int(await self.session.scalar(select(func.count()).select_from(base.subquery())) or 0)
+
+    async def add(self, obj: M) -> M:
+        self.session.add(obj)
+        await self.session.flush()
+        return obj

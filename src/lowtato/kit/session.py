@@ -1,0 +1,18 @@
+"""The request's database session: one transaction per request, committed before the
+response is sent (``scope="function"`` runs the exit code right after the endpoint)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.db.transaction() as session:
+        yield session
+
+
+Session = Annotated[AsyncSession, Depends(_session, scope="function")]

@@ -1,0 +1,56 @@
+"""ids, clock and the encryption key ring."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from lowtato.config import new_key_material
+from lowtato.kit import clock
+from lowtato.kit.crypto import DecryptionError, KeyRing
+from lowtato.kit.ids import new_id
+
+
+def test_ids_are_prefixed_unique_and_time_sortable() -> None:
+    ids = [new_id("post", at_ms=1_700_000_000_000 + i) for i in range(1000)]
+    assert all(i.startswith("post_") and len(i) == 31 for i in ids)
+    assert ids == sorted(ids)
+    assert len({new_id("acc") for _ in range(10_000)}) == 10_000
+    with pytest.raises(ValueError, match="unknown id prefix"):
+        new_id("nope")
+
+
+def test_frozen_clock() -> None:
+    frozen = clock.FrozenClock(datetime(2026, 3, 8, 6, 59, tzinfo=UTC))
+    with clock.use_clock(frozen):
+        assert clock.now() == datetime(2026, 3, 8, 6, 59, tzinfo=UTC)
+        frozen.advance(60)
+        assert clock.iso(clock.now()) == "2026-03-08T07:00:00Z"
+    assert clock.now() != frozen.now()
+
+
+def test_keyring_binds_ciphertext_to_its_row() -> None:
+    ring = KeyRing([bytes(32)])
+    token = ring.encrypt("oauth-secret", aad="social_accounts.access_token:acc_1")
+    assert "oauth-secret" not in token
+    assert ring.decrypt(token, aad="social_accounts.access_token:acc_1") == "oauth-secret"
+    with pytest.raises(DecryptionError):
+        ring.decrypt(token, aad="social_accounts.access_token:acc_2")
+    tampered = token[:-4] + ("AAAA" if token[-4:] != "AAAA" else "BBBB")
+    with pytest.raises(DecryptionError):
+        ring.decrypt(tampered, aad="social_accounts.access_token:acc_1")
+
+
+def test_keyring_rotation() -> None:
+    import base64  # noqa: PLC0415
+
+    old, new = (base64.urlsafe_b64decode(new_key_material() + "=") for _ in range(2))
+    token = KeyRing([old]).encrypt("t", aad="a")
+    ring = KeyRing([new, old])
+    assert ring.needs_rotation(token)
+    rotated = ring.rotate(token, aad="a")
+    assert not ring.needs_rotation(rotated)
+    assert KeyRing([new]).decrypt(rotated, aad="a") == "t"
+    with pytest.raises(DecryptionError):
+        KeyRing([old]).decrypt(rotated, aad="a")
