@@ -6,6 +6,7 @@ onto ``app.state`` at start-up and includes one router per domain.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,17 +16,33 @@ from fastapi import FastAPI
 
 from lowtato.auth.service import Authenticator
 from lowtato.config import Settings
+from lowtato.accounts.endpoints import router as accounts_router
+from lowtato.discovery.platforms import router as platforms_router
 from lowtato.health.endpoints import router as health_router
 from lowtato.kit import errors_http
-from lowtato.kit.db import Database
+from lowtato.jobs.worker import Worker
 from lowtato.kit.middleware import RequestContextMiddleware
 from lowtato.kit.openapi import install_openapi
 from lowtato.kit.ratelimit import Policy, RateLimiter
+from lowtato.platforms.sandbox.endpoints import router as sandbox_router
+from lowtato.posts.endpoints import router as posts_router
+from lowtato.posts.schedules import router as schedules_router
 from lowtato.profile.endpoints import router as profile_router
+from lowtato.runtime import Services, build_registry
+from lowtato.slots.endpoints import router as slots_router
 
 log = logging.getLogger(__name__)
 
-ROUTERS = [health_router, profile_router]
+ROUTERS = [
+    health_router,
+    platforms_router,
+    profile_router,
+    accounts_router,
+    posts_router,
+    schedules_router,
+    slots_router,
+    sandbox_router,
+]
 
 
 def _redis_client(url: str) -> Any:
@@ -43,7 +60,10 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = app.state
         state.settings = settings
-        state.db = Database(settings.resolved_database_url)
+        services = Services.build(settings)
+        state.services = services
+        state.db = services.db
+        state.keyring = services.keyring
         state.redis = _redis_client(settings.redis_url)
         state.authenticator = Authenticator(
             settings.resolved_secret_key, settings.auth_cache_seconds
@@ -58,11 +78,21 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
             settings.redis_url,
         )
         state.storage_check = lambda: "not_configured"
+        embedded = None
+        if worker:
+            embedded = Worker(
+                services.db, build_registry(services), concurrency=settings.worker_concurrency
+            )
+            state.worker_task = asyncio.create_task(embedded.run(), name="embedded-worker")
         try:
             yield
         finally:
+            if embedded is not None:
+                await embedded.stop(grace=10.0)
+                await state.worker_task
             if state.redis is not None:
                 await state.redis.aclose()
+            await services.close()
             await state.db.dispose()
 
     app = FastAPI(

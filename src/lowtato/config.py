@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     allow_private_urls: bool = False
     # Seconds a key→principal lookup is cached; revocation bites within this time.
     auth_cache_seconds: float = 1.0
+    # How long POST /posts/{id}/publish waits for the platform before answering.
+    publish_wait_seconds: float = 10.0
+    # Run the job worker inside `lowtato serve` (off with --no-worker).
+    worker_concurrency: int = 8
     # First start of an empty embedded database creates a demo owner and test key.
     bootstrap_demo: bool = True
 

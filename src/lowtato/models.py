@@ -2,6 +2,25 @@
 
 from lowtato.accounts.models import SocialAccount, SubAccount
 from lowtato.auth.models import ApiKey, User
+from lowtato.events.models import Event
+from lowtato.idempotency.models import IdempotencyRecord
+from lowtato.jobs.models import Job, JobSerialLock
 from lowtato.kit.db import Base
+from lowtato.platforms.sandbox.models import SandboxPost
+from lowtato.posts.models import Post
+from lowtato.slots.models import Slot
 
-__all__ = ["ApiKey", "Base", "SocialAccount", "SubAccount", "User"]
+__all__ = [
+    "ApiKey",
+    "Base",
+    "Event",
+    "IdempotencyRecord",
+    "Job",
+    "JobSerialLock",
+    "Post",
+    "SandboxPost",
+    "SocialAccount",
+    "Slot",
+    "SubAccount",
+    "User",
+]

@@ -183,9 +183,7 @@ def test_iter_occurrences_rejects_bad_input() -> None:
     assert list(iter_occurrences([], utc(2026, 1, 1), NEW_YORK)) == []
 
 
-@pytest.mark.parametrize(
-    ("day", "hour", "minute"), [(7, 9, 0), (-1, 9, 0), (0, 24, 0), (0, 9, 60)]
-)
+@pytest.mark.parametrize(("day", "hour", "minute"), [(7, 9, 0), (-1, 9, 0), (0, 24, 0), (0, 9, 60)])
 def test_slot_spec_validates_its_fields(day: int, hour: int, minute: int) -> None:
     with pytest.raises(ValueError, match="slot"):
         SlotSpec("x", day, hour, minute)

@@ -36,6 +36,8 @@ class SocialAccount(Base):
     # Platform-specific connection facts (e.g. a Bluesky account's PDS service URL).
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     disconnected_reason: Mapped[str | None] = mapped_column(Text)
+    # Set by DELETE /accounts/{id}: hidden from listings; reconnecting revives the row.
+    deleted_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from lowtato.accounts.models import SocialAccount, SubAccount
 from lowtato.kit.repository import OwnedRepository
 
 
 class AccountRepository(OwnedRepository[SocialAccount]):
+    """Connected (not deleted) accounts; ``find`` also sees deleted ones so reconnecting
+    the same platform user revives its row instead of duplicating it."""
+
     model = SocialAccount
+
+    def scoped(self) -> Select[tuple[SocialAccount]]:
+        return super().scoped().where(SocialAccount.deleted_at.is_(None))
 
     async def list(self) -> list[SocialAccount]:
         stmt = self.scoped().order_by(SocialAccount.created_at, SocialAccount.id)
         return list((await self.session.execute(stmt)).scalars())
 
     async def find(self, platform: str, platform_user_id: str) -> SocialAccount | None:
-        stmt = self.scoped().where(
+        stmt = super().scoped().where(
             SocialAccount.platform == platform,
             SocialAccount.platform_user_id == platform_user_id,
         )

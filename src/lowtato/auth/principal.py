@@ -19,3 +19,8 @@ class Principal:
 
     def allows(self, scope: str) -> bool:
         return not self.scopes or scope in self.scopes
+
+
+def system_principal(owner_id: str, livemode: bool) -> Principal:
+    """Acting for an owner from a background job: the same repository scoping, no key."""
+    return Principal(user_id=owner_id, key_id="system", livemode=livemode, scopes=frozenset(), plan="")

@@ -59,7 +59,9 @@ class CommentableOptions(PlatformOptions):
 
 
 class TwitterOptions(CommentableOptions):
-    """X / Twitter (platforms.md section 2, `POST /2/tweets`)."""
+    """Options of an X (Twitter) post."""
+
+    # platforms.md §2, body of POST /2/tweets
 
     reply_settings: Literal["following", "mentionedUsers", "subscribers", "verified"] | None = (
         Field(default=None, description="Who may reply; omit to let everyone reply.")
@@ -78,7 +80,9 @@ class TwitterOptions(CommentableOptions):
 
 
 class InstagramOptions(CommentableOptions):
-    """Instagram Graph API content publishing (platforms.md section 3)."""
+    """Options of an Instagram post."""
+
+    # platforms.md §3, parameters of POST /{ig-user-id}/media
 
     post_type: Literal["feed", "reel", "story", "carousel"] | None = Field(
         default=None,
@@ -100,7 +104,7 @@ class InstagramOptions(CommentableOptions):
 
 
 class LinkedInOptions(CommentableOptions):
-    """LinkedIn Posts API (platforms.md section 4).
+    """Options of a LinkedIn post.
 
     The author is not an option: posting as an organization page means targeting the page's
     subaccount.
@@ -112,7 +116,9 @@ class LinkedInOptions(CommentableOptions):
 
 
 class TikTokOptions(PlatformOptions):
-    """TikTok Content Posting API, direct post (platforms.md section 5). No comments via API."""
+    """Options of a TikTok post (direct post; TikTok's API cannot add comments)."""
+
+    # platforms.md §5, post_info of video/init and content/init
 
     privacy_level: Literal[
         "PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "SELF_ONLY"
@@ -139,7 +145,9 @@ class TikTokOptions(PlatformOptions):
 
 
 class FacebookOptions(CommentableOptions):
-    """Facebook Page posts (platforms.md section 6)."""
+    """Options of a Facebook Page post."""
+
+    # platforms.md §6
 
     post_type: Literal["feed", "reel", "story"] | None = Field(
         default=None,
@@ -154,7 +162,9 @@ class FacebookOptions(CommentableOptions):
 
 
 class ThreadsOptions(CommentableOptions):
-    """Threads API (platforms.md section 7)."""
+    """Options of a Threads post."""
+
+    # platforms.md §7, parameters of POST /{threads-user-id}/threads
 
     reply_control: Literal["everyone", "accounts_you_follow", "mentioned_only"] | None = Field(
         default=None, description="Who may reply; omit for everyone."
@@ -162,7 +172,9 @@ class ThreadsOptions(CommentableOptions):
 
 
 class BlueskyOptions(CommentableOptions):
-    """Bluesky `app.bsky.feed.post` record (platforms.md section 8)."""
+    """Options of a Bluesky post."""
+
+    # platforms.md §8, fields of the app.bsky.feed.post record and its embeds
 
     langs: list[LanguageTag] = Field(
         default_factory=list,
@@ -179,7 +191,9 @@ class BlueskyOptions(CommentableOptions):
 
 
 class YouTubeOptions(CommentableOptions):
-    """YouTube `videos.insert` metadata (platforms.md section 9)."""
+    """Options of a YouTube video upload."""
+
+    # platforms.md §9, snippet and status of videos.insert
 
     title: NonBlankText = Field(description="The video title: 1-100 characters, no < or >.")
     description: str | None = Field(
@@ -208,7 +222,9 @@ class YouTubeOptions(CommentableOptions):
 
 
 class PinterestOptions(PlatformOptions):
-    """Pinterest `POST /v5/pins` (platforms.md section 10). No comments via API."""
+    """Options of a Pinterest pin (Pinterest's API cannot add comments)."""
+
+    # platforms.md §10, body of POST /v5/pins
 
     board_id: NumericId = Field(
         description=(

@@ -2,10 +2,10 @@
 
 Transcribed from ``reference/best-times.md``: section 2 ("Suggested default table") gives the
 hours, preferred days and confidence; section 3 gives the posting frequencies; the sources are
-the section 1/3 rows each figure came from. Hours are the audience's local time (the sources
-measure local time, except Hootsuite's US Pacific and Mediafast's US Eastern), 24 h clock, best
-first. All studies are US-weighted industry averages, not rules; an account's own analytics
-should replace them once it has history.
+the section 1/3 rows each figure came from. Hours are the audience's local time, 24 h clock,
+best first (most sources measure local time; a source name says so when it used US Pacific,
+Central or Eastern time instead). All studies are US-weighted industry averages, not rules;
+an account's own analytics should replace them once it has history.
 
 Conventions of this module (where the reference leaves room):
 
@@ -21,7 +21,7 @@ Conventions of this module (where the reference leaves room):
   evidence that no cited source contradicts (YouTube: HubSpot's Fri-Sun). TikTok's weekend
   evidence is contradicted (Buffer's Sunday best vs Sprout's Sunday worst), so it is false.
 * ``Frequency`` turns the per-week and per-month recommendations into posts per day
-  (3-7/week → 3/7 … 1); the ``basis`` text says how each range was read.
+  (4-6/week → 4/7 … 6/7); the ``basis`` text says how each range was read.
 """
 
 from __future__ import annotations

@@ -1,0 +1,340 @@
+"""API throughput and latency: authenticated ``GET /api/v1/profile`` against a bare FastAPI
+hello-world served the same way, both measured in this run.
+
+    .venv/bin/python bench/api.py [--connections 32] [--seconds 10] [--warmup 2] [--rounds 2]
+                                  [--postgres postgresql+asyncpg://user@127.0.0.1/db]
+
+Each app runs in its own uvicorn process (single worker, no access log) on 127.0.0.1; the
+load comes from a third process (``_load.py``). Targets alternate round by round
+(hello, profile, hello, profile, …) so a noisy neighbour hits both alike; the summary is the
+median per target and the ratios against hello. No figure is ever asserted: the exit code is
+non-zero only when a request failed or the setup broke. See ``bench/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+from _load import LoadResult, Target, fetch_once, run_in_process
+
+BENCH = Path(__file__).resolve().parent
+HOST = "127.0.0.1"
+STARTUP_TIMEOUT = 30.0  # seconds a server may take to answer its readiness probe
+CLI_TIMEOUT = 120.0  # seconds for one `lowtato` CLI call (migrations on a slow disk)
+
+
+def free_port() -> int:
+    # Tiny race between closing and uvicorn binding; acceptable on a loopback bench box.
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The caller's environment minus any LOWTATO_* (a stray LOWTATO_REDIS_URL would change
+    what is measured), plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOWTATO_")}
+    env.update(extra)
+    return env
+
+
+class Server:
+    """One uvicorn process; its log goes to a file so a full pipe can never stall it."""
+
+    def __init__(self, name: str, app: list[str], env: dict[str, str], workdir: Path) -> None:
+        self.name = name
+        self.port = free_port()
+        self.log_path = workdir / f"{name}.log"
+        self.argv = [
+            sys.executable, "-m", "uvicorn", *app,
+            "--host", HOST, "--port", str(self.port),
+            "--workers", "1", "--no-access-log", "--no-proxy-headers", "--log-level", "warning",
+        ]  # fmt: skip
+        self.env = env
+        self.workdir = workdir
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log_path.open("wb") as log:
+            self.proc = subprocess.Popen(
+                self.argv, env=self.env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT
+            )
+
+    def wait_ready(self, probe: Target) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc is None or self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} server exited during start-up\n{self.log_tail()}")
+            with contextlib.suppress(OSError, TimeoutError):
+                status, _ = fetch_once(probe, timeout=2.0)
+                if status == 200:
+                    return
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.name} server not ready in {STARTUP_TIMEOUT:.0f} s")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the server process (all its threads), from /proc; NaN when
+        unavailable (not Linux), in which case cpu/req is simply not reported."""
+        if self.proc is None:
+            return math.nan
+        try:
+            stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
+        except OSError:
+            return math.nan
+        fields = stat.rpartition(")")[2].split()  # the command name may contain spaces
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def log_tail(self, lines: int = 30) -> str:
+        with contextlib.suppress(OSError):
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return ""
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()  # uvicorn shuts down gracefully on SIGTERM
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+def lowtato_cli(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "lowtato.cli.main", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"lowtato {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+    return done.stdout
+
+
+def prepare_lowtato(env: dict[str, str], email: str) -> str:
+    """Migrate, create an owner and a live key through the CLI, exactly as an operator
+    would; returns the key. The server process reads the same data dir (same key pepper)."""
+    lowtato_cli(env, "db", "upgrade")
+    lowtato_cli(env, "users", "create", "--email", email, "--plan", "starter", "--json")
+    return str(json.loads(lowtato_cli(env, "keys", "create", "--email", email, "--json"))["key"])
+
+
+@dataclass
+class Bench:
+    """A measured target: the server, the request it gets, and one result per round."""
+
+    server: Server
+    target: Target
+    results: list[LoadResult]
+
+
+def start_lowtato(
+    name: str, workdir: Path, cleanup: contextlib.ExitStack, database_url: str = ""
+) -> Bench:
+    data_dir = workdir / f"{name}-data"
+    extra = {
+        "LOWTATO_DATA_DIR": str(data_dir),
+        # Far above what the bench can send, so every request takes the full rate-limit
+        # path yet none is refused with 429.
+        "LOWTATO_RATE_LIMIT_READ": "10000000",
+        "LOWTATO_BOOTSTRAP_DEMO": "false",
+    }
+    if database_url:
+        extra["LOWTATO_DATABASE_URL"] = database_url
+    env = clean_env(**extra)
+    # A shared PostgreSQL keeps rows from earlier runs, so the owner's email must be new.
+    email = f"bench-{os.urandom(4).hex()}@example.com" if database_url else "bench@example.com"
+    key = prepare_lowtato(env, email)
+    server = Server(name, ["--factory", "lowtato.app:create_app"], env, workdir)
+    cleanup.callback(server.stop)  # registered before start: a failed check still reaps it
+    server.start()
+    server.wait_ready(Target(HOST, server.port, "/api/health?live"))
+    target = Target(HOST, server.port, "/api/v1/profile", (("Authorization", f"Bearer {key}"),))
+    try:
+        check_profile(target, email)
+    except RuntimeError as exc:
+        raise RuntimeError(f"{exc}\n--- {name} server log ---\n{server.log_tail()}") from exc
+    return Bench(server, target, [])
+
+
+def check_profile(target: Target, email: str) -> None:
+    """Before timing anything, prove the request is the real one: 200 with the owner's
+    profile, and 401 without the key (so auth is on the measured path)."""
+    status, body = fetch_once(target)
+    if status != 200 or json.loads(body).get("email") != email:
+        raise RuntimeError(f"profile sanity check failed: {status} {body[:300]!r}")
+    status, _ = fetch_once(Target(target.host, target.port, target.path))
+    if status != 401:
+        raise RuntimeError(f"profile without a key answered {status}, expected 401")
+
+
+def start_hello(workdir: Path, cleanup: contextlib.ExitStack) -> Bench:
+    server = Server("hello", ["--app-dir", str(BENCH), "_hello_app:app"], clean_env(), workdir)
+    cleanup.callback(server.stop)
+    server.start()
+    target = Target(HOST, server.port, "/hello")
+    server.wait_ready(target)
+    return Bench(server, target, [])
+
+
+def measure(bench: Bench, args: argparse.Namespace) -> LoadResult:
+    cpu: list[float] = []
+    result = run_in_process(
+        bench.target,
+        connections=args.connections,
+        warmup=args.warmup,
+        seconds=args.seconds,
+        on_start=lambda: cpu.append(bench.server.cpu_seconds()),
+        on_stop=lambda: cpu.append(bench.server.cpu_seconds()),
+    )
+    if len(cpu) == 2:
+        result.server_cpu_s = cpu[1] - cpu[0]
+    return result
+
+
+# --- reporting ----------------------------------------------------------------------------
+
+
+def fmt_ms(value: float) -> str:
+    if math.isnan(value):
+        return "n/a"
+    return (
+        f"{value:.2f} ms" if value < 10 else f"{value:.1f} ms" if value < 100 else f"{value:.0f} ms"
+    )
+
+
+def fmt_x(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{value:.2f}x"
+
+
+def line(name: str, r: LoadResult) -> str:
+    errors = f"  errors {r.errors}" + (f" {describe_errors(r)}" if r.errors else "")
+    return (
+        f"{name:<12} rps {r.rps:>8,.0f}  p50 {fmt_ms(r.p50_ms):>8}  p99 {fmt_ms(r.p99_ms):>8}"
+        f"  cpu/req {fmt_ms(r.cpu_per_req_ms):>8}  client cpu {r.client_cpu:4.0%}{errors}"
+    )
+
+
+def describe_errors(r: LoadResult) -> str:
+    parts = [f"HTTP {s}×{n}" for s, n in sorted(r.statuses.items())]
+    parts += [f"{e}×{n}" for e, n in sorted(r.io_errors.items())]
+    return "(" + ", ".join(parts) + ")"
+
+
+def median_result(results: list[LoadResult]) -> LoadResult:
+    """Per-figure median over rounds (each figure on its own: a robust summary, not a
+    real round). Errors are summed, never medianed away."""
+    out = LoadResult(seconds=1.0)
+    out.ok = round(statistics.median(r.rps for r in results))  # rps == ok with seconds = 1
+    out.p50_ms = statistics.median(r.p50_ms for r in results)
+    out.p99_ms = statistics.median(r.p99_ms for r in results)
+    out.client_cpu = statistics.median(r.client_cpu for r in results)
+    per_req = statistics.median(r.cpu_per_req_ms for r in results)
+    out.server_cpu_s = per_req * out.ok / 1000  # so that cpu_per_req_ms gives the median back
+    for r in results:
+        out.statuses.update(r.statuses)
+        out.io_errors.update(r.io_errors)
+    return out
+
+
+def report(benches: list[Bench]) -> int:
+    summary = {b.server.name: median_result(b.results) for b in benches}
+    rounds = len(benches[0].results)
+    print(f"\nmedian of {rounds} round(s) per target")
+    for name, r in summary.items():
+        print(line(name, r))
+    base = summary["hello"]
+    for name, r in summary.items():
+        if name == "hello":
+            continue
+        print(
+            f"ratio {name}/hello: rps {fmt_x(r.rps / base.rps)}, "
+            f"p50 {fmt_x(r.p50_ms / base.p50_ms)}, p99 {fmt_x(r.p99_ms / base.p99_ms)}, "
+            f"cpu/req {fmt_x(r.cpu_per_req_ms / base.cpu_per_req_ms)}"
+        )
+    if any(r.client_cpu > 0.9 for b in benches for r in b.results):
+        print("note: the load generator used >90% of a core in some round; rps there is a "
+              "lower bound of what the server can do")  # fmt: skip
+    failed = [name for name, r in summary.items() if r.errors]
+    if failed:
+        print(f"FAILED: requests errored on {', '.join(failed)} (see the errors column)")
+        return 1
+    return 0
+
+
+# --- main ----------------------------------------------------------------------------------
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--connections", type=int, default=32, help="keep-alive connections")
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured phase per round")
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured lead-in per round")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds per target (alternated)")
+    parser.add_argument("--postgres", metavar="URL", default="",
+                        help="also measure profile on this PostgreSQL (postgresql+asyncpg://…);"
+                             " migrates it and adds one owner per run")  # fmt: skip
+    args = parser.parse_args()
+    for flag in ("connections", "rounds"):
+        if not 1 <= getattr(args, flag) <= 1000:
+            parser.error(f"--{flag} must be between 1 and 1000")
+    if not 0 < args.seconds <= 600 or not 0 <= args.warmup <= 600:
+        parser.error("--seconds must be in (0, 600] and --warmup in [0, 600]")
+    return args
+
+
+def _terminate(signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)  # unwinds through the finally blocks that stop servers
+
+
+def main() -> int:
+    args = parse_args()
+    signal.signal(signal.SIGTERM, _terminate)
+    benches: list[Bench] = []
+    # Exit order: servers stop (callbacks registered as each starts), then the temp dir goes.
+    with contextlib.ExitStack() as cleanup:
+        workdir = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="lowtato-bench-")))
+        benches.append(start_hello(workdir, cleanup))
+        benches.append(start_lowtato("profile", workdir, cleanup))
+        if args.postgres:
+            benches.append(start_lowtato("profile-pg", workdir, cleanup, args.postgres))
+        per_round = (args.warmup + args.seconds) * len(benches)
+        print(
+            f"{args.connections} connections, {args.warmup:g} s warm-up + {args.seconds:g} s "
+            f"measured, {args.rounds} round(s) × {len(benches)} targets "
+            f"(~{per_round * args.rounds:.0f} s)"
+        )
+        for n in range(1, args.rounds + 1):
+            for bench in benches:
+                result = measure(bench, args)
+                bench.results.append(result)
+                print(f"round {n}/{args.rounds} " + line(bench.server.name, result), flush=True)
+        return report(benches)
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)

@@ -1,0 +1,48 @@
+"""``/api/v1/accounts``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from lowtato.accounts import service
+from lowtato.accounts.schemas import AccountList, Connected, ConnectRequest, SubAccountList
+from lowtato.auth.deps import AccountsRead, AccountsWrite
+from lowtato.kit.session import Session
+from lowtato.posts.schemas import Deleted
+
+router = APIRouter(prefix="/api/v1/accounts", tags=["Accounts"])
+
+
+@router.get("", summary="List connected accounts")
+async def list_accounts(principal: AccountsRead, session: Session) -> AccountList:
+    """All connected accounts of this key's owner and mode (test keys see sandbox accounts)."""
+    return AccountList(accounts=await service.list_accounts(session, principal))
+
+
+@router.get("/{account_id}/subaccounts", summary="List subaccounts")
+async def list_subaccounts(
+    account_id: str, principal: AccountsRead, session: Session
+) -> SubAccountList:
+    """Facebook Pages, LinkedIn organizations and Pinterest boards of an account."""
+    return SubAccountList(
+        subaccounts=await service.list_subaccounts(session, principal, account_id)
+    )
+
+
+@router.post("/connect", summary="Connect an account with OAuth tokens", status_code=201)
+async def connect(
+    body: ConnectRequest, principal: AccountsWrite, session: Session, request: Request
+) -> Connected:
+    """Store an account's tokens (encrypted at rest, never returned). Connecting the same
+    platform user again updates that account. Plan limits apply (402 `payment_required`).
+    With a `lt_test_` key the account is a sandbox account and no platform is called."""
+    account = await service.connect(session, principal, request.app.state.keyring, body)
+    return Connected(id=account.id, platform=account.platform, username=account.username)
+
+
+@router.delete("/{account_id}", summary="Disconnect an account")
+async def disconnect(account_id: str, principal: AccountsWrite, session: Session) -> Deleted:
+    """Forget the account's tokens and hide it. Its scheduled posts become `failed` with
+    `error_code: account_disconnected`."""
+    await service.disconnect(session, principal, account_id)
+    return Deleted()

@@ -1,0 +1,62 @@
+"""Account request/response models."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AccountOut(BaseModel):
+    id: str
+    platform: str
+    username: str
+    fullname: str
+    profile_image_url: str | None
+    is_active: bool
+    sandbox: bool = Field(description="True for test-mode accounts on the sandbox network.")
+    disconnected_reason: str | None = None
+
+
+class AccountList(BaseModel):
+    accounts: list[AccountOut]
+
+
+class SubAccountOut(BaseModel):
+    id: str
+    external_id: str
+    name: str
+    type: str = Field(description="facebook_page, linkedin_organization, pinterest_board, …")
+
+
+class SubAccountList(BaseModel):
+    subaccounts: list[SubAccountOut]
+
+
+class ConnectRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"platform": "twitter", "access_token": "…", "platform_user_id": "12345",
+                 "refresh_token": "…", "platform_username": "myhandle"},
+                {"platform": "bluesky", "platform_username": "me.bsky.social",
+                 "access_token": "app-password", "platform_user_id": "did:plc:…"},
+            ]
+        },
+    )  # fmt: skip
+
+    platform: str
+    access_token: str = Field(min_length=1, max_length=8192)
+    platform_user_id: str = Field(default="", max_length=200)
+    refresh_token: str | None = Field(default=None, max_length=8192)
+    platform_username: str | None = Field(default=None, max_length=200)
+    service_url: str | None = Field(
+        default=None, description="Bluesky only: the PDS URL (default https://bsky.social)."
+    )
+    expires_in: int | None = Field(default=None, ge=1, description="Access token lifetime, s.")
+
+
+class Connected(BaseModel):
+    id: str
+    platform: str
+    username: str
+    connected: bool = True

@@ -1,0 +1,228 @@
+"""Connecting, listing and disconnecting social accounts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lowtato.accounts.models import SocialAccount, SubAccount
+from lowtato.accounts.repository import AccountRepository, SubAccountRepository
+from lowtato.accounts.schemas import AccountOut, ConnectRequest, SubAccountOut
+from lowtato.auth.principal import Principal
+from lowtato.billing.plans import PLANS, PlanName
+from lowtato.errors import NotFound, PaymentRequired, ValidationFailed
+from lowtato.events.service import EventType, emit
+from lowtato.kit import clock
+from lowtato.kit.crypto import KeyRing
+from lowtato.kit.ids import new_id
+from lowtato.platforms.names import PLATFORMS
+
+
+def token_aad(account_id: str, column: str) -> str:
+    return f"social_accounts.{column}:{account_id}"
+
+
+def account_out(account: SocialAccount) -> AccountOut:
+    return AccountOut(
+        id=account.id,
+        platform=account.platform,
+        username=account.username,
+        fullname=account.fullname,
+        profile_image_url=account.profile_image_url,
+        is_active=account.is_active,
+        sandbox=account.sandbox,
+        disconnected_reason=account.disconnected_reason,
+    )
+
+
+def check_platform(platform: str, field: str = "platform") -> str:
+    value = platform.strip().lower()
+    if value not in PLATFORMS:
+        raise ValidationFailed.field(
+            field, f"unknown platform '{platform}'; use one of {', '.join(PLATFORMS)}"
+        )
+    return value
+
+
+async def get_account(session: AsyncSession, principal: Principal, account_id: str) -> SocialAccount:
+    account = await AccountRepository(session, principal).get(account_id)
+    if account is None:
+        raise NotFound.of("account", account_id)
+    return account
+
+
+async def list_accounts(session: AsyncSession, principal: Principal) -> list[AccountOut]:
+    return [account_out(a) for a in await AccountRepository(session, principal).list()]
+
+
+async def list_subaccounts(
+    session: AsyncSession, principal: Principal, account_id: str
+) -> list[SubAccountOut]:
+    await get_account(session, principal, account_id)
+    rows = await SubAccountRepository(session, principal).for_account(account_id)
+    return [SubAccountOut(id=s.id, external_id=s.external_id, name=s.name, type=s.type) for s in rows]
+
+
+async def _check_plan_limit(session: AsyncSession, principal: Principal) -> None:
+    limit = PLANS[PlanName(principal.plan)].max_accounts
+    if limit is None:
+        return
+    count = await AccountRepository(session, principal).count()
+    if count >= limit:
+        raise PaymentRequired(
+            f"Your {principal.plan} plan allows {limit} connected accounts and you have {count}. "
+            "Disconnect one (DELETE /api/v1/accounts/{id}) or upgrade your plan.",
+            details={"limit": limit, "current": count, "plan": principal.plan},
+        )
+
+
+async def store_account(
+    session: AsyncSession,
+    principal: Principal,
+    keyring: KeyRing,
+    *,
+    platform: str,
+    platform_user_id: str,
+    username: str,
+    fullname: str = "",
+    profile_image_url: str | None = None,
+    access_token: str | None,
+    refresh_token: str | None = None,
+    expires_in: int | None = None,
+    sandbox: bool = False,
+    meta: dict[str, object] | None = None,
+) -> SocialAccount:
+    """Insert the account, or revive and update the row of the same platform user."""
+    repo = AccountRepository(session, principal)
+    now = clock.now()
+    account = await repo.find(platform, platform_user_id)
+    if account is None or account.deleted_at is not None:
+        await _check_plan_limit(session, principal)
+    if account is None:
+        account = SocialAccount(
+            id=new_id("acc"),
+            **repo.owned_fields(),
+            platform=platform,
+            platform_user_id=platform_user_id,
+            created_at=now,
+            meta={},
+        )
+        session.add(account)
+    account.username = username
+    account.fullname = fullname or account.fullname or username
+    account.profile_image_url = profile_image_url or account.profile_image_url
+    account.is_active = True
+    account.sandbox = sandbox
+    account.deleted_at = None
+    account.disconnected_reason = None
+    account.meta = {**(account.meta or {}), **(meta or {})}
+    account.access_token_enc = (
+        keyring.encrypt(access_token, aad=token_aad(account.id, "access_token"))
+        if access_token
+        else None
+    )
+    account.refresh_token_enc = (
+        keyring.encrypt(refresh_token, aad=token_aad(account.id, "refresh_token"))
+        if refresh_token
+        else None
+    )
+    account.token_expires_at = now + timedelta(seconds=expires_in) if expires_in else None
+    account.updated_at = now
+    await session.flush()
+    await emit(
+        session,
+        owner_id=principal.user_id,
+        livemode=principal.livemode,
+        type=EventType.account_connected,
+        data=account_out(account).model_dump(),
+    )
+    return account
+
+
+async def connect(
+    session: AsyncSession, principal: Principal, keyring: KeyRing, body: ConnectRequest
+) -> SocialAccount:
+    """Store the given OAuth tokens. With a test-mode key the account lives on the sandbox
+    network: no platform is called and the tokens are not needed for publishing."""
+    platform = check_platform(body.platform)
+    user_id = body.platform_user_id.strip() or (body.platform_username or "").strip()
+    if not user_id:
+        raise ValidationFailed.field(
+            "platform_user_id", "required: the account's id on the platform (or platform_username)"
+        )
+    meta: dict[str, object] = {}
+    if body.service_url:
+        meta["service_url"] = body.service_url.rstrip("/")
+    return await store_account(
+        session,
+        principal,
+        keyring,
+        platform=platform,
+        platform_user_id=user_id,
+        username=(body.platform_username or user_id).strip(),
+        access_token=body.access_token,
+        refresh_token=body.refresh_token,
+        expires_in=body.expires_in,
+        sandbox=not principal.livemode,
+        meta=meta,
+    )
+
+
+async def add_subaccount(
+    session: AsyncSession,
+    principal: Principal,
+    keyring: KeyRing,
+    account: SocialAccount,
+    *,
+    external_id: str,
+    name: str,
+    type: str,
+    access_token: str | None = None,
+) -> SubAccount:
+    repo = SubAccountRepository(session, principal)
+    sub = await repo.by_external(account.id, external_id)
+    if sub is None:
+        sub = SubAccount(
+            id=new_id("sub"),
+            **repo.owned_fields(),
+            account_id=account.id,
+            external_id=external_id,
+            created_at=clock.now(),
+        )
+        session.add(sub)
+    sub.name = name
+    sub.type = type
+    sub.access_token_enc = (
+        keyring.encrypt(access_token, aad=f"subaccounts.access_token:{sub.id}")
+        if access_token
+        else None
+    )
+    await session.flush()
+    return sub
+
+
+async def disconnect(session: AsyncSession, principal: Principal, account_id: str) -> None:
+    """Forget the tokens and hide the account. Its scheduled posts fail with a clear reason."""
+    from lowtato.posts.service import fail_account_posts  # noqa: PLC0415 - posts import accounts
+
+    account = await get_account(session, principal, account_id)
+    now = clock.now()
+    account.is_active = False
+    account.deleted_at = now
+    account.disconnected_reason = "disconnected by the owner"
+    account.access_token_enc = None
+    account.refresh_token_enc = None
+    account.updated_at = now
+    await fail_account_posts(
+        session, principal, account.id, "account_disconnected",
+        "The account was disconnected before this post was published. Reconnect it and "
+        "schedule the post again.",
+    )  # fmt: skip
+    await emit(
+        session,
+        owner_id=principal.user_id,
+        livemode=principal.livemode,
+        type=EventType.account_disconnected,
+        data={**account_out(account).model_dump(), "reason": account.disconnected_reason},
+    )

@@ -1,0 +1,57 @@
+"""``lowtato worker`` — run background jobs (scale-out: as many processes as you like)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import typer
+
+from lowtato.cli.common import console, settings
+from lowtato.jobs import Worker, default_registry
+from lowtato.kit.db import Database
+
+log = logging.getLogger(__name__)
+
+# Seconds running jobs get to finish after SIGINT/SIGTERM before they are released.
+SHUTDOWN_GRACE = 30.0
+
+
+def worker(
+    concurrency: int = typer.Option(8, "--concurrency", min=1, help="jobs run at once"),
+    log_level: str = typer.Option("info", "--log-level"),
+) -> None:
+    """Run due jobs from LOWTATO_DATABASE_URL until SIGINT/SIGTERM, then stop gracefully.
+
+    Running jobs get 30 seconds to finish; the rest go back to the queue for another worker.
+    """
+    config = settings()
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+
+    async def main() -> None:
+        db = Database(config.resolved_database_url)
+        runner = Worker(db, default_registry, concurrency=concurrency)
+        loop = asyncio.get_running_loop()
+        stopping: list[asyncio.Task[None]] = []
+
+        def on_signal(signum: int) -> None:
+            if stopping:
+                log.warning("already stopping (signal %d ignored)", signum)
+                return
+            log.info("signal %d: stopping, up to %.0fs for running jobs", signum, SHUTDOWN_GRACE)
+            stopping.append(loop.create_task(runner.stop(SHUTDOWN_GRACE)))
+
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, on_signal, signum)
+        try:
+            await runner.run()
+            if stopping:
+                await stopping[0]
+        finally:
+            await db.dispose()
+
+    console.print(f"worker starting (concurrency {concurrency})", highlight=False)
+    asyncio.run(main())

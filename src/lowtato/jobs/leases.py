@@ -1,0 +1,428 @@
+"""Who holds a job: claim, fence, heartbeat, record the outcome, rescue, release.
+
+A claim sets ``status='running'``, a lease (``lease_owner``, ``lease_expires_at``) and bumps
+``lease_token``, all in one transaction. Every later write about that attempt (the handler's
+own ``ctx.fenced()`` transactions and the outcome) first re-reads the row under a row lock and
+checks that the token is still the one it claimed with, raising ``LeaseLost`` otherwise: the
+token is a fencing token (Kleppmann, "How to do distributed locking"), so a worker that stalled
+past its lease can never write over a newer attempt.
+
+Serial keys: the claim inserts a ``job_serial_locks`` row per serial key it takes (``ON
+CONFLICT DO NOTHING``, in sorted key order so two claimers never wait on each other in a
+cycle); a key whose row already exists is skipped. Only the head of each serial queue (the
+pending job with the smallest ``(run_at, id)``) is a candidate, so one key's jobs run one at a
+time in ``run_at`` order. Every transition out of ``running`` deletes the lock row in the same
+transaction. On SQLite every transaction is ``BEGIN IMMEDIATE``, so the claim is also simply
+the only writer; on PostgreSQL candidates are locked ``FOR UPDATE SKIP LOCKED`` and the lock
+row's primary key is the arbiter between concurrent claimers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from lowtato.jobs.models import Job, JobSerialLock, JobStatus
+from lowtato.kit import clock
+from lowtato.kit.db import Database
+
+log = logging.getLogger(__name__)
+
+_RUNNING = JobStatus.running.value
+_PENDING = JobStatus.pending.value
+_NO_SYNC = {"synchronize_session": False}
+
+
+class LeaseLost(Exception):  # noqa: N818 - names the event, like the brief's API
+    """This worker no longer holds the job's lease; whatever it was about to write is moot."""
+
+    def __init__(self, job_id: str, lease_token: int) -> None:
+        super().__init__(f"lease on {job_id} (token {lease_token}) is no longer held")
+        self.job_id = job_id
+        self.lease_token = lease_token
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A job row as the claim left it (``attempts`` already counts this attempt)."""
+
+    id: str
+    kind: str
+    key: str
+    payload: dict[str, Any]
+    attempts: int
+    max_attempts: int | None
+    lease_token: int
+    serial_key: str | None
+    rescued_at: datetime | None
+    run_at: datetime
+
+
+@dataclass(eq=False)
+class JobContext:
+    """What a handler gets: the job, its attempt, and fenced access to the database.
+
+    ``rescued`` is True when an earlier attempt ended without recording its outcome (its
+    worker died or was shut down mid-run): side effects of that attempt may or may not have
+    happened, so the handler reconciles instead of redoing them.
+    """
+
+    id: str
+    kind: str
+    key: str
+    payload: dict[str, Any]
+    attempt: int
+    max_attempts: int
+    lease_token: int
+    rescued: bool
+    serial_key: str | None
+    worker_id: str
+    db: Database
+    lease_seconds: float
+    completed: bool = field(default=False, init=False)
+
+    @asynccontextmanager
+    async def fenced(self, *, done: bool = False) -> AsyncIterator[AsyncSession]:
+        """A transaction that first proves this attempt still holds the lease.
+
+        Raises ``LeaseLost`` (and writes nothing) if another attempt took over. The row stays
+        locked until commit, so no rescuer or claimer can take it in between. With
+        ``done=True`` the job is also marked ``done`` in this same transaction: the handler's
+        writes and the completion commit together or not at all (exactly-once for database
+        side effects), and the worker's own outcome write is skipped.
+        """
+        async with self.db.transaction() as session:
+            await lock_lease(session, self.id, self.lease_token)
+            yield session
+            if done:
+                await finish(session, self, JobStatus.done, None)
+        if done:
+            self.completed = True
+
+    async def heartbeat(self) -> datetime:
+        """Extend the lease by ``lease_seconds`` from now; returns the new expiry.
+
+        The worker already heartbeats every running job; call this only from a handler that
+        wants to know right away whether it still holds the lease. Raises ``LeaseLost``.
+        """
+        expires = clock.now() + timedelta(seconds=self.lease_seconds)
+        async with self.db.transaction() as session:
+            result = await session.execute(
+                update(Job)
+                .where(
+                    Job.id == self.id, Job.lease_token == self.lease_token, Job.status == _RUNNING
+                )
+                .values(lease_expires_at=expires)
+                .returning(Job.id)
+                .execution_options(**_NO_SYNC)
+            )
+            if result.scalar_one_or_none() is None:
+                raise LeaseLost(self.id, self.lease_token)
+        return expires
+
+
+def _dialect_insert(session: AsyncSession, model: type[Any]) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
+
+
+async def lock_lease(session: AsyncSession, job_id: str, lease_token: int) -> None:
+    """Lock the job row and check the lease is still ``lease_token``'s, else ``LeaseLost``.
+
+    ``FOR UPDATE`` on PostgreSQL; SQLite ignores it because its BEGIN IMMEDIATE transaction
+    already excludes every other writer.
+    """
+    row = (
+        await session.execute(
+            select(Job.status, Job.lease_token).where(Job.id == job_id).with_for_update()
+        )
+    ).one_or_none()
+    if row is None or row.status != _RUNNING or row.lease_token != lease_token:
+        raise LeaseLost(job_id, lease_token)
+
+
+async def _drop_serial_lock(session: AsyncSession, job_id: str, serial_key: str | None) -> None:
+    if serial_key is not None:
+        await session.execute(
+            delete(JobSerialLock).where(
+                JobSerialLock.serial_key == serial_key, JobSerialLock.job_id == job_id
+            )
+        )
+
+
+async def finish(
+    session: AsyncSession, ctx: JobContext, status: JobStatus, error: str | None
+) -> None:
+    """Mark the leased job ``done`` or ``failed`` (caller already holds the fenced row)."""
+    now = clock.now()
+    await session.execute(
+        update(Job)
+        .where(Job.id == ctx.id, Job.lease_token == ctx.lease_token)
+        .values(
+            status=status.value,
+            last_error=error,
+            finished_at=now,
+            updated_at=now,
+            lease_owner=None,
+            lease_expires_at=None,
+        )
+        .execution_options(**_NO_SYNC)
+    )
+    await _drop_serial_lock(session, ctx.id, ctx.serial_key)
+
+
+async def record(
+    db: Database,
+    ctx: JobContext,
+    status: JobStatus,
+    *,
+    error: str | None = None,
+    run_at: datetime | None = None,
+) -> None:
+    """Record an attempt's outcome: ``done``/``failed``, or ``pending`` again at ``run_at``.
+
+    Fenced: raises ``LeaseLost`` without changing the row if the lease moved on.
+    """
+    async with db.transaction() as session:
+        await lock_lease(session, ctx.id, ctx.lease_token)
+        if status is JobStatus.pending:
+            now = clock.now()
+            await session.execute(
+                update(Job)
+                .where(Job.id == ctx.id)
+                .values(
+                    status=_PENDING,
+                    run_at=run_at or now,
+                    last_error=error,
+                    updated_at=now,
+                    lease_owner=None,
+                    lease_expires_at=None,
+                )
+                .execution_options(**_NO_SYNC)
+            )
+            await _drop_serial_lock(session, ctx.id, ctx.serial_key)
+        else:
+            await finish(session, ctx, status, error)
+
+
+async def release(db: Database, ctx: JobContext, reason: str) -> None:
+    """Give a job back after its handler was stopped (graceful shutdown).
+
+    Pending again now, lease cleared, the attempt not counted; marked rescued because the
+    stopped handler may have been half-way through a side effect.
+    """
+    now = clock.now()
+    async with db.transaction() as session:
+        await lock_lease(session, ctx.id, ctx.lease_token)
+        await session.execute(
+            update(Job)
+            .where(Job.id == ctx.id)
+            .values(
+                status=_PENDING,
+                attempts=Job.attempts - 1,
+                rescued_at=now,
+                last_error=reason,
+                updated_at=now,
+                lease_owner=None,
+                lease_expires_at=None,
+            )
+            .execution_options(**_NO_SYNC)
+        )
+        await _drop_serial_lock(session, ctx.id, ctx.serial_key)
+
+
+async def claim(
+    db: Database,
+    *,
+    worker_id: str,
+    kinds: Iterable[str],
+    limit: int,
+    lease_seconds: float,
+) -> list[Claimed]:
+    """Claim up to ``limit`` due pending jobs of ``kinds`` for ``worker_id``, oldest first."""
+    kinds = list(kinds)
+    if limit <= 0 or not kinds:
+        return []
+    now = clock.now()
+    earlier = aliased(Job)
+    is_head = ~exists().where(
+        earlier.serial_key == Job.serial_key,
+        earlier.status == _PENDING,
+        or_(
+            earlier.run_at < Job.run_at,
+            and_(earlier.run_at == Job.run_at, earlier.id < Job.id),
+        ),
+    )
+    is_free = ~exists().where(JobSerialLock.serial_key == Job.serial_key)
+    candidates_stmt = (
+        select(Job.id, Job.serial_key)
+        .where(
+            Job.status == _PENDING,
+            Job.run_at <= now,
+            Job.kind.in_(kinds),
+            or_(Job.serial_key.is_(None), and_(is_head, is_free)),
+        )
+        .order_by(Job.run_at, Job.id)
+        .limit(limit)
+        .with_for_update(of=Job, skip_locked=True)
+    )
+    async with db.transaction() as session:
+        candidates = (await session.execute(candidates_stmt)).all()
+        if not candidates:
+            return []
+        serial: dict[str, str] = {}
+        for job_id, serial_key in candidates:
+            if serial_key is not None:
+                serial.setdefault(serial_key, job_id)
+        taken: set[str] = set()
+        if serial:
+            rows = [
+                {"serial_key": key, "job_id": serial[key], "acquired_at": now}
+                for key in sorted(serial)
+            ]
+            insert = (
+                _dialect_insert(session, JobSerialLock)
+                .values(rows)
+                .on_conflict_do_nothing(index_elements=[JobSerialLock.serial_key])
+                .returning(JobSerialLock.serial_key)
+            )
+            taken = set((await session.scalars(insert)).all())
+        chosen = [
+            job_id
+            for job_id, serial_key in candidates
+            if serial_key is None or (serial_key in taken and serial[serial_key] == job_id)
+        ]
+        if not chosen:
+            return []
+        result = await session.execute(
+            update(Job)
+            .where(Job.id.in_(chosen))
+            .values(
+                status=_RUNNING,
+                lease_owner=worker_id,
+                lease_expires_at=now + timedelta(seconds=lease_seconds),
+                lease_token=Job.lease_token + 1,
+                attempts=Job.attempts + 1,
+                updated_at=now,
+            )
+            .returning(
+                Job.id,
+                Job.kind,
+                Job.key,
+                Job.payload,
+                Job.attempts,
+                Job.max_attempts,
+                Job.lease_token,
+                Job.serial_key,
+                Job.rescued_at,
+                Job.run_at,
+            )
+            .execution_options(**_NO_SYNC)
+        )
+        claimed = [Claimed(**row._asdict()) for row in result]
+    claimed.sort(key=lambda c: (c.run_at, c.id))
+    return claimed
+
+
+async def extend(
+    db: Database, *, worker_id: str, held: Mapping[str, int], lease_seconds: float
+) -> set[str]:
+    """Heartbeat: extend every lease in ``held`` (job id → token); returns the ids lost."""
+    if not held:
+        return set()
+    expires = clock.now() + timedelta(seconds=lease_seconds)
+    async with db.transaction() as session:
+        result = await session.execute(
+            update(Job)
+            .where(Job.id.in_(list(held)), Job.lease_owner == worker_id, Job.status == _RUNNING)
+            .values(lease_expires_at=expires)
+            .returning(Job.id, Job.lease_token)
+            .execution_options(**_NO_SYNC)
+        )
+        current = {row.id: row.lease_token for row in result}
+    return {job_id for job_id, token in held.items() if current.get(job_id) != token}
+
+
+async def rescue(
+    db: Database,
+    *,
+    kinds: Iterable[str],
+    max_attempts_for: Callable[[str, int | None], int],
+    limit: int = 200,
+) -> list[tuple[str, str]]:
+    """Return expired leases of ``kinds``: pending again, or failed if out of attempts.
+
+    The attempt stays counted (it was counted at the claim) and ``rescued_at`` is set, so the
+    next handler knows the previous attempt's outcome is unknown. Returns (key, new status).
+    """
+    kinds = list(kinds)
+    if not kinds:
+        return []
+    now = clock.now()
+    async with db.transaction() as session:
+        expired = (
+            await session.execute(
+                select(
+                    Job.id,
+                    Job.key,
+                    Job.kind,
+                    Job.attempts,
+                    Job.max_attempts,
+                    Job.serial_key,
+                    Job.lease_owner,
+                )
+                .where(Job.status == _RUNNING, Job.lease_expires_at < now, Job.kind.in_(kinds))
+                .order_by(Job.lease_expires_at)
+                .limit(limit)
+                .with_for_update(of=Job, skip_locked=True)
+            )
+        ).all()
+        outcome: list[tuple[str, str]] = []
+        for row in expired:
+            exhausted = row.attempts >= max_attempts_for(row.kind, row.max_attempts)
+            status = JobStatus.failed if exhausted else JobStatus.pending
+            await session.execute(
+                update(Job)
+                .where(Job.id == row.id)
+                .values(
+                    status=status.value,
+                    rescued_at=now,
+                    last_error=f"lease of worker {row.lease_owner} expired mid-run",
+                    finished_at=now if exhausted else None,
+                    updated_at=now,
+                    lease_owner=None,
+                    lease_expires_at=None,
+                )
+                .execution_options(**_NO_SYNC)
+            )
+            await _drop_serial_lock(session, row.id, row.serial_key)
+            outcome.append((row.key, status.value))
+    for key, new_status in outcome:
+        log.warning("rescued job %s from an expired lease: now %s", key, new_status)
+    return outcome
+
+
+async def next_due(db: Database, *, kinds: Iterable[str]) -> datetime | None:
+    """The earliest future ``run_at`` among pending jobs of ``kinds`` (for the idle sleep)."""
+    kinds = list(kinds)
+    if not kinds:
+        return None
+    async with db.sessionmaker() as session:
+        value: datetime | None = (
+            await session.execute(
+                select(func.min(Job.run_at)).where(
+                    Job.status == _PENDING, Job.kind.in_(kinds), Job.run_at > clock.now()
+                )
+            )
+        ).scalar_one()
+    return value

@@ -1,0 +1,114 @@
+"""The one interface every platform adapter implements.
+
+Adapters speak a platform's HTTP API and nothing else: no database, no settings lookups. They
+get an ``httpx.AsyncClient`` and a base URL (so tests point them at local fakes and a Bluesky
+account can live on any PDS) and raise only ``platforms.errors``. Platform differences that
+are data (limits, media rules, options) live in ``capabilities``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+import httpx
+
+from lowtato.platforms.capabilities import Capabilities
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """Decrypted account credentials, handed to the adapter for one call."""
+
+    platform_user_id: str
+    username: str
+    access_token: str | None
+    refresh_token: str | None = None
+    expires_at: datetime | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    # Page / organization / board the post goes to (subaccount), with its own token if any.
+    target_id: str | None = None
+    target_token: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    url: str
+    kind: str | None = None  # image | video
+    mime_type: str | None = None
+    size: int | None = None
+    alt_text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PublishRequest:
+    post_id: str  # our id: a per-post token adapters may send as the platform's idempotency key
+    text: str
+    media: Sequence[Media]
+    options: dict[str, Any]
+    attempt: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    platform_post_id: str
+    public_url: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    likes: int | None = None
+    comments: int | None = None
+    shares: int | None = None
+    impressions: int | None = None
+    views: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenSet:
+    access_token: str
+    refresh_token: str | None = None
+    expires_in: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    platform_user_id: str
+    username: str
+    fullname: str = ""
+    profile_image_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AdapterContext:
+    http: httpx.AsyncClient
+    base_url: str
+
+
+class Adapter(Protocol):
+    capabilities: Capabilities
+
+    async def publish(
+        self, ctx: AdapterContext, creds: Credentials, req: PublishRequest
+    ) -> Published:
+        """Create the post. Raise UnknownOutcome when the request may have taken effect."""
+
+    async def find_published(
+        self, ctx: AdapterContext, creds: Credentials, req: PublishRequest, since: datetime
+    ) -> Published | None:
+        """After an unknown outcome: the post created by ``req`` since ``since``, if any."""
+
+    async def delete(
+        self, ctx: AdapterContext, creds: Credentials, platform_post_id: str
+    ) -> None: ...
+
+    async def fetch_metrics(
+        self, ctx: AdapterContext, creds: Credentials, platform_post_id: str
+    ) -> Metrics: ...
+
+    async def refresh_token(self, ctx: AdapterContext, creds: Credentials) -> TokenSet: ...
+
+    async def whoami(self, ctx: AdapterContext, creds: Credentials) -> Identity: ...

@@ -1,0 +1,111 @@
+"""The sandbox network: one simulated platform per real one, for test-mode keys.
+
+It applies the real platform's capability rules, gives deterministic ids, serves each post at
+``/sandbox/{platform}/{id}``, and fails on purpose when the post text contains a magic string,
+so agents can exercise their error handling:
+
+| text contains                      | what the sandbox does                                     |
+|------------------------------------|-----------------------------------------------------------|
+| ``[sandbox:rate_limited]``         | 429-style refusal, nothing created; retried after 60 s    |
+| ``[sandbox:flaky]``                | first attempt fails as unavailable, the retry succeeds    |
+| ``[sandbox:token_expired]``        | the token is refused: post fails, account disconnected    |
+| ``[sandbox:rejected]``             | content refused: post fails with ``error_code: rejected`` |
+| ``[sandbox:timeout_after_accept]`` | creates the post, then the answer is lost: the post goes  |
+|                                    | ``unconfirmed`` and reconciliation finds it (published)   |
+| ``[sandbox:lost]``                 | answer lost and nothing created: reconciliation fails it  |
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from lowtato.kit import clock
+from lowtato.kit.db import Database
+from lowtato.platforms.base import Published, PublishRequest
+from lowtato.platforms.sandbox.models import SandboxPost
+
+MAGIC = {
+    "rate_limited": "[sandbox:rate_limited]",
+    "flaky": "[sandbox:flaky]",
+    "token_expired": "[sandbox:token_expired]",
+    "rejected": "[sandbox:rejected]",
+    "timeout_after_accept": "[sandbox:timeout_after_accept]",
+    "lost": "[sandbox:lost]",
+}
+RATE_LIMIT_RESET_SECONDS = 60.0
+
+
+class SandboxNetwork:
+    """Storage and URLs of the simulated platforms (its own transactions: like a real
+    platform, what it accepted stays accepted whatever happens to the caller's transaction)."""
+
+    def __init__(self, db: Database, public_url: str) -> None:
+        self.db = db
+        self.public_url = public_url.rstrip("/")
+
+    def url(self, platform: str, post_id: str) -> str:
+        return f"{self.public_url}/sandbox/{platform}/{post_id}"
+
+    async def create(self, platform: str, author_id: str, username: str, req: PublishRequest) -> Published:
+        async with self.db.transaction() as session:
+            count = await session.scalar(
+                select(func.count()).where(
+                    SandboxPost.platform == platform, SandboxPost.request_post_id == req.post_id
+                )
+            )
+            # Deterministic: the n-th create for one post always gets the same id.
+            digest = hashlib.sha256(f"{platform}:{req.post_id}:{count or 0}".encode()).hexdigest()
+            post = SandboxPost(
+                id=f"sbx{digest[:20]}",
+                platform=platform,
+                author_id=author_id,
+                author_username=username,
+                request_post_id=req.post_id,
+                text=req.text,
+                media=[{"url": m.url, "kind": m.kind} for m in req.media],
+                options=dict(req.options),
+                created_at=clock.now(),
+                deleted_at=None,
+            )
+            session.add(post)
+        return Published(post.id, self.url(platform, post.id))
+
+    async def find(self, platform: str, request_post_id: str, since: datetime) -> Published | None:
+        async with self.db.transaction() as session:
+            post = await session.scalar(
+                select(SandboxPost)
+                .where(
+                    SandboxPost.platform == platform,
+                    SandboxPost.request_post_id == request_post_id,
+                    SandboxPost.created_at >= since,
+                    SandboxPost.deleted_at.is_(None),
+                )
+                .order_by(SandboxPost.created_at)
+                .limit(1)
+            )
+        return Published(post.id, self.url(platform, post.id)) if post else None
+
+    async def get(self, platform: str, post_id: str) -> SandboxPost | None:
+        async with self.db.transaction() as session:
+            post = await session.get(SandboxPost, post_id)
+        return post if post is not None and post.platform == platform else None
+
+    async def delete(self, platform: str, post_id: str) -> bool:
+        async with self.db.transaction() as session:
+            post = await session.get(SandboxPost, post_id)
+            if post is None or post.platform != platform or post.deleted_at is not None:
+                return False
+            post.deleted_at = clock.now()
+        return True
+
+    async def creates_for(self, request_post_id: str) -> int:
+        async with self.db.transaction() as session:
+            return int(
+                await session.scalar(
+                    select(func.count()).where(SandboxPost.request_post_id == request_post_id)
+                )
+                or 0
+            )

@@ -1,0 +1,54 @@
+"""``POST /api/v1/posts/bulk``: each item (× each of its platforms) is created on its own,
+inside a savepoint, so one bad item never stops or half-writes the others."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lowtato.accounts.repository import AccountRepository
+from lowtato.accounts.service import check_platform
+from lowtato.auth.principal import Principal
+from lowtato.errors import LowtatoError, ValidationFailed
+from lowtato.posts.schemas import BulkCreate, BulkError, BulkItem, BulkPost, BulkResult, PostDraft
+from lowtato.posts.service import create_post
+
+
+async def _account_for(session: AsyncSession, principal: Principal, item: BulkItem, platform: str) -> str:
+    if item.account_id:
+        return item.account_id
+    accounts = await AccountRepository(session, principal).on_platform(platform)
+    if not accounts:
+        raise ValidationFailed.field(
+            "account_id", f"no connected {platform} account; connect one or pass account_id"
+        )
+    if len(accounts) > 1:
+        ids = ", ".join(a.id for a in accounts)
+        raise ValidationFailed.field(
+            "account_id", f"you have {len(accounts)} {platform} accounts ({ids}); pass account_id"
+        )
+    return accounts[0].id
+
+
+async def create_bulk(session: AsyncSession, principal: Principal, body: BulkCreate) -> BulkResult:
+    posts: list[BulkPost] = []
+    errors: list[BulkError] = []
+    for index, item in enumerate(body.posts):
+        for raw_platform in item.platforms:
+            try:
+                async with session.begin_nested():
+                    platform = check_platform(raw_platform, "platforms")
+                    draft = PostDraft(
+                        account_id=await _account_for(session, principal, item, platform),
+                        platform=platform,
+                        text=item.content,
+                        media_urls=item.media_urls or [],
+                        options=item.options or {},
+                        scheduled_time=item.scheduled_at,
+                    )
+                    post = await create_post(session, principal, draft, origin="bulk")
+                posts.append(BulkPost(id=post.id, platform=platform, status=post.status, index=index))
+            except LowtatoError as exc:
+                errors.append(BulkError(index=index, platform=raw_platform, error=exc.body()["error"]))
+    return BulkResult(
+        created=len(posts), failed=len(errors), posts=posts, errors=errors or None
+    )

@@ -1,0 +1,142 @@
+"""``/api/v1/posts``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from lowtato.auth.deps import PostsRead, PostsWrite
+from lowtato.idempotency import service as idempotency
+from lowtato.kit.session import Session
+from lowtato.posts import bulk, service
+from lowtato.posts.models import PostStatus
+from lowtato.posts.schemas import (
+    BulkCreate,
+    BulkResult,
+    Deleted,
+    PostCreate,
+    PostCreated,
+    PostList,
+    PostOut,
+    PublishResult,
+    normalize,
+)
+
+router = APIRouter(prefix="/api/v1/posts", tags=["Posts"])
+IDEMPOTENCY_DOC = (
+    " Send an `Idempotency-Key` header to make retries safe: a repeat within 24 h returns the "
+    "original response with status 200 and `Idempotent-Replayed: true`; the same key with a "
+    "different body is 422 `idempotency_key_reused`; while the first is still running, 409 "
+    "`idempotency_key_in_use`."
+)
+Limit = Annotated[int, Query(ge=1, le=100, description="Page size, 1-100 (more is a 400).")]
+Offset = Annotated[int, Query(ge=0)]
+
+
+@router.post(
+    "",
+    summary="Create a post",
+    status_code=201,
+    response_model=PostCreated,
+    responses={200: {"description": "Idempotent replay of an earlier create."}},
+    description="Create a post for one account, as a draft (no time), scheduled "
+    "(`scheduledTime`), or in the next free recurring slot (`useNextFreeSlot: true`). "
+    "Accepts the nested camelCase shape and the flat snake_case shape; nested fields win. "
+    "Content is checked against the platform's limits (see GET /api/v1/platforms)."
+    + IDEMPOTENCY_DOC,
+)
+async def create_post(
+    body: PostCreate, principal: PostsWrite, session: Session, request: Request
+) -> JSONResponse:
+    draft = normalize(body)
+
+    async def create() -> tuple[int, dict[str, object]]:
+        post = await service.create_post(session, principal, draft)
+        out = PostCreated(id=post.id, status=post.status, scheduled_time=service.post_out(post).scheduled_time)
+        return 201, out.model_dump()
+
+    return await idempotency.run(request, session, principal, draft.model_dump(mode="json"), create)
+
+
+@router.post(
+    "/bulk",
+    summary="Create up to 50 posts at once",
+    response_model=BulkResult,
+    status_code=201,
+    description="Each item is validated on its own; failures are reported by index in "
+    "`errors` without stopping the rest. Without `account_id`, each platform maps to your "
+    "one connected account on it (ambiguous or missing → an error for that item)."
+    + IDEMPOTENCY_DOC,
+)
+async def create_bulk(
+    body: BulkCreate, principal: PostsWrite, session: Session, request: Request
+) -> JSONResponse:
+    async def create() -> tuple[int, dict[str, object]]:
+        result = await bulk.create_bulk(session, principal, body)
+        return (201 if result.created else 200), result.model_dump(exclude_none=True)
+
+    return await idempotency.run(request, session, principal, body.model_dump(mode="json"), create)
+
+
+@router.post("/{post_id}/publish", summary="Publish a post now")
+async def publish_now(
+    post_id: str, principal: PostsWrite, session: Session, request: Request
+) -> PublishResult:
+    """Publish a draft, scheduled or failed post immediately.
+
+    Waits up to `LOWTATO_PUBLISH_WAIT_SECONDS` (default 10) for the platform: then answers
+    `{status: "published", public_url}` — or `failed` with `error_code`/`error_message`. If the
+    platform is slower, answers with the current status (`scheduled` or `publishing`); keep
+    polling GET /api/v1/posts/{id}. A post already publishing or published is not sent again.
+    """
+    post = await service.publish_now(session, principal, post_id)
+    # This endpoint owns two transactions: the queued publish must be committed (and, on
+    # SQLite, the write lock released) before the worker can act on it while we wait.
+    await session.commit()
+    post = await service.wait_for_outcome(
+        session, principal, post.id, request.app.state.settings.publish_wait_seconds
+    )
+    return PublishResult.of(service.post_out(post))
+
+
+@router.get("", summary="List posts")
+async def list_posts(
+    principal: PostsRead,
+    session: Session,
+    status: Annotated[list[PostStatus] | None, Query()] = None,
+    account_id: str | None = None,
+    scheduled_from: Annotated[datetime | None, Query(alias="from")] = None,
+    scheduled_to: Annotated[datetime | None, Query(alias="to")] = None,
+    limit: Limit = 20,
+    offset: Offset = 0,
+) -> PostList:
+    """Newest first. Filter by `status` (repeatable), `account_id`, and a `from`/`to` range
+    on `scheduled_time` (ISO 8601)."""
+    posts, meta = await service.list_posts(
+        session,
+        principal,
+        statuses=[s.value for s in status] if status else None,
+        account_id=account_id,
+        time_from=scheduled_from,
+        time_to=scheduled_to,
+        limit=limit,
+        offset=offset,
+    )
+    return PostList(posts=[service.post_out(p) for p in posts], meta=meta)
+
+
+@router.get("/{post_id}", summary="Get a post")
+async def get_post(post_id: str, principal: PostsRead, session: Session) -> PostOut:
+    """Poll this until `status` is `published` (see `public_url`) or `failed` (see
+    `error_code`, `error_message`)."""
+    return service.post_out(await service.get_post(session, principal, post_id))
+
+
+@router.delete("/{post_id}", summary="Delete a draft, scheduled or failed post")
+async def delete_post(post_id: str, principal: PostsWrite, session: Session) -> Deleted:
+    """A post that is publishing or published is a 409 `conflict`."""
+    await service.delete_post(session, principal, post_id)
+    return Deleted()

@@ -1,0 +1,284 @@
+"""Publishing a post: never twice (DESIGN.md "Publishing guarantees").
+
+Each attempt is three steps, and only the middle one talks to the platform:
+
+1. (fenced transaction) check the post still wants publishing and mark it
+   ``publishing / sending``. If an earlier attempt already reached that mark and never came
+   back (its worker died, or its bookkeeping failed), the request may have gone out: the post
+   becomes ``unconfirmed`` and a reconcile job asks the platform instead of sending again.
+2. call the adapter, outside any transaction.
+3. (fenced transaction) record the outcome — published, retry later (known not sent),
+   failed (refused / token expired), or unconfirmed (sent, answer lost) — with its events.
+
+The fence (job lease token) means a worker whose lease expired cannot record over a newer
+attempt; the ``sending`` mark means a newer attempt never re-sends what an older one may have.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lowtato.accounts.models import SocialAccount, SubAccount
+from lowtato.accounts.service import account_out, token_aad
+from lowtato.auth.principal import system_principal
+from lowtato.events.service import EventType, emit
+from lowtato.jobs import queue
+from lowtato.jobs.leases import JobContext
+from lowtato.jobs.registry import RetryLater
+from lowtato.kit import clock
+from lowtato.platforms.base import Adapter, AdapterContext, Credentials, Media, Published, PublishRequest
+from lowtato.platforms.errors import AuthExpired, PlatformError, Rejected, Retryable, UnknownOutcome
+from lowtato.platforms.registry import AdapterUnavailable
+from lowtato.posts.models import Post, PostStatus, PublishState
+from lowtato.posts.service import post_out
+from lowtato.runtime import Services
+
+log = logging.getLogger(__name__)
+
+RECONCILE_KIND = "posts.reconcile"
+RECONCILE_DELAYS = (5.0, 15.0, 30.0, 60.0, 120.0)  # seconds; bounded: ~4 min then settle
+REFRESH_MARGIN = timedelta(minutes=5)
+MAYBE_SENT = (PublishState.sending, PublishState.unconfirmed)
+
+
+@dataclass
+class Target:
+    post: Post
+    account: SocialAccount
+    creds: Credentials
+    request: PublishRequest
+
+
+def _credentials(services: Services, account: SocialAccount, sub: SubAccount | None) -> Credentials:
+    ring = services.keyring
+
+    def dec(value: str | None, aad: str) -> str | None:
+        return ring.decrypt(value, aad=aad) if value else None
+
+    return Credentials(
+        platform_user_id=account.platform_user_id,
+        username=account.username,
+        access_token=dec(account.access_token_enc, token_aad(account.id, "access_token")),
+        refresh_token=dec(account.refresh_token_enc, token_aad(account.id, "refresh_token")),
+        expires_at=account.token_expires_at,
+        meta=dict(account.meta or {}),
+        target_id=sub.external_id if sub else None,
+        target_token=dec(sub.access_token_enc, f"subaccounts.access_token:{sub.id}") if sub else None,
+    )
+
+
+async def _load(session: AsyncSession, services: Services, post: Post, attempt: int) -> Target | None:
+    account = await session.get(SocialAccount, post.account_id)
+    if account is None or account.owner_id != post.owner_id:
+        return None
+    sub = await session.get(SubAccount, post.subaccount_id) if post.subaccount_id else None
+    request = PublishRequest(
+        post_id=post.id,
+        text=post.content_text,
+        media=[Media(url=u) for u in post.media_urls or []],
+        options=dict(post.options or {}),
+        attempt=attempt,
+    )
+    return Target(post, account, _credentials(services, account, sub), request)
+
+
+async def _emit_post(session: AsyncSession, post: Post, type: EventType) -> None:
+    await emit(session, owner_id=post.owner_id, livemode=post.livemode, type=type,
+               data=post_out(post).model_dump())  # fmt: skip
+
+
+async def fail(session: AsyncSession, post: Post, code: str, message: str) -> None:
+    post.status = PostStatus.failed
+    post.publish_state = None
+    post.error_code, post.error_message = code, message
+    post.updated_at = clock.now()
+    await _emit_post(session, post, EventType.post_failed)
+
+
+async def mark_published(session: AsyncSession, post: Post, result: Published) -> None:
+    now = clock.now()
+    post.status = PostStatus.published
+    post.publish_state = None
+    post.public_url, post.platform_post_id = result.public_url, result.platform_post_id
+    post.published_at = now
+    post.error_code = post.error_message = None
+    post.result = {**(post.result or {}), **result.extra}
+    post.updated_at = now
+    await _emit_post(session, post, EventType.post_published)
+    if post.slot_id:
+        await _emit_post(session, post, EventType.schedule_published)
+
+
+async def mark_unconfirmed(session: AsyncSession, post: Post, reason: str) -> None:
+    post.publish_state = PublishState.unconfirmed
+    post.error_message = f"{reason}; checking with the platform whether it was created (it will not be sent twice)"
+    post.updated_at = clock.now()
+    await queue.enqueue(
+        session, kind=RECONCILE_KIND, key=f"reconcile:{post.id}", payload={"post_id": post.id},
+        run_at=clock.now() + timedelta(seconds=RECONCILE_DELAYS[0]),
+        max_attempts=len(RECONCILE_DELAYS) + 1,
+    )  # fmt: skip
+    await _emit_post(session, post, EventType.post_unconfirmed)
+
+
+async def disconnect_account(session: AsyncSession, account: SocialAccount, reason: str) -> None:
+    account.is_active = False
+    account.disconnected_reason = reason
+    account.updated_at = clock.now()
+    await emit(session, owner_id=account.owner_id, livemode=account.livemode,
+               type=EventType.account_disconnected,
+               data={**account_out(account).model_dump(), "reason": reason})  # fmt: skip
+
+
+async def _locked_post(session: AsyncSession, post_id: str) -> Post | None:
+    return await session.scalar(select(Post).where(Post.id == post_id).with_for_update())
+
+
+async def _refresh_if_needed(
+    ctx: JobContext, services: Services, adapter: Adapter, actx: AdapterContext, target: Target
+) -> Credentials:
+    creds = target.creds
+    expires = creds.expires_at
+    if not creds.refresh_token or expires is None or expires > clock.now() + REFRESH_MARGIN:
+        return creds
+    tokens = await adapter.refresh_token(actx, creds)
+    async with ctx.fenced() as session:
+        account = await session.get(SocialAccount, target.account.id)
+        if account is not None:
+            ring = services.keyring
+            account.access_token_enc = ring.encrypt(tokens.access_token, aad=token_aad(account.id, "access_token"))
+            if tokens.refresh_token:  # rotation: the old refresh token is now dead
+                account.refresh_token_enc = ring.encrypt(tokens.refresh_token, aad=token_aad(account.id, "refresh_token"))
+            account.token_expires_at = (
+                clock.now() + timedelta(seconds=tokens.expires_in) if tokens.expires_in else None
+            )
+    return Credentials(**{**creds.__dict__, "access_token": tokens.access_token,
+                          "refresh_token": tokens.refresh_token or creds.refresh_token})  # fmt: skip
+
+
+async def publish(ctx: JobContext, services: Services) -> None:
+    post_id = str(ctx.payload["post_id"])
+    async with ctx.fenced() as session:
+        post = await _locked_post(session, post_id)
+        if post is None or post.status not in (PostStatus.scheduled, PostStatus.publishing):
+            return  # deleted, turned back into a draft, or already settled: nothing to do
+        if post.status == PostStatus.publishing and post.publish_state in MAYBE_SENT:
+            await mark_unconfirmed(session, post, "an earlier publish attempt stopped after sending")
+            return
+        if post.scheduled_time and post.scheduled_time > clock.now() + timedelta(seconds=1):
+            raise RetryLater(post.scheduled_time, "not due yet")
+        target = await _load(session, services, post, post.publish_attempts + 1)
+        if target is None or not target.account.is_active:
+            reason = target.account.disconnected_reason if target else "the account no longer exists"
+            await fail(session, post, "account_disconnected", f"The account is disconnected ({reason}); reconnect it and publish again.")
+            return
+        post.status = PostStatus.publishing
+        post.publish_state = PublishState.sending
+        post.publish_attempts += 1
+        post.result = {**(post.result or {}), "send_started_at": clock.iso(clock.now())}
+        post.updated_at = clock.now()
+        try:
+            adapter, actx = services.adapters.get(post.platform, sandbox=target.account.sandbox)
+        except AdapterUnavailable as exc:
+            await fail(session, post, "platform_unavailable", str(exc))
+            return
+    await _send(ctx, services, adapter, actx, target)
+
+
+async def _send(ctx: JobContext, services: Services, adapter: Adapter, actx: AdapterContext, target: Target) -> None:
+    post_id = target.post.id
+    outcome: Published | PlatformError
+    try:
+        creds = await _refresh_if_needed(ctx, services, adapter, actx, target)
+        outcome = await adapter.publish(actx, creds, target.request)
+    except PlatformError as exc:
+        outcome = exc
+    except Exception as exc:  # an adapter bug or transport error: it may have been sent
+        log.exception("publish of %s ended in an unexpected error", post_id)
+        outcome = UnknownOutcome(f"unexpected error while publishing: {type(exc).__name__}")
+    retry_at: float | None = None
+    async with ctx.fenced() as session:
+        post = await _locked_post(session, post_id)
+        if post is None:
+            return
+        retry_at = await record(session, ctx, post, target.account.id, outcome)
+    if retry_at is not None:
+        raise RetryLater(retry_at, "platform asked to retry")
+
+
+async def record(
+    session: AsyncSession, ctx: JobContext, post: Post, account_id: str, outcome: Published | PlatformError
+) -> float | None:
+    """Write one attempt's outcome; returns seconds to wait when it should be retried."""
+    if isinstance(outcome, Published):
+        await mark_published(session, post, outcome)
+    elif isinstance(outcome, UnknownOutcome):
+        await mark_unconfirmed(session, post, outcome.reason)
+    elif isinstance(outcome, AuthExpired):
+        await fail(session, post, outcome.code, f"The platform refused the account's token ({outcome.reason}). Reconnect the account, then publish again.")
+        account = await session.get(SocialAccount, account_id)
+        if account is not None and account.is_active:
+            await disconnect_account(session, account, f"token expired or revoked: {outcome.reason}")
+    elif isinstance(outcome, Retryable):
+        if ctx.attempt >= ctx.max_attempts:
+            await fail(session, post, outcome.code, f"{outcome.reason} (gave up after {ctx.attempt} attempts)")
+            return None
+        delay = outcome.after if outcome.after is not None else 30.0 * 2 ** (ctx.attempt - 1)
+        post.publish_state = PublishState.retrying
+        post.error_code = outcome.code
+        post.error_message = f"{outcome.reason}; retrying in {int(delay)} s (attempt {ctx.attempt} of {ctx.max_attempts})"
+        post.updated_at = clock.now()
+        return delay
+    else:
+        code = outcome.code if isinstance(outcome, Rejected) else "platform_error"
+        await fail(session, post, code, outcome.reason)
+    return None
+
+
+async def reconcile(ctx: JobContext, services: Services) -> None:
+    """Settle an unconfirmed post by asking the platform whether it exists."""
+    post_id = str(ctx.payload["post_id"])
+    async with ctx.fenced() as session:
+        post = await _locked_post(session, post_id)
+        if post is None or post.status != PostStatus.publishing or post.publish_state != PublishState.unconfirmed:
+            return
+        target = await _load(session, services, post, post.publish_attempts)
+        started = (post.result or {}).get("send_started_at")
+        since = datetime.fromisoformat(started.replace("Z", "+00:00")) if started else post.updated_at
+        since -= timedelta(minutes=1)  # platform clocks differ a little from ours
+        adapter_ctx = None
+        if target is not None:
+            try:
+                adapter_ctx = services.adapters.get(post.platform, sandbox=target.account.sandbox)
+            except AdapterUnavailable:
+                adapter_ctx = None
+        if target is None or adapter_ctx is None:
+            await fail(session, post, "unconfirmed", "The platform's answer was lost and the account can no longer be checked; look at the account before publishing again.")
+            return
+    adapter, actx = adapter_ctx
+    found: Published | None = None
+    error: PlatformError | None = None
+    try:
+        found = await adapter.find_published(actx, target.creds, target.request, since)
+    except PlatformError as exc:
+        error = exc
+    last = ctx.attempt >= ctx.max_attempts
+    async with ctx.fenced() as session:
+        post = await _locked_post(session, post_id)
+        if post is None or post.publish_state != PublishState.unconfirmed:
+            return
+        if found is not None:
+            await mark_published(session, post, found)
+            return
+        if isinstance(error, AuthExpired):
+            await record(session, ctx, post, target.account.id, error)
+            return
+        if last:
+            await fail(session, post, "not_published", "The platform's answer was lost and the post was not found on the platform afterwards, so it was not published. It is safe to publish it again.")
+            return
+    raise RetryLater(RECONCILE_DELAYS[min(ctx.attempt, len(RECONCILE_DELAYS) - 1)], "not found yet")

@@ -1,0 +1,72 @@
+"""``/api/v1/schedules`` — the contract's view of scheduled posts (same rows as posts)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from lowtato.auth.deps import PostsRead, PostsWrite
+from lowtato.kit.session import Session
+from lowtato.posts import service
+from lowtato.posts.models import PostStatus
+from lowtato.posts.schemas import (
+    Deleted,
+    PostOut,
+    ScheduledPostSummary,
+    ScheduleList,
+    ScheduleUpdate,
+)
+
+router = APIRouter(prefix="/api/v1/schedules", tags=["Schedules"])
+
+
+@router.get("", summary="List scheduled posts")
+async def list_schedules(
+    principal: PostsRead,
+    session: Session,
+    limit: Annotated[int, Query(ge=1, le=100, description="1-100; more is a 400")] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ScheduleList:
+    """Posts waiting to publish, soonest first; `meta.count` is the total."""
+    posts, meta = await service.list_posts(
+        session, principal, statuses=[PostStatus.scheduled], account_id=None,
+        time_from=None, time_to=None, limit=limit, offset=offset, by_schedule=True,
+    )  # fmt: skip
+    return ScheduleList(
+        scheduledPosts=[
+            ScheduledPostSummary(
+                id=p.id,
+                content_text=p.content_text,
+                target_type=p.platform,
+                social_account_id=p.account_id,
+                scheduled_time=service.post_out(p).scheduled_time,
+                status=p.status,
+            )
+            for p in posts
+        ],
+        meta=meta,
+    )
+
+
+@router.get("/{schedule_id}", summary="Get a scheduled post")
+async def get_schedule(schedule_id: str, principal: PostsRead, session: Session) -> PostOut:
+    """The full post object (any status)."""
+    return service.post_out(await service.get_post(session, principal, schedule_id))
+
+
+@router.patch("/{schedule_id}", summary="Update a scheduled post")
+async def update_schedule(
+    schedule_id: str, body: ScheduleUpdate, principal: PostsWrite, session: Session
+) -> PostOut:
+    """Change `content_text`, `scheduled_time` (future, with timezone), `media_urls` or
+    `options`; the result is revalidated. Publishing or published posts → 409 `conflict`."""
+    post = await service.update_schedule(session, principal, schedule_id, body)
+    return service.post_out(post)
+
+
+@router.delete("/{schedule_id}", summary="Delete a scheduled post")
+async def delete_schedule(schedule_id: str, principal: PostsWrite, session: Session) -> Deleted:
+    """Cancels its publish job. Publishing or published posts → 409 `conflict`."""
+    await service.delete_post(session, principal, schedule_id)
+    return Deleted()

@@ -1,0 +1,234 @@
+"""Post request shapes and responses.
+
+``POST /api/v1/posts`` accepts the nested camelCase shape
+``{post: {accountId, content: {text, mediaUrls, platform}, target: {targetType}}, scheduledTime}``
+and the flat snake_case shape ``{content, platform, account_id, media_urls, scheduled_at}``;
+both normalise to one ``PostDraft``. Where both carry a field, the nested one wins.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from lowtato.errors import ValidationFailed
+
+_STRICT = ConfigDict(extra="forbid")
+MediaUrls = list[str]
+
+
+class NestedContent(BaseModel):
+    model_config = _STRICT
+    text: str | None = None
+    mediaUrls: MediaUrls | None = None  # noqa: N815 - contract field name
+    platform: str | None = None
+
+
+class NestedTarget(BaseModel):
+    model_config = _STRICT
+    targetType: str | None = None  # noqa: N815
+
+
+class NestedPost(BaseModel):
+    model_config = _STRICT
+    accountId: str | None = None  # noqa: N815
+    subaccountId: str | None = None  # noqa: N815
+    content: NestedContent | None = None
+    target: NestedTarget | None = None
+    options: dict[str, Any] | None = None
+
+
+class PostCreate(BaseModel):
+    """Either shape, or a mix (nested wins). See the module docstring."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "post": {
+                        "accountId": "acc_01jc…",
+                        "content": {"text": "Hello from my agent", "mediaUrls": []},
+                        "target": {"targetType": "twitter"},
+                    },
+                    "scheduledTime": "2026-12-01T09:00:00Z",
+                },
+                {"account_id": "acc_01jc…", "content": "Hello", "scheduled_at": "2026-12-01T09:00:00Z"},
+                {"post": {"accountId": "acc_01jc…", "content": {"text": "Next slot"}}, "useNextFreeSlot": True},
+            ]
+        },
+    )
+
+    post: NestedPost | None = None
+    scheduledTime: AwareDatetime | None = None  # noqa: N815
+    useNextFreeSlot: bool | None = None  # noqa: N815
+    content: str | None = None
+    platform: str | None = None
+    account_id: str | None = None
+    subaccount_id: str | None = None
+    media_urls: MediaUrls | None = None
+    scheduled_at: AwareDatetime | None = None
+    use_next_free_slot: bool | None = None
+    options: dict[str, Any] | None = None
+
+
+class PostDraft(BaseModel):
+    """The normalised request; also what the idempotency fingerprint is computed over."""
+
+    account_id: str
+    subaccount_id: str | None = None
+    platform: str | None = None
+    text: str = ""
+    media_urls: list[str] = Field(default_factory=list)
+    options: dict[str, Any] = Field(default_factory=dict)
+    scheduled_time: datetime | None = None
+    use_next_free_slot: bool = False
+
+
+def _first(*values: Any) -> Any:
+    return next((v for v in values if v is not None), None)
+
+
+def normalize(body: PostCreate, *, field_prefix: str = "") -> PostDraft:
+    nested = body.post or NestedPost()
+    content = nested.content or NestedContent()
+    target = nested.target or NestedTarget()
+    account_id = _first(nested.accountId, body.account_id)
+    if not account_id:
+        raise ValidationFailed.field(
+            f"{field_prefix}post.accountId",
+            "required: the id of the account to post to (list them with GET /api/v1/accounts)",
+        )
+    target_type = _first(target.targetType, content.platform)
+    flat_platform = body.platform
+    return PostDraft(
+        account_id=account_id,
+        subaccount_id=_first(nested.subaccountId, body.subaccount_id),
+        platform=_first(target_type, flat_platform),
+        text=_first(content.text, body.content) or "",
+        media_urls=_first(content.mediaUrls, body.media_urls) or [],
+        options=_first(nested.options, body.options) or {},
+        scheduled_time=_first(body.scheduledTime, body.scheduled_at),
+        use_next_free_slot=bool(_first(body.useNextFreeSlot, body.use_next_free_slot)),
+    )
+
+
+class PostCreated(BaseModel):
+    id: str
+    status: str
+    scheduled_time: str | None = None
+
+
+class PostOut(BaseModel):
+    id: str
+    status: Literal["draft", "scheduled", "publishing", "published", "failed"]
+    publish_state: str | None = Field(
+        description="While publishing: 'sending', or 'unconfirmed' when the platform's answer "
+        "was lost and the post is being reconciled (it will not be sent twice)."
+    )
+    content_text: str
+    target_type: str
+    social_account_id: str
+    subaccount_id: str | None
+    media_urls: list[str]
+    options: dict[str, Any]
+    public_url: str | None
+    platform_post_id: str | None
+    error_code: str | None
+    error_message: str | None
+    scheduled_time: str | None
+    published_at: str | None
+    created_at: str
+    updated_at: str
+
+
+class ListMeta(BaseModel):
+    limit: int
+    offset: int
+    count: int = Field(description="Total matching items, not just this page.")
+    has_more: bool
+
+
+class PostList(BaseModel):
+    posts: list[PostOut]
+    meta: ListMeta
+
+
+class ScheduledPostSummary(BaseModel):
+    id: str
+    content_text: str
+    target_type: str
+    social_account_id: str
+    scheduled_time: str | None
+    status: str
+
+
+class ScheduleList(BaseModel):
+    scheduledPosts: list[ScheduledPostSummary]  # noqa: N815
+    meta: ListMeta
+
+
+class ScheduleUpdate(BaseModel):
+    model_config = _STRICT
+    content_text: str | None = None
+    scheduled_time: AwareDatetime | None = None
+    media_urls: MediaUrls | None = None
+    options: dict[str, Any] | None = None
+
+
+class Deleted(BaseModel):
+    deleted: bool = True
+
+
+class BulkItem(BaseModel):
+    model_config = _STRICT
+    content: str = ""
+    platforms: list[str] = Field(min_length=1, description="One post is created per platform.")
+    account_id: str | None = None
+    scheduled_at: AwareDatetime | None = None
+    media_urls: MediaUrls | None = None
+    options: dict[str, Any] | None = None
+
+
+class BulkCreate(BaseModel):
+    model_config = _STRICT
+    posts: list[BulkItem] = Field(min_length=1, max_length=50)
+
+
+class BulkPost(BaseModel):
+    id: str
+    platform: str
+    status: str
+    index: int
+
+
+class BulkError(BaseModel):
+    index: int
+    platform: str | None = None
+    error: dict[str, Any]
+
+
+class BulkResult(BaseModel):
+    created: int
+    failed: int
+    posts: list[BulkPost]
+    errors: list[BulkError] | None = None
+
+
+class PublishResult(BaseModel):
+    id: str
+    status: str
+    public_url: str | None = None
+    publish_state: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+
+    @classmethod
+    def of(cls, post: PostOut) -> PublishResult:
+        return cls(
+            id=post.id, status=post.status, public_url=post.public_url,
+            publish_state=post.publish_state, error_code=post.error_code,
+            error_message=post.error_message,
+        )  # fmt: skip

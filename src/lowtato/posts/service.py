@@ -1,0 +1,280 @@
+"""Creating, reading, editing and deleting posts. Publishing itself lives in posts/flows.py."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lowtato.accounts.models import SocialAccount
+from lowtato.accounts.repository import SubAccountRepository
+from lowtato.accounts.service import check_platform, get_account
+from lowtato.auth.principal import Principal
+from lowtato.errors import Conflict, NotFound, ValidationFailed
+from lowtato.events.service import EventType, emit
+from lowtato.kit import clock
+from lowtato.kit.ids import new_id
+from lowtato.platforms.validation import MediaRef, validate_content
+from lowtato.posts import scheduling
+from lowtato.posts.models import Post, PostStatus
+from lowtato.posts.repository import PostRepository
+from lowtato.posts.schemas import ListMeta, PostDraft, PostOut, ScheduleUpdate
+
+EDITABLE = (PostStatus.draft, PostStatus.scheduled, PostStatus.failed)
+
+
+def post_out(post: Post) -> PostOut:
+    return PostOut(
+        id=post.id,
+        status=post.status,  # type: ignore[arg-type]
+        publish_state=post.publish_state,
+        content_text=post.content_text,
+        target_type=post.platform,
+        social_account_id=post.account_id,
+        subaccount_id=post.subaccount_id,
+        media_urls=list(post.media_urls or []),
+        options=dict(post.options or {}),
+        public_url=post.public_url,
+        platform_post_id=post.platform_post_id,
+        error_code=post.error_code,
+        error_message=post.error_message,
+        scheduled_time=clock.iso(post.scheduled_time),
+        published_at=clock.iso(post.published_at),
+        created_at=clock.iso(post.created_at) or "",
+        updated_at=clock.iso(post.updated_at) or "",
+    )
+
+
+def check_content(
+    platform: str, text: str, media_urls: Sequence[str], options: dict[str, Any], prefix: str = ""
+) -> None:
+    """400 with every reason the platform would refuse this content."""
+    problems = []
+    media = []
+    for i, url in enumerate(media_urls):
+        if not url.lower().startswith(("http://", "https://")):
+            problems.append({"field": f"{prefix}content.mediaUrls[{i}]", "message": "must be an http(s) URL"})
+        media.append(MediaRef(url=url, kind=None))
+    result = validate_content(platform, text, media, options)
+    problems += [{"field": f"{prefix}{p.field}", "message": p.message} for p in result.problems]
+    if problems:
+        raise ValidationFailed.fields(problems)
+
+
+def check_future(when: datetime, field: str) -> None:
+    now = clock.now()
+    if when <= now:
+        raise ValidationFailed.field(
+            field,
+            f"{clock.iso(when)} is in the past (now is {clock.iso(now)}); send a future time, "
+            "or create a draft and POST /api/v1/posts/{id}/publish to publish now",
+        )
+
+
+async def _target(
+    session: AsyncSession, principal: Principal, draft: PostDraft, prefix: str
+) -> tuple[SocialAccount, str]:
+    account = await get_account(session, principal, draft.account_id)
+    platform = account.platform
+    if draft.platform is not None:
+        wanted = check_platform(draft.platform, f"{prefix}post.target.targetType")
+        if wanted != account.platform:
+            raise ValidationFailed.field(
+                f"{prefix}post.target.targetType",
+                f"account {account.id} is a {account.platform} account; it cannot post to "
+                f"{wanted}. Omit the target to use the account's platform.",
+            )
+    if not account.is_active:
+        raise ValidationFailed.field(
+            f"{prefix}post.accountId",
+            f"account {account.id} is disconnected ({account.disconnected_reason}); reconnect it",
+        )
+    if draft.subaccount_id is not None:
+        sub = await SubAccountRepository(session, principal).get(draft.subaccount_id)
+        if sub is None or sub.account_id != account.id:
+            raise NotFound.of("subaccount", draft.subaccount_id)
+    return account, platform
+
+
+async def create_post(
+    session: AsyncSession,
+    principal: Principal,
+    draft: PostDraft,
+    *,
+    origin: str = "api",
+    prefix: str = "",
+) -> Post:
+    account, platform = await _target(session, principal, draft, prefix)
+    check_content(platform, draft.text, draft.media_urls, draft.options, prefix)
+    slot_id = None
+    when = draft.scheduled_time
+    if when is not None:
+        check_future(when, f"{prefix}scheduledTime")
+    elif draft.use_next_free_slot:
+        from lowtato.slots.service import next_free_slot  # noqa: PLC0415 - slots import posts
+
+        when, slot_id = await next_free_slot(session, principal, account)
+    now = clock.now()
+    repo = PostRepository(session, principal)
+    post = await repo.add(
+        Post(
+            id=new_id("post"),
+            **repo.owned_fields(),
+            account_id=account.id,
+            subaccount_id=draft.subaccount_id,
+            platform=platform,
+            status=PostStatus.scheduled if when else PostStatus.draft,
+            content_text=draft.text,
+            media_urls=draft.media_urls,
+            options=draft.options,
+            scheduled_time=when,
+            slot_id=slot_id,
+            origin=origin,
+            result={},
+            publish_attempts=0,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    if when is not None:
+        await _scheduled(session, post)
+    return post
+
+
+async def _scheduled(session: AsyncSession, post: Post) -> None:
+    await scheduling.schedule_publish(session, post)
+    await emit(
+        session,
+        owner_id=post.owner_id,
+        livemode=post.livemode,
+        type=EventType.post_scheduled,
+        data=post_out(post).model_dump(),
+    )
+
+
+async def get_post(
+    session: AsyncSession, principal: Principal, post_id: str, *, for_update: bool = False
+) -> Post:
+    post = await PostRepository(session, principal).get(post_id, for_update=for_update)
+    if post is None:
+        raise NotFound.of("post", post_id)
+    return post
+
+
+async def list_posts(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    statuses: Sequence[str] | None,
+    account_id: str | None,
+    time_from: datetime | None,
+    time_to: datetime | None,
+    limit: int,
+    offset: int,
+    by_schedule: bool = False,
+) -> tuple[list[Post], ListMeta]:
+    repo = PostRepository(session, principal)
+    stmt = repo.filtered(
+        statuses=statuses, account_id=account_id, time_from=time_from, time_to=time_to
+    )
+    posts, total = await repo.page(stmt, limit=limit, offset=offset, by_schedule=by_schedule)
+    meta = ListMeta(limit=limit, offset=offset, count=total, has_more=offset + len(posts) < total)
+    return posts, meta
+
+
+def _refuse_if_locked(post: Post, action: str) -> None:
+    if post.status not in EDITABLE:
+        raise Conflict(
+            f"Post {post.id} is {post.status}; only draft, scheduled or failed posts can be "
+            f"{action}.",
+            details={"status": post.status},
+        )
+
+
+async def update_schedule(
+    session: AsyncSession, principal: Principal, post_id: str, data: ScheduleUpdate
+) -> Post:
+    """Edit text/media/options/time; the result is revalidated and the publish job moved in
+    the same transaction."""
+    post = await get_post(session, principal, post_id, for_update=True)
+    _refuse_if_locked(post, "edited")
+    text = data.content_text if data.content_text is not None else post.content_text
+    media = data.media_urls if data.media_urls is not None else list(post.media_urls or [])
+    options = data.options if data.options is not None else dict(post.options or {})
+    check_content(post.platform, text, media, options)
+    post.content_text, post.media_urls, post.options = text, media, options
+    if data.scheduled_time is not None:
+        check_future(data.scheduled_time, "scheduled_time")
+        post.scheduled_time = data.scheduled_time
+        post.slot_id = None
+        post.status = PostStatus.scheduled
+        post.error_code = post.error_message = None
+    post.updated_at = clock.now()
+    await session.flush()
+    if post.status == PostStatus.scheduled:
+        await scheduling.schedule_publish(session, post)
+    return post
+
+
+async def delete_post(session: AsyncSession, principal: Principal, post_id: str) -> None:
+    post = await get_post(session, principal, post_id, for_update=True)
+    _refuse_if_locked(post, "deleted")
+    await scheduling.cancel_publish(session, post)
+    await session.delete(post)
+
+
+async def fail_account_posts(
+    session: AsyncSession, principal: Principal, account_id: str, code: str, message: str
+) -> None:
+    for post in await PostRepository(session, principal).for_account(
+        account_id, [PostStatus.scheduled]
+    ):
+        await scheduling.cancel_publish(session, post)
+        post.status = PostStatus.failed
+        post.error_code, post.error_message = code, message
+        post.updated_at = clock.now()
+        await emit(
+            session,
+            owner_id=post.owner_id,
+            livemode=post.livemode,
+            type=EventType.post_failed,
+            data=post_out(post).model_dump(),
+        )
+
+
+async def publish_now(session: AsyncSession, principal: Principal, post_id: str) -> Post:
+    """Queue a draft, scheduled or failed post to publish immediately (revalidated first).
+    A post already publishing or published is returned as it is."""
+    post = await get_post(session, principal, post_id, for_update=True)
+    if post.status in (PostStatus.publishing, PostStatus.published):
+        return post
+    await _target(session, principal, PostDraft(account_id=post.account_id, subaccount_id=post.subaccount_id), "")
+    check_content(post.platform, post.content_text, list(post.media_urls or []), dict(post.options or {}))
+    now = clock.now()
+    post.status = PostStatus.scheduled
+    post.scheduled_time = now
+    post.publish_state = None
+    post.error_code = post.error_message = None
+    post.updated_at = now
+    await session.flush()
+    await scheduling.schedule_publish(session, post, now=True)
+    return post
+
+
+async def wait_for_outcome(
+    session: AsyncSession, principal: Principal, post_id: str, seconds: float
+) -> Post:
+    """Poll the post until it is published/failed or ``seconds`` pass (the worker publishes;
+    an embedded worker is woken by the commit, so this is usually short)."""
+    import asyncio  # noqa: PLC0415
+
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        post = await get_post(session, principal, post_id)
+        settled = post.status in (PostStatus.published, PostStatus.failed)
+        if settled or asyncio.get_running_loop().time() >= deadline:
+            return post
+        await session.rollback()  # end the snapshot so the next read sees the worker's commit
+        await asyncio.sleep(0.1)

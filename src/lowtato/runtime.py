@@ -1,0 +1,53 @@
+"""The services a process shares (API and worker alike), built once from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from lowtato.config import Settings
+from lowtato.jobs.registry import Registry, install_housekeeping
+from lowtato.kit.crypto import KeyRing
+from lowtato.kit.db import Database
+from lowtato.platforms.registry import AdapterRegistry
+from lowtato.platforms.sandbox.network import SandboxNetwork
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    keyring: KeyRing
+    http: httpx.AsyncClient
+    sandbox: SandboxNetwork
+    adapters: AdapterRegistry
+
+    @classmethod
+    def build(cls, settings: Settings, db: Database | None = None) -> Services:
+        db = db or Database(settings.resolved_database_url)
+        # Platform API calls: explicit timeouts so a hung platform becomes UnknownOutcome,
+        # never a worker stuck forever.
+        http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0), follow_redirects=False)
+        sandbox = SandboxNetwork(db, settings.public_url)
+        return cls(
+            settings=settings,
+            db=db,
+            keyring=KeyRing(settings.resolved_encryption_keys),
+            http=http,
+            sandbox=sandbox,
+            adapters=AdapterRegistry(settings, sandbox, http),
+        )
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+
+def build_registry(services: Services) -> Registry:
+    """Every job kind this process can run, bound to these services."""
+    from lowtato.posts import tasks as post_tasks  # noqa: PLC0415 - avoid import cycles
+
+    registry = Registry()
+    install_housekeeping(registry)
+    post_tasks.install(registry, services)
+    return registry

@@ -1,0 +1,66 @@
+"""Slot request/response models."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from lowtato.kit.tz import validate_timezone_name
+
+_STRICT = ConfigDict(extra="forbid")
+
+
+class SlotIn(BaseModel):
+    model_config = _STRICT
+    day: int = Field(ge=0, le=6, description="0 = Sunday … 6 = Saturday")
+    hour: int = Field(ge=0, le=23)
+    minute: int = Field(default=0, ge=0, le=59)
+    selectedTargets: list[str] = Field(  # noqa: N815 - contract field name
+        default_factory=list, description="Account ids; empty = every account."
+    )
+
+
+class SlotsCreate(BaseModel):
+    model_config = _STRICT
+    slots: list[SlotIn] = Field(min_length=1, max_length=200)
+
+
+class SlotOut(BaseModel):
+    id: str
+    day: int
+    hour: int
+    minute: int
+    selected_targets: list[str]
+    platforms: list[str]
+
+
+class SlotList(BaseModel):
+    slots: list[SlotOut]
+    timezone: str = Field(description="The owner's timezone the wall-clock times are in.")
+
+
+class SlotsCreated(BaseModel):
+    created: int
+    slots: list[SlotOut]
+
+
+class AutoConfigure(BaseModel):
+    model_config = _STRICT
+    platforms: list[str] = Field(min_length=1)
+    posts_per_day: int = Field(default=1, ge=1, le=10)
+    timezone: str | None = Field(default=None, description="IANA zone; also becomes the profile's")
+    include_weekends: bool = False
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str | None) -> str | None:
+        return None if value is None else validate_timezone_name(value)
+
+
+class AutoConfigured(BaseModel):
+    configured: bool = True
+    slots_created: int
+    timezone: str
+    slots: list[SlotOut]
+    sources: dict[str, list[str]] = Field(
+        description="Per platform, where its best posting times come from."
+    )

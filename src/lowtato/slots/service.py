@@ -1,0 +1,141 @@
+"""Slots: creating, listing, auto-configuring, and picking the next free one for a post."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lowtato.accounts.models import SocialAccount
+from lowtato.accounts.repository import AccountRepository
+from lowtato.accounts.service import check_platform
+from lowtato.auth.principal import Principal
+from lowtato.auth.repository import UserRepository
+from lowtato.errors import NotFound, ValidationFailed
+from lowtato.kit import clock
+from lowtato.kit.ids import new_id
+from lowtato.posts.repository import PostRepository
+from lowtato.slots import autoconfig
+from lowtato.slots.best_times import best_times_for
+from lowtato.slots.models import Slot
+from lowtato.slots.repository import SlotRepository
+from lowtato.slots.schemas import AutoConfigure, AutoConfigured, SlotOut, SlotsCreate
+from lowtato.slots.timemath import SlotSpec, next_free_occurrence
+
+
+def slot_out(slot: Slot) -> SlotOut:
+    return SlotOut(
+        id=slot.id,
+        day=slot.day,
+        hour=slot.hour,
+        minute=slot.minute,
+        selected_targets=list(slot.selected_targets or []),
+        platforms=list(slot.platforms or []),
+    )
+
+
+async def owner_timezone(session: AsyncSession, principal: Principal) -> str:
+    user = await UserRepository(session).get(principal.user_id)
+    return user.timezone if user else "UTC"
+
+
+async def list_slots(session: AsyncSession, principal: Principal) -> list[Slot]:
+    return await SlotRepository(session, principal).list()
+
+
+async def create_slots(session: AsyncSession, principal: Principal, body: SlotsCreate) -> list[Slot]:
+    accounts = AccountRepository(session, principal)
+    problems = []
+    for i, item in enumerate(body.slots):
+        for j, account_id in enumerate(item.selectedTargets):
+            if await accounts.get(account_id) is None:
+                problems.append({
+                    "field": f"slots[{i}].selectedTargets[{j}]",
+                    "message": f"no account '{account_id}' (list them with GET /api/v1/accounts)",
+                })  # fmt: skip
+    if problems:
+        raise ValidationFailed.fields(problems)
+    repo = SlotRepository(session, principal)
+    now = clock.now()
+    return [
+        await repo.add(
+            Slot(
+                id=new_id("slot"), **repo.owned_fields(), day=item.day, hour=item.hour,
+                minute=item.minute, selected_targets=sorted(set(item.selectedTargets)),
+                platforms=[], created_at=now,
+            )
+        )
+        for item in body.slots
+    ]  # fmt: skip
+
+
+async def delete_slot(session: AsyncSession, principal: Principal, slot_id: str) -> None:
+    slot = await SlotRepository(session, principal).get(slot_id)
+    if slot is None:
+        raise NotFound.of("slot", slot_id)
+    await session.delete(slot)
+
+
+async def auto_configure(
+    session: AsyncSession, principal: Principal, body: AutoConfigure
+) -> AutoConfigured:
+    """Replace every slot with the best-times plan; a given timezone becomes the profile's."""
+    platforms = [check_platform(p, f"platforms[{i}]") for i, p in enumerate(body.platforms)]
+    planned = autoconfig.plan_slots(platforms, body.posts_per_day, body.include_weekends)
+    user = await UserRepository(session).get(principal.user_id)
+    if user is not None and body.timezone:
+        user.timezone = body.timezone
+    repo = SlotRepository(session, principal)
+    await repo.delete_all()
+    now = clock.now()
+    slots = [
+        await repo.add(
+            Slot(
+                id=new_id("slot"), **repo.owned_fields(), day=p.day, hour=p.hour,
+                minute=p.minute, selected_targets=[], platforms=list(p.platforms), created_at=now,
+            )
+        )
+        for p in planned
+    ]  # fmt: skip
+    return AutoConfigured(
+        slots_created=len(slots),
+        timezone=user.timezone if user else "UTC",
+        slots=[slot_out(s) for s in slots],
+        sources={p: [s.url for s in best_times_for(p).sources] for p in dict.fromkeys(platforms)},
+    )
+
+
+def applies_to(slot: Slot, account: SocialAccount) -> bool:
+    targets, platforms = slot.selected_targets or [], slot.platforms or []
+    if not targets and not platforms:
+        return True
+    return account.id in targets or account.platform in platforms
+
+
+async def next_free_slot(
+    session: AsyncSession, principal: Principal, account: SocialAccount
+) -> tuple[datetime, str]:
+    """The earliest future occurrence of a slot for this account that none of its scheduled
+    posts already takes. The account row is locked first so two concurrent requests cannot
+    both take the same occurrence."""
+    await session.execute(
+        select(SocialAccount.id).where(SocialAccount.id == account.id).with_for_update()
+    )
+    slots = [s for s in await SlotRepository(session, principal).list() if applies_to(s, account)]
+    if not slots:
+        raise ValidationFailed.field(
+            "useNextFreeSlot",
+            f"no schedule slots apply to account {account.id}; create some with POST "
+            "/api/v1/schedule/slots or POST /api/v1/schedule/auto-configure, or send scheduledTime",
+        )
+    tz = ZoneInfo(await owner_timezone(session, principal))
+    taken = await PostRepository(session, principal).scheduled_times(account.id)
+    specs = [SlotSpec(s.id, s.day, s.hour, s.minute) for s in slots]
+    found = next_free_occurrence(specs, clock.now(), tz, taken)
+    if found is None:
+        raise ValidationFailed.field(
+            "useNextFreeSlot", "every slot occurrence in the next year is taken for this account"
+        )
+    return found[0], found[1].id
