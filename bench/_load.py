@@ -230,7 +230,7 @@ def _new_loop() -> asyncio.AbstractEventLoop:
         import uvloop  # noqa: PLC0415 - optional speed-up; plain asyncio works too
     except ImportError:
         return asyncio.new_event_loop()
-    return uvloop.new_event_loop()  # type: ignore[no-any-return]
+    return uvloop.new_event_loop()
 
 
 def _child(
@@ -239,10 +239,11 @@ def _child(
     try:
         with asyncio.Runner(loop_factory=_new_loop) as runner:
             conn.send(("result", runner.run(_run(target, connections, warmup, seconds, conn))))
-    except KeyboardInterrupt:  # the parent handles Ctrl-C and cleans up
+    except (KeyboardInterrupt, BrokenPipeError):  # Ctrl-C or the parent is gone: it cleans up
         pass
     except Exception as exc:  # reported to the parent, which fails loudly
-        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        with contextlib.suppress(OSError):
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
         conn.close()
 
@@ -266,6 +267,7 @@ def run_in_process(
     proc.start()
     child.close()
     deadline = time.monotonic() + warmup + seconds + READ_TIMEOUT + 30
+    finished = False
     try:
         while True:
             left = deadline - time.monotonic()
@@ -277,6 +279,7 @@ def run_in_process(
             elif kind == "stop" and on_stop is not None:
                 on_stop()
             elif kind == "result":
+                finished = True
                 return payload  # type: ignore[no-any-return]
             elif kind == "error":
                 raise RuntimeError(f"load generator failed: {payload}")
@@ -284,6 +287,8 @@ def run_in_process(
         raise RuntimeError(f"load generator exited early (code {proc.exitcode})") from exc
     finally:
         parent.close()
+        if not finished:  # interrupted or failed: don't let it hammer a server being stopped
+            proc.terminate()
         proc.join(timeout=5)
         if proc.is_alive():
             proc.kill()

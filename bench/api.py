@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -86,6 +87,10 @@ class Server:
             time.sleep(0.1)
         raise RuntimeError(f"{self.name} server not ready in {STARTUP_TIMEOUT:.0f} s")
 
+    def check_alive(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            raise RuntimeError(f"{self.name} server is not running\n{self.log_tail()}")
+
     def cpu_seconds(self) -> float:
         """User + system CPU of the server process (all its threads), from /proc; NaN when
         unavailable (not Linux), in which case cpu/req is simply not reported."""
@@ -142,7 +147,7 @@ class Bench:
 
     server: Server
     target: Target
-    results: list[LoadResult]
+    results: list[Figures]
 
 
 def start_lowtato(
@@ -194,7 +199,8 @@ def start_hello(workdir: Path, cleanup: contextlib.ExitStack) -> Bench:
     return Bench(server, target, [])
 
 
-def measure(bench: Bench, args: argparse.Namespace) -> LoadResult:
+def measure(bench: Bench, args: argparse.Namespace) -> Figures:
+    bench.server.check_alive()
     cpu: list[float] = []
     result = run_in_process(
         bench.target,
@@ -204,75 +210,88 @@ def measure(bench: Bench, args: argparse.Namespace) -> LoadResult:
         on_start=lambda: cpu.append(bench.server.cpu_seconds()),
         on_stop=lambda: cpu.append(bench.server.cpu_seconds()),
     )
+    # A server that died mid-round shows up as errors; name the cause rather than go on.
+    bench.server.check_alive()
     if len(cpu) == 2:
         result.server_cpu_s = cpu[1] - cpu[0]
-    return result
+    return Figures.of(result)
 
 
 # --- reporting ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Figures:
+    """The printed figures of one round, or their per-figure median over rounds."""
+
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    cpu_per_req_ms: float
+    client_cpu: float
+    errors: Counter[str]  # "HTTP 429" / exception name → count; summed, never medianed
+
+    @classmethod
+    def of(cls, r: LoadResult) -> Figures:
+        errors: Counter[str] = Counter({f"HTTP {s}": n for s, n in r.statuses.items()})
+        errors.update(r.io_errors)
+        return cls(r.rps, r.p50_ms, r.p99_ms, r.cpu_per_req_ms, r.client_cpu, errors)
+
+    @classmethod
+    def median(cls, rounds: list[Figures]) -> Figures:
+        # Each figure's own median: robust to one disturbed round, though the combination
+        # need not match any single round.
+        errors: Counter[str] = Counter()
+        for f in rounds:
+            errors.update(f.errors)
+        return cls(
+            rps=statistics.median(f.rps for f in rounds),
+            p50_ms=statistics.median(f.p50_ms for f in rounds),
+            p99_ms=statistics.median(f.p99_ms for f in rounds),
+            cpu_per_req_ms=statistics.median(f.cpu_per_req_ms for f in rounds),
+            client_cpu=statistics.median(f.client_cpu for f in rounds),
+            errors=errors,
+        )
+
+    def line(self, name: str) -> str:
+        count = sum(self.errors.values())
+        detail = ", ".join(f"{k}×{n}" for k, n in sorted(self.errors.items()))
+        return (
+            f"{name:<12} rps {self.rps:>8,.0f}  p50 {fmt_ms(self.p50_ms):>8}"
+            f"  p99 {fmt_ms(self.p99_ms):>8}  cpu/req {fmt_ms(self.cpu_per_req_ms):>8}"
+            f"  client cpu {self.client_cpu:4.0%}  errors {count}"
+            + (f" ({detail})" if count else "")
+        )
+
+
 def fmt_ms(value: float) -> str:
     if math.isnan(value):
         return "n/a"
-    return (
-        f"{value:.2f} ms" if value < 10 else f"{value:.1f} ms" if value < 100 else f"{value:.0f} ms"
-    )
+    digits = 2 if value < 10 else 1 if value < 100 else 0  # ~3 significant figures
+    return f"{value:.{digits}f} ms"
 
 
-def fmt_x(value: float) -> str:
-    return "n/a" if math.isnan(value) else f"{value:.2f}x"
-
-
-def line(name: str, r: LoadResult) -> str:
-    errors = f"  errors {r.errors}" + (f" {describe_errors(r)}" if r.errors else "")
-    return (
-        f"{name:<12} rps {r.rps:>8,.0f}  p50 {fmt_ms(r.p50_ms):>8}  p99 {fmt_ms(r.p99_ms):>8}"
-        f"  cpu/req {fmt_ms(r.cpu_per_req_ms):>8}  client cpu {r.client_cpu:4.0%}{errors}"
-    )
-
-
-def describe_errors(r: LoadResult) -> str:
-    parts = [f"HTTP {s}×{n}" for s, n in sorted(r.statuses.items())]
-    parts += [f"{e}×{n}" for e, n in sorted(r.io_errors.items())]
-    return "(" + ", ".join(parts) + ")"
-
-
-def median_result(results: list[LoadResult]) -> LoadResult:
-    """Per-figure median over rounds (each figure on its own: a robust summary, not a
-    real round). Errors are summed, never medianed away."""
-    out = LoadResult(seconds=1.0)
-    out.ok = round(statistics.median(r.rps for r in results))  # rps == ok with seconds = 1
-    out.p50_ms = statistics.median(r.p50_ms for r in results)
-    out.p99_ms = statistics.median(r.p99_ms for r in results)
-    out.client_cpu = statistics.median(r.client_cpu for r in results)
-    per_req = statistics.median(r.cpu_per_req_ms for r in results)
-    out.server_cpu_s = per_req * out.ok / 1000  # so that cpu_per_req_ms gives the median back
-    for r in results:
-        out.statuses.update(r.statuses)
-        out.io_errors.update(r.io_errors)
-    return out
+def ratio(a: float, b: float) -> str:
+    return "n/a" if math.isnan(a) or math.isnan(b) or b == 0 else f"{a / b:.2f}x"
 
 
 def report(benches: list[Bench]) -> int:
-    summary = {b.server.name: median_result(b.results) for b in benches}
-    rounds = len(benches[0].results)
-    print(f"\nmedian of {rounds} round(s) per target")
-    for name, r in summary.items():
-        print(line(name, r))
+    summary = {b.server.name: Figures.median(b.results) for b in benches}
+    print(f"\nmedian of {len(benches[0].results)} round(s) per target")
+    for name, f in summary.items():
+        print(f.line(name))
     base = summary["hello"]
-    for name, r in summary.items():
-        if name == "hello":
-            continue
-        print(
-            f"ratio {name}/hello: rps {fmt_x(r.rps / base.rps)}, "
-            f"p50 {fmt_x(r.p50_ms / base.p50_ms)}, p99 {fmt_x(r.p99_ms / base.p99_ms)}, "
-            f"cpu/req {fmt_x(r.cpu_per_req_ms / base.cpu_per_req_ms)}"
-        )
-    if any(r.client_cpu > 0.9 for b in benches for r in b.results):
+    for name, f in summary.items():
+        if name != "hello":
+            print(
+                f"ratio {name}/hello: rps {ratio(f.rps, base.rps)}, "
+                f"p50 {ratio(f.p50_ms, base.p50_ms)}, p99 {ratio(f.p99_ms, base.p99_ms)}, "
+                f"cpu/req {ratio(f.cpu_per_req_ms, base.cpu_per_req_ms)}"
+            )
+    if any(f.client_cpu > 0.9 for b in benches for f in b.results):
         print("note: the load generator used >90% of a core in some round; rps there is a "
               "lower bound of what the server can do")  # fmt: skip
-    failed = [name for name, r in summary.items() if r.errors]
+    failed = [name for name, f in summary.items() if f.errors]
     if failed:
         print(f"FAILED: requests errored on {', '.join(failed)} (see the errors column)")
         return 1
@@ -323,9 +342,9 @@ def main() -> int:
         )
         for n in range(1, args.rounds + 1):
             for bench in benches:
-                result = measure(bench, args)
-                bench.results.append(result)
-                print(f"round {n}/{args.rounds} " + line(bench.server.name, result), flush=True)
+                figures = measure(bench, args)
+                bench.results.append(figures)
+                print(f"round {n}/{args.rounds} " + figures.line(bench.server.name), flush=True)
         return report(benches)
 
 

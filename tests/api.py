@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-
 from tests.conftest import Owner
 
 
@@ -16,7 +15,11 @@ def later(**delta: float) -> str:
 
 
 async def connect(
-    client: httpx.AsyncClient, owner: Owner, platform: str = "twitter", user: str = "1001", **extra: Any
+    client: httpx.AsyncClient,
+    owner: Owner,
+    platform: str = "twitter",
+    user: str = "1001",
+    **extra: Any,
 ) -> str:
     response = await client.post(
         "/api/v1/accounts/connect",

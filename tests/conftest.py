@@ -78,6 +78,7 @@ def make_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settin
         "allow_private_urls": True,
         "bootstrap_demo": False,
         "public_url": "http://testserver",
+        "publish_wait_seconds": 0.0,
     }
     values.update(overrides)
     return Settings(**values)
@@ -101,9 +102,9 @@ class AppFactory:
         self.data_dir = data_dir
         self._stack = AsyncExitStack()
 
-    async def __call__(self, **overrides: Any) -> FastAPI:
+    async def __call__(self, *, worker: bool = False, **overrides: Any) -> FastAPI:
         overrides.setdefault("database_url", self.database_url)
-        app = create_app(make_settings(data_dir=self.data_dir, **overrides))
+        app = create_app(make_settings(data_dir=self.data_dir, **overrides), worker=worker)
         await self._stack.enter_async_context(app.router.lifespan_context(app))
         return app
 
@@ -159,7 +160,10 @@ def make_owner(app: FastAPI) -> OwnerFactory:
     counter = iter(range(1, 10_000))
 
     async def make(
-        *, plan: str = "starter", livemode: bool = True, scopes: list[str] | None = None,
+        *,
+        plan: str = "starter",
+        livemode: bool = True,
+        scopes: list[str] | None = None,
         email: str | None = None,
     ) -> Owner:
         email = email or f"owner{next(counter)}@example.com"
@@ -170,7 +174,10 @@ def make_owner(app: FastAPI) -> OwnerFactory:
             if user is None:
                 user = await service.create_user(session, email=email, plan=plan)
             created = await service.create_key(
-                session, pepper=SECRET.encode(), user=user, livemode=livemode,
+                session,
+                pepper=SECRET.encode(),
+                user=user,
+                livemode=livemode,
                 scopes=scopes or [],
             )
         return Owner(user.id, email, created.plaintext, created.key.id)

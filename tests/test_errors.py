@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 from fastapi import FastAPI
-
 from tests.conftest import Owner, client_for
 
 

@@ -5,21 +5,27 @@ from __future__ import annotations
 
 import httpx
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
-
-from lowtato.kit.openapi import api_routes
 from tests.api import connect, create_post, later
 from tests.conftest import Owner, OwnerFactory
+
+from lowtato.kit.openapi import api_routes
 
 
 async def _snapshot(client: httpx.AsyncClient, owner: Owner) -> list[object]:
     return [
         (await client.get(path, headers=owner.headers)).json()
-        for path in ("/api/v1/accounts", "/api/v1/posts", "/api/v1/schedules", "/api/v1/schedule/slots")
+        for path in (
+            "/api/v1/accounts",
+            "/api/v1/posts",
+            "/api/v1/schedules",
+            "/api/v1/schedule/slots",
+        )
     ]
 
 
-async def test_two_owner_sweep(app: FastAPI, client: httpx.AsyncClient, make_owner: OwnerFactory) -> None:
+async def test_two_owner_sweep(
+    app: FastAPI, client: httpx.AsyncClient, make_owner: OwnerFactory
+) -> None:
     a = await make_owner(email="a@example.com")
     a_test = await make_owner(email="a@example.com", livemode=False)
     b = await make_owner(email="b@example.com")
@@ -43,12 +49,23 @@ async def test_two_owner_sweep(app: FastAPI, client: httpx.AsyncClient, make_own
         ("DELETE", f"/api/v1/schedule/slots/{slot}", None),
         ("POST", "/api/v1/posts", {"post": {"accountId": account, "content": {"text": "x"}}}),
         ("POST", "/api/v1/posts", {"account_id": account, "content": "x"}),
-        ("POST", "/api/v1/posts/bulk", {"posts": [{"content": "x", "platforms": ["twitter"], "account_id": account}]}),
-        ("POST", "/api/v1/schedule/slots", {"slots": [{"day": 1, "hour": 9, "selectedTargets": [account]}]}),
+        (
+            "POST",
+            "/api/v1/posts/bulk",
+            {"posts": [{"content": "x", "platforms": ["twitter"], "account_id": account}]},
+        ),
+        (
+            "POST",
+            "/api/v1/schedule/slots",
+            {"slots": [{"day": 1, "hour": 9, "selectedTargets": [account]}]},
+        ),
     ]
     # Every route with a path id must be in the sweep, so a new route cannot be forgotten.
     templated = {
-        (m, p) for p, r in api_routes(app) for m in r.methods if "{" in p and p.startswith("/api/v1/")
+        (m, p)
+        for p, r in api_routes(app)
+        for m in r.methods
+        if "{" in p and p.startswith("/api/v1/")
     }
     covered = set()
     for method, path, _ in calls:

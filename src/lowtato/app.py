@@ -14,13 +14,13 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from lowtato.accounts.endpoints import router as accounts_router
 from lowtato.auth.service import Authenticator
 from lowtato.config import Settings
-from lowtato.accounts.endpoints import router as accounts_router
 from lowtato.discovery.platforms import router as platforms_router
 from lowtato.health.endpoints import router as health_router
-from lowtato.kit import errors_http
 from lowtato.jobs.worker import Worker
+from lowtato.kit import errors_http
 from lowtato.kit.middleware import RequestContextMiddleware
 from lowtato.kit.openapi import install_openapi
 from lowtato.kit.ratelimit import Policy, RateLimiter

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     publish_wait_seconds: float = 10.0
     # Run the job worker inside `lowtato serve` (off with --no-worker).
     worker_concurrency: int = 8
+    # Simulated platform latency of the sandbox network, so agents (and chaos tests) see a
+    # publish take real time.
+    sandbox_latency_ms: int = 0
     # First start of an empty embedded database creates a demo owner and test key.
     bootstrap_demo: bool = True
 

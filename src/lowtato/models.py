@@ -19,8 +19,8 @@ __all__ = [
     "JobSerialLock",
     "Post",
     "SandboxPost",
-    "SocialAccount",
     "Slot",
+    "SocialAccount",
     "SubAccount",
     "User",
 ]

@@ -29,7 +29,7 @@ class Services:
         # Platform API calls: explicit timeouts so a hung platform becomes UnknownOutcome,
         # never a worker stuck forever.
         http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0), follow_redirects=False)
-        sandbox = SandboxNetwork(db, settings.public_url)
+        sandbox = SandboxNetwork(db, settings.public_url, settings.sandbox_latency_ms)
         return cls(
             settings=settings,
             db=db,

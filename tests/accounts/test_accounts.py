@@ -5,7 +5,6 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
-
 from tests.api import connect, create_post, error, later
 from tests.conftest import Owner, OwnerFactory
 
@@ -22,7 +21,12 @@ async def test_connect_list_and_fields(client: httpx.AsyncClient, owner: Owner) 
     )  # fmt: skip
     assert response.status_code == 201
     created = response.json()
-    assert created == {"id": created["id"], "platform": "linkedin", "username": "ada", "connected": True}
+    assert created == {
+        "id": created["id"],
+        "platform": "linkedin",
+        "username": "ada",
+        "connected": True,
+    }
     accounts = (await client.get("/api/v1/accounts", headers=owner.headers)).json()["accounts"]
     assert accounts == [
         {"id": created["id"], "platform": "linkedin", "username": "ada", "fullname": "ada",
@@ -92,7 +96,10 @@ async def test_tokens_never_leave_and_are_encrypted_at_rest(
     assert "v1." in dump  # the ciphertext is there
     keyring = app.state.keyring
     row = rows[0]._mapping
-    assert keyring.decrypt(row["access_token_enc"], aad=f"social_accounts.access_token:{account_id}") == "tok-twitter-777"
+    assert (
+        keyring.decrypt(row["access_token_enc"], aad=f"social_accounts.access_token:{account_id}")
+        == "tok-twitter-777"
+    )
 
 
 async def test_disconnect_fails_scheduled_posts_and_hides_account(

@@ -8,11 +8,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select, text
+from tests.conftest import Owner, OwnerFactory
 
 from lowtato.auth import keys
 from lowtato.auth.models import ApiKey
 from lowtato.auth.scopes import ALL_SCOPES
-from tests.conftest import Owner, OwnerFactory
 
 UNAUTHORIZED = {
     "error": {
@@ -25,7 +25,9 @@ UNAUTHORIZED = {
 
 async def test_valid_key_in_either_header(client: httpx.AsyncClient, owner: Owner) -> None:
     by_header = await client.get("/api/v1/profile", headers={"x-api-key": owner.key})
-    by_bearer = await client.get("/api/v1/profile", headers={"Authorization": f"Bearer {owner.key}"})
+    by_bearer = await client.get(
+        "/api/v1/profile", headers={"Authorization": f"Bearer {owner.key}"}
+    )
     assert by_header.status_code == by_bearer.status_code == 200
     assert by_header.json()["email"] == owner.email
 
@@ -37,7 +39,7 @@ async def test_every_auth_failure_has_the_same_body(
     malformed = "lt_live_not-a-key"
     bad_checksum = owner.key[:-1] + ("A" if owner.key[-1] != "A" else "B")
     wrong_secret_body = owner.key[:18] + ("x" * 32)
-    wrong_secret = wrong_secret_body + keys._checksum(wrong_secret_body)  # noqa: SLF001
+    wrong_secret = wrong_secret_body + keys._checksum(wrong_secret_body)
     cases = {
         "missing": {},
         "malformed": {"x-api-key": malformed},

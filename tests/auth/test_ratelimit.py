@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 
 import httpx
-
 from tests.conftest import AppFactory, Owner, OwnerFactory, client_for, requires_redis
 
 
-async def test_61st_get_is_refused_with_headers(app_factory: AppFactory, make_owner: OwnerFactory) -> None:
+async def test_61st_get_is_refused_with_headers(
+    app_factory: AppFactory, make_owner: OwnerFactory
+) -> None:
     app = await app_factory(rate_limit_read=60, rate_limit_write=30)
     await app.state.limiter.reset()
     owner = await make_owner()
@@ -79,7 +80,9 @@ async def test_two_instances_share_one_budget_through_redis(
         statuses = []
         for i in range(12):
             client: httpx.AsyncClient = c1 if i % 2 == 0 else c2
-            statuses.append((await client.get("/api/v1/profile", headers=owner.headers)).status_code)
+            statuses.append(
+                (await client.get("/api/v1/profile", headers=owner.headers)).status_code
+            )
     assert statuses.count(200) == 10
     assert statuses[10:] == [429, 429]
 
@@ -89,5 +92,8 @@ async def test_rate_limits_fail_open_when_redis_is_down(
 ) -> None:
     app = await app_factory(redis_url="redis://127.0.0.1:1/0", rate_limit_read=2)
     async with client_for(app) as client:
-        codes = [(await client.get("/api/v1/profile", headers=owner.headers)).status_code for _ in range(3)]
+        codes = [
+            (await client.get("/api/v1/profile", headers=owner.headers)).status_code
+            for _ in range(3)
+        ]
     assert codes == [200, 200, 429]  # the in-process fallback still enforces the limit

@@ -6,10 +6,10 @@ import json
 import uuid
 
 import pytest
+from tests.conftest import ENC_KEYS, SECRET
 from typer.testing import CliRunner
 
 from lowtato.cli.main import app
-from tests.conftest import ENC_KEYS, SECRET
 
 
 @pytest.fixture
@@ -37,7 +37,9 @@ def test_users_and_keys_lifecycle(cli_env: dict[str, str]) -> None:
     code, out = run(cli_env, "users", "create", "--email", email)
     assert code == 1 and "already exists" in out
 
-    code, out = run(cli_env, "keys", "create", "--email", email, "--scopes", "posts:read", "--test", "--json")
+    code, out = run(
+        cli_env, "keys", "create", "--email", email, "--scopes", "posts:read", "--test", "--json"
+    )
     assert code == 0, out
     key = json.loads(out)
     assert key["key"].startswith("lt_test_") and key["scopes"] == ["posts:read"]

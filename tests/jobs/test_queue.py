@@ -34,10 +34,16 @@ async def test_enqueue_creates_a_pending_job(db: Database, frozen: FrozenClock) 
     assert job.id.startswith("job_")
     row = await load(db, "publish:post_1")
     assert (row.status, row.attempts, row.run_at, row.payload) == (
-        JobStatus.pending, 0, T0, {"post_id": "post_1"}
+        JobStatus.pending,
+        0,
+        T0,
+        {"post_id": "post_1"},
     )
     assert (row.serial_key, row.owner_id, row.livemode, row.lease_token) == (
-        "acc_1", "usr_1", False, 0
+        "acc_1",
+        "usr_1",
+        False,
+        0,
     )
 
 
@@ -89,7 +95,10 @@ async def test_enqueue_leaves_a_running_job_running(
     assert returned.status == "running"
     row = await load(db, "work:1")
     assert (row.status, row.payload, row.run_at, row.lease_token) == (
-        "running", {"v": 1}, T0, ctx.lease_token
+        "running",
+        {"v": 1},
+        T0,
+        ctx.lease_token,
     )
 
 

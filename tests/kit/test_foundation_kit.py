@@ -54,3 +54,8 @@ def test_keyring_rotation() -> None:
     assert KeyRing([new]).decrypt(rotated, aad="a") == "t"
     with pytest.raises(DecryptionError):
         KeyRing([old]).decrypt(rotated, aad="a")
+
+
+def test_ids_from_one_process_are_strictly_increasing() -> None:
+    ids = [new_id("evt") for _ in range(5000)]
+    assert ids == sorted(ids) and len(set(ids)) == 5000

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import httpx
-
 from tests.api import connect, error, later
 from tests.conftest import Owner
 
@@ -41,7 +40,9 @@ async def test_mixed_good_and_bad_items(client: httpx.AsyncClient, owner: Owner)
 async def test_limits(client: httpx.AsyncClient, owner: Owner) -> None:
     await connect(client, owner)
     item = {"content": "x", "platforms": ["twitter"]}
-    too_many = await client.post("/api/v1/posts/bulk", headers=owner.headers, json={"posts": [item] * 51})
+    too_many = await client.post(
+        "/api/v1/posts/bulk", headers=owner.headers, json={"posts": [item] * 51}
+    )
     assert too_many.status_code == 400
     assert error(too_many)["details"][0]["field"] == "posts"
     ok = await client.post("/api/v1/posts/bulk", headers=owner.headers, json={"posts": [item] * 50})

@@ -6,7 +6,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from tests.api import connect, create_post, error, later
 from tests.conftest import Owner
 
@@ -38,7 +37,9 @@ async def test_flat_shape_scheduled(client: httpx.AsyncClient, owner: Owner, acc
               "media_urls": ["https://example.com/a.jpg"]},
     )  # fmt: skip
     assert response.status_code == 201
-    post = (await client.get(f"/api/v1/posts/{response.json()['id']}", headers=owner.headers)).json()
+    post = (
+        await client.get(f"/api/v1/posts/{response.json()['id']}", headers=owner.headers)
+    ).json()
     assert post["status"] == "scheduled"
     assert post["scheduled_time"].startswith(when[:19])
     assert post["media_urls"] == ["https://example.com/a.jpg"]
@@ -59,7 +60,9 @@ async def test_nested_wins_over_flat(client: httpx.AsyncClient, owner: Owner, ac
         json={"post": {"accountId": account, "content": {"text": "nested"}},
               "account_id": other, "content": "flat"},
     )  # fmt: skip
-    post = (await client.get(f"/api/v1/posts/{response.json()['id']}", headers=owner.headers)).json()
+    post = (
+        await client.get(f"/api/v1/posts/{response.json()['id']}", headers=owner.headers)
+    ).json()
     assert (post["social_account_id"], post["content_text"]) == (account, "nested")
 
 
@@ -93,7 +96,9 @@ async def test_times(client: httpx.AsyncClient, owner: Owner, account: str) -> N
     assert listed["meta"]["count"] == 1  # the refused ones wrote nothing
 
 
-async def test_unknown_fields_are_named(client: httpx.AsyncClient, owner: Owner, account: str) -> None:
+async def test_unknown_fields_are_named(
+    client: httpx.AsyncClient, owner: Owner, account: str
+) -> None:
     response = await client.post(
         "/api/v1/posts", headers=owner.headers,
         json={"post": {"accountId": account, "content": {"text": "x", "colour": "red"}}},
@@ -126,14 +131,20 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
 
 @pytest.mark.parametrize(("platform", "bad", "good", "hint"), CASES)
 async def test_platform_rules(
-    client: httpx.AsyncClient, owner: Owner, platform: str, bad: dict[str, Any],
-    good: dict[str, Any], hint: str,
+    client: httpx.AsyncClient,
+    owner: Owner,
+    platform: str,
+    bad: dict[str, Any],
+    good: dict[str, Any],
+    hint: str,
 ) -> None:
     account = await connect(client, owner, platform, "p1")
 
     def body(spec: dict[str, Any]) -> dict[str, Any]:
-        post: dict[str, Any] = {"accountId": account,
-                                "content": {"text": spec["text"], "mediaUrls": spec.get("media", [])}}
+        post: dict[str, Any] = {
+            "accountId": account,
+            "content": {"text": spec["text"], "mediaUrls": spec.get("media", [])},
+        }
         if "options" in spec:
             post["options"] = spec["options"]
         return {"post": post}
@@ -160,6 +171,10 @@ async def test_every_problem_is_reported(client: httpx.AsyncClient, owner: Owner
 
 async def test_delete_rules(client: httpx.AsyncClient, owner: Owner, account: str) -> None:
     post_id = (await create_post(client, owner, account, scheduledTime=later())).json()["id"]
-    assert (await client.delete(f"/api/v1/posts/{post_id}", headers=owner.headers)).json() == {"deleted": True}
+    assert (await client.delete(f"/api/v1/posts/{post_id}", headers=owner.headers)).json() == {
+        "deleted": True
+    }
     assert (await client.get(f"/api/v1/posts/{post_id}", headers=owner.headers)).status_code == 404
-    assert (await client.delete(f"/api/v1/posts/{post_id}", headers=owner.headers)).status_code == 404
+    assert (
+        await client.delete(f"/api/v1/posts/{post_id}", headers=owner.headers)
+    ).status_code == 404

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import httpx
 import pytest
-
-from lowtato.kit import clock
 from tests.api import connect, error
 from tests.conftest import Owner, OwnerFactory
+
+from lowtato.kit import clock
 
 
 @pytest.fixture
@@ -22,7 +22,9 @@ async def _posts(client: httpx.AsyncClient, owner: Owner) -> int:
     return int((await client.get("/api/v1/posts", headers=owner.headers)).json()["meta"]["count"])
 
 
-async def test_replay_returns_the_original(client: httpx.AsyncClient, owner: Owner, account: str) -> None:
+async def test_replay_returns_the_original(
+    client: httpx.AsyncClient, owner: Owner, account: str
+) -> None:
     headers = {**owner.headers, "Idempotency-Key": "k-1"}
     body = {"post": {"accountId": account, "content": {"text": "once"}}}
     first = await client.post("/api/v1/posts", headers=headers, json=body)
@@ -49,18 +51,28 @@ async def test_different_body_is_422_and_changes_nothing(
     client: httpx.AsyncClient, owner: Owner, account: str
 ) -> None:
     headers = {**owner.headers, "Idempotency-Key": "k-2"}
-    await client.post("/api/v1/posts", headers=headers, json={"account_id": account, "content": "a"})
-    response = await client.post("/api/v1/posts", headers=headers, json={"account_id": account, "content": "b"})
+    await client.post(
+        "/api/v1/posts", headers=headers, json={"account_id": account, "content": "a"}
+    )
+    response = await client.post(
+        "/api/v1/posts", headers=headers, json={"account_id": account, "content": "b"}
+    )
     assert response.status_code == 422
     assert error(response)["code"] == "idempotency_key_reused"
     assert await _posts(client, owner) == 1
 
 
-async def test_failed_validation_is_not_stored(client: httpx.AsyncClient, owner: Owner, account: str) -> None:
+async def test_failed_validation_is_not_stored(
+    client: httpx.AsyncClient, owner: Owner, account: str
+) -> None:
     headers = {**owner.headers, "Idempotency-Key": "k-3"}
-    bad = await client.post("/api/v1/posts", headers=headers, json={"account_id": account, "content": "x" * 300})
+    bad = await client.post(
+        "/api/v1/posts", headers=headers, json={"account_id": account, "content": "x" * 300}
+    )
     assert bad.status_code == 400
-    fixed = await client.post("/api/v1/posts", headers=headers, json={"account_id": account, "content": "x"})
+    fixed = await client.post(
+        "/api/v1/posts", headers=headers, json={"account_id": account, "content": "x"}
+    )
     assert fixed.status_code == 201
 
 

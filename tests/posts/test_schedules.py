@@ -5,7 +5,6 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
-
 from tests.api import connect, create_post, error, later
 from tests.conftest import Owner
 
@@ -13,13 +12,17 @@ from tests.conftest import Owner
 async def test_pagination(client: httpx.AsyncClient, owner: Owner) -> None:
     account = await connect(client, owner)
     ids = [
-        (await create_post(client, owner, account, f"p{i}", scheduledTime=later(hours=i + 1))).json()["id"]
+        (
+            await create_post(client, owner, account, f"p{i}", scheduledTime=later(hours=i + 1))
+        ).json()["id"]
         for i in range(5)
     ]
     await create_post(client, owner, account, "a draft is not scheduled")
 
     async def page(limit: int, offset: int) -> dict[str, object]:
-        response = await client.get(f"/api/v1/schedules?limit={limit}&offset={offset}", headers=owner.headers)
+        response = await client.get(
+            f"/api/v1/schedules?limit={limit}&offset={offset}", headers=owner.headers
+        )
         assert response.status_code == 200
         return dict(response.json())
 
@@ -34,7 +37,14 @@ async def test_pagination(client: httpx.AsyncClient, owner: Owner) -> None:
     exact = await page(5, 0)
     assert exact["meta"]["has_more"] is False  # type: ignore[index]
     summary = first["scheduledPosts"][0]  # type: ignore[index]
-    assert set(summary) == {"id", "content_text", "target_type", "social_account_id", "scheduled_time", "status"}
+    assert set(summary) == {
+        "id",
+        "content_text",
+        "target_type",
+        "social_account_id",
+        "scheduled_time",
+        "status",
+    }
 
     for bad in ("limit=101", "limit=0", "offset=-1", "limit=abc"):
         response = await client.get(f"/api/v1/schedules?{bad}", headers=owner.headers)
@@ -72,12 +82,16 @@ async def test_patch_or_delete_published_is_conflict(
     account = await connect(client, owner)
     post_id = (await create_post(client, owner, account, scheduledTime=later())).json()["id"]
     async with app.state.db.transaction() as session:
-        await session.execute(text("UPDATE posts SET status = 'published' WHERE id = :id"), {"id": post_id})
+        await session.execute(
+            text("UPDATE posts SET status = 'published' WHERE id = :id"), {"id": post_id}
+        )
     response = await client.patch(f"/api/v1/schedules/{post_id}", headers=owner.headers,
                                   json={"content_text": "too late"})  # fmt: skip
     assert response.status_code == 409
     assert error(response)["code"] == "conflict"
-    assert (await client.delete(f"/api/v1/schedules/{post_id}", headers=owner.headers)).status_code == 409
+    assert (
+        await client.delete(f"/api/v1/schedules/{post_id}", headers=owner.headers)
+    ).status_code == 409
     post = (await client.get(f"/api/v1/posts/{post_id}", headers=owner.headers)).json()
     assert post["content_text"] == "hello" and post["status"] == "published"
 

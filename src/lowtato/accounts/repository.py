@@ -14,17 +14,21 @@ class AccountRepository(OwnedRepository[SocialAccount]):
 
     model = SocialAccount
 
-    def scoped(self) -> Select[tuple[SocialAccount]]:
+    def scoped(self) -> Select[SocialAccount]:
         return super().scoped().where(SocialAccount.deleted_at.is_(None))
 
-    async def list(self) -> list[SocialAccount]:
+    async def all(self) -> list[SocialAccount]:
         stmt = self.scoped().order_by(SocialAccount.created_at, SocialAccount.id)
         return list((await self.session.execute(stmt)).scalars())
 
     async def find(self, platform: str, platform_user_id: str) -> SocialAccount | None:
-        stmt = super().scoped().where(
-            SocialAccount.platform == platform,
-            SocialAccount.platform_user_id == platform_user_id,
+        stmt = (
+            super()
+            .scoped()
+            .where(
+                SocialAccount.platform == platform,
+                SocialAccount.platform_user_id == platform_user_id,
+            )
         )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 

@@ -10,6 +10,7 @@ from lowtato.accounts.models import SocialAccount, SubAccount
 from lowtato.accounts.repository import AccountRepository, SubAccountRepository
 from lowtato.accounts.schemas import AccountOut, ConnectRequest, SubAccountOut
 from lowtato.auth.principal import Principal
+from lowtato.auth.repository import UserRepository
 from lowtato.billing.plans import PLANS, PlanName
 from lowtato.errors import NotFound, PaymentRequired, ValidationFailed
 from lowtato.events.service import EventType, emit
@@ -45,7 +46,9 @@ def check_platform(platform: str, field: str = "platform") -> str:
     return value
 
 
-async def get_account(session: AsyncSession, principal: Principal, account_id: str) -> SocialAccount:
+async def get_account(
+    session: AsyncSession, principal: Principal, account_id: str
+) -> SocialAccount:
     account = await AccountRepository(session, principal).get(account_id)
     if account is None:
         raise NotFound.of("account", account_id)
@@ -53,7 +56,7 @@ async def get_account(session: AsyncSession, principal: Principal, account_id: s
 
 
 async def list_accounts(session: AsyncSession, principal: Principal) -> list[AccountOut]:
-    return [account_out(a) for a in await AccountRepository(session, principal).list()]
+    return [account_out(a) for a in await AccountRepository(session, principal).all()]
 
 
 async def list_subaccounts(
@@ -61,19 +64,23 @@ async def list_subaccounts(
 ) -> list[SubAccountOut]:
     await get_account(session, principal, account_id)
     rows = await SubAccountRepository(session, principal).for_account(account_id)
-    return [SubAccountOut(id=s.id, external_id=s.external_id, name=s.name, type=s.type) for s in rows]
+    return [
+        SubAccountOut(id=s.id, external_id=s.external_id, name=s.name, type=s.type) for s in rows
+    ]
 
 
 async def _check_plan_limit(session: AsyncSession, principal: Principal) -> None:
-    limit = PLANS[PlanName(principal.plan)].max_accounts
+    user = await UserRepository(session).get(principal.user_id)
+    plan = user.plan if user else principal.plan
+    limit = PLANS[PlanName(plan)].max_accounts
     if limit is None:
         return
     count = await AccountRepository(session, principal).count()
     if count >= limit:
         raise PaymentRequired(
-            f"Your {principal.plan} plan allows {limit} connected accounts and you have {count}. "
+            f"Your {plan} plan allows {limit} connected accounts and you have {count}. "
             "Disconnect one (DELETE /api/v1/accounts/{id}) or upgrade your plan.",
-            details={"limit": limit, "current": count, "plan": principal.plan},
+            details={"limit": limit, "current": count, "plan": plan},
         )
 
 

@@ -20,7 +20,6 @@ from lowtato.kit.ratelimit import Policy, RateLimiter
 from lowtato.kit.session import Session
 
 
-
 def presented_key(request: Request) -> str | None:
     """The key from ``x-api-key`` or ``Authorization: Bearer``; never from the query string."""
     key = request.headers.get("x-api-key")

@@ -23,4 +23,6 @@ class Principal:
 
 def system_principal(owner_id: str, livemode: bool) -> Principal:
     """Acting for an owner from a background job: the same repository scoping, no key."""
-    return Principal(user_id=owner_id, key_id="system", livemode=livemode, scopes=frozenset(), plan="")
+    return Principal(
+        user_id=owner_id, key_id="system", livemode=livemode, scopes=frozenset(), plan=""
+    )

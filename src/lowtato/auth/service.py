@@ -121,7 +121,9 @@ class Authenticator:
             self._cache[digest] = (now + self.cache_seconds, principal)
         if now - self._touched.get(principal.key_id, -1e9) >= LAST_USED_EVERY.total_seconds():
             self._touched[principal.key_id] = now
-            await ApiKeyRepository(session).touch(principal.key_id, clock.now(), every=LAST_USED_EVERY)
+            await ApiKeyRepository(session).touch(
+                principal.key_id, clock.now(), every=LAST_USED_EVERY
+            )
         return principal
 
     async def _load(self, session: AsyncSession, parsed: keys.ParsedKey, digest: str) -> Principal:

@@ -47,6 +47,6 @@ def run(fn: Callable[[], Awaitable[T]]) -> T:
 
 def emit(as_json: bool, data: Any, text: str) -> None:
     if as_json:
-        print(json.dumps(data, indent=2, default=str))  # noqa: T201 - CLI output
+        print(json.dumps(data, indent=2, default=str))
     else:
         console.print(text, soft_wrap=True, highlight=False)

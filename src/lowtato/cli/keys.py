@@ -33,7 +33,9 @@ def create(
         async with transaction(config) as session:
             user = await UserRepository(session).get_by_email(email.strip().lower())
             if user is None:
-                raise NotFound(f"no user with email {email}; create one with 'lowtato users create'")
+                raise NotFound(
+                    f"no user with email {email}; create one with 'lowtato users create'"
+                )
             created = await service.create_key(
                 session,
                 pepper=config.resolved_secret_key,

@@ -11,6 +11,8 @@ import uvicorn
 from lowtato.app import create_app
 from lowtato.auth.bootstrap import bootstrap_demo
 from lowtato.cli.common import console, settings
+from lowtato.config import Settings
+from lowtato.kit.crypto import KeyRing
 from lowtato.kit.db import Database
 from lowtato.kit.migrate import upgrade
 
@@ -23,20 +25,24 @@ def serve(
 ) -> None:
     """Start the API. On the embedded default (SQLite) this migrates the database first."""
     config = settings()
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     if config.is_sqlite:
         upgrade(config.resolved_database_url)
         if config.bootstrap_demo:
-            _bootstrap(config.resolved_database_url, config.resolved_secret_key)
+            _bootstrap(config)
     app = create_app(config, worker=not no_worker)
     uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False)
 
 
-def _bootstrap(url: str, pepper: bytes) -> None:
+def _bootstrap(config: Settings) -> None:
     async def go() -> None:
-        db = Database(url)
+        db = Database(config.resolved_database_url)
         try:
-            made = await bootstrap_demo(db, pepper)
+            made = await bootstrap_demo(
+                db, config.resolved_secret_key, KeyRing(config.resolved_encryption_keys)
+            )
         finally:
             await db.dispose()
         if made is None:
@@ -46,7 +52,9 @@ def _bootstrap(url: str, pepper: bytes) -> None:
             f"{made.email} ({made.user_id}) on the starter plan.\n"
             f"Test-mode API key (shown once, publishes to the sandbox network only):\n\n"
             f"    [bold]{made.test_key}[/bold]\n\n"
-            "Make more with: lowtato keys create --email demo@lowtato.local [--test]\n"
+            f"Sandbox accounts (one per platform): {', '.join(made.accounts)} — list them with\n"
+            "    curl -s localhost:8000/api/v1/accounts -H 'x-api-key: <key>'\n"
+            "Make more keys with: lowtato keys create --email demo@lowtato.local [--test]\n"
         )
 
     asyncio.run(go())

@@ -59,7 +59,9 @@ def _replay(record: IdempotencyRecord) -> JSONResponse:
     )
 
 
-async def _find(session: AsyncSession, principal: Principal, method: str, path: str, key: str) -> IdempotencyRecord | None:
+async def _find(
+    session: AsyncSession, principal: Principal, method: str, path: str, key: str
+) -> IdempotencyRecord | None:
     stmt = select(IdempotencyRecord).where(
         IdempotencyRecord.owner_id == principal.user_id,
         IdempotencyRecord.livemode == principal.livemode,

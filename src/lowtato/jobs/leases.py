@@ -344,7 +344,16 @@ async def extend(
     async with db.transaction() as session:
         result = await session.execute(
             update(Job)
-            .where(Job.id.in_(list(held)), Job.lease_owner == worker_id, Job.status == _RUNNING)
+            .where(
+                or_(
+                    *(
+                        and_(Job.id == job_id, Job.lease_token == token)
+                        for job_id, token in held.items()
+                    )
+                ),
+                Job.lease_owner == worker_id,
+                Job.status == _RUNNING,
+            )
             .values(lease_expires_at=expires)
             .returning(Job.id, Job.lease_token)
             .execution_options(**_NO_SYNC)

@@ -7,6 +7,7 @@ by creation time and never reveal a row count.
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
@@ -27,9 +28,22 @@ def _encode(value: int, length: int) -> str:
     return "".join(reversed(out))
 
 
+_last = (0, 0)
+_lock = threading.Lock()
+
+
 def new_id(prefix: str, *, at_ms: int | None = None) -> str:
+    """Ids made by one process are strictly increasing (within a millisecond the random part
+    counts up, as in monotonic ULIDs), so events written together keep their order."""
+    global _last  # noqa: PLW0603 - per-process monotonic state is the point
     if prefix not in PREFIXES:
         msg = f"unknown id prefix {prefix!r}"
         raise ValueError(msg)
     ms = at_ms if at_ms is not None else time.time_ns() // 1_000_000
-    return f"{prefix}_{_encode(ms, 10)}{_encode(secrets.randbits(80), 16)}"
+    rand = secrets.randbits(80)
+    if at_ms is None:
+        with _lock:
+            if ms <= _last[0] and _last[1] < 2**80 - 1:
+                ms, rand = _last[0], _last[1] + 1
+            _last = (ms, rand)
+    return f"{prefix}_{_encode(ms, 10)}{_encode(rand, 16)}"

@@ -88,7 +88,7 @@ def build(app: FastAPI) -> dict[str, Any]:
         version=app.version,
         summary=app.summary,
         description=(
-            "Every error is `{\"error\": {\"code\", \"message\", \"details\"?}}`. Authenticate "
+            'Every error is `{"error": {"code", "message", "details"?}}`. Authenticate '
             "with `x-api-key` or `Authorization: Bearer`. Keys with no scopes have full access."
         ),
         routes=app.routes,
@@ -100,13 +100,15 @@ def build(app: FastAPI) -> dict[str, Any]:
         "BearerKey": {"type": "http", "scheme": "bearer"},
     }
     error_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    headers = {name: {"description": d, "schema": {"type": "integer" if name.startswith("X-") else "string"}}
-               for name, d in _RATE_HEADERS.items()}  # fmt: skip
+    headers = {
+        name: {"description": d, "schema": {"type": "integer" if name[:2] == "X-" else "string"}}
+        for name, d in _RATE_HEADERS.items()
+    }
     for path, route in api_routes(app):
         if not route.include_in_schema:
             continue
         scope = _scope_of(route.dependant)
-        for method in route.methods:
+        for method in route.methods or ():
             op = doc["paths"].get(path, {}).get(method.lower())
             if op is None:
                 continue
@@ -115,7 +117,9 @@ def build(app: FastAPI) -> dict[str, Any]:
                 responses["400"] = responses.pop("422")
             responses.pop("422", None)
             responses.setdefault("400", {"description": "Invalid JSON or validation error."})
-            responses.setdefault("500", {"description": "Internal error (a bug); quotes a request id."})
+            responses.setdefault(
+                "500", {"description": "Internal error (a bug); quotes a request id."}
+            )
             if scope:
                 op["x-required-scope"] = scope
                 op["security"] = [{"ApiKeyHeader": []}, {"BearerKey": []}]

@@ -86,7 +86,9 @@ class RateLimiter:
             allowed = await self._memory.hit(item, *keys)
             stats = await self._memory.get_window_stats(item, *keys)
         reset_after = max(1, math.ceil(stats.reset_time - time.time()))
-        return Decision(policy, allowed, item.amount, stats.remaining, min(reset_after, self.window))
+        return Decision(
+            policy, allowed, item.amount, stats.remaining, min(reset_after, self.window)
+        )
 
     def _pick(self) -> MovingWindowRateLimiter:
         if self._redis is not None and time.monotonic() >= self._redis_down_until:

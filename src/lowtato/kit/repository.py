@@ -29,7 +29,7 @@ class OwnedRepository(Generic[M]):
         self.session = session
         self.principal = principal
 
-    def scoped(self) -> Select[tuple[M]]:
+    def scoped(self) -> Select[M]:
         return select(self.model).where(
             self.model.owner_id == self.principal.user_id,
             self.model.livemode == self.principal.livemode,
@@ -42,11 +42,14 @@ class OwnedRepository(Generic[M]):
         stmt = self.scoped().where(self.model.id == ident)
         if for_update:
             stmt = stmt.with_for_update()
-        return (await self.session.execute(stmt)).scalar_one_or_none()
+        found: M | None = (await self.session.execute(stmt)).scalar_one_or_none()
+        return found
 
-    async def count(self, stmt: Select[tuple[M]] | None = None) -> int:
+    async def count(self, stmt: Select[M] | None = None) -> int:
         base = (stmt if stmt is not None else self.scoped()).order_by(None)
-        return int(await self.session.scalar(select(func.count()).select_from(base.subquery())) or 0)
+        return int(
+            await self.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+        )
 
     async def add(self, obj: M) -> M:
         self.session.add(obj)

@@ -23,7 +23,9 @@ class AdapterUnavailable(Exception):
 
 
 class AdapterRegistry:
-    def __init__(self, settings: Settings, network: SandboxNetwork, http: httpx.AsyncClient) -> None:
+    def __init__(
+        self, settings: Settings, network: SandboxNetwork, http: httpx.AsyncClient
+    ) -> None:
         self.settings = settings
         self.network = network
         self.http = http
@@ -42,5 +44,5 @@ class AdapterRegistry:
             raise AdapterUnavailable(msg)
         factory, default_base = entry
         configured = self.settings.platforms.get(name.value)
-        base_url = (configured.base_url if configured and configured.base_url else default_base)
+        base_url = configured.base_url if configured and configured.base_url else default_base
         return factory(), AdapterContext(self.http, base_url.rstrip("/"))

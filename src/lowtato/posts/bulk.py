@@ -1,4 +1,4 @@
-"""``POST /api/v1/posts/bulk``: each item (× each of its platforms) is created on its own,
+"""``POST /api/v1/posts/bulk``: each item (for each of its platforms) is created on its own,
 inside a savepoint, so one bad item never stops or half-writes the others."""
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from lowtato.posts.schemas import BulkCreate, BulkError, BulkItem, BulkPost, Bul
 from lowtato.posts.service import create_post
 
 
-async def _account_for(session: AsyncSession, principal: Principal, item: BulkItem, platform: str) -> str:
+async def _account_for(
+    session: AsyncSession, principal: Principal, item: BulkItem, platform: str
+) -> str:
     if item.account_id:
         return item.account_id
     accounts = await AccountRepository(session, principal).on_platform(platform)
@@ -46,9 +48,11 @@ async def create_bulk(session: AsyncSession, principal: Principal, body: BulkCre
                         scheduled_time=item.scheduled_at,
                     )
                     post = await create_post(session, principal, draft, origin="bulk")
-                posts.append(BulkPost(id=post.id, platform=platform, status=post.status, index=index))
+                posts.append(
+                    BulkPost(id=post.id, platform=platform, status=post.status, index=index)
+                )
             except LowtatoError as exc:
-                errors.append(BulkError(index=index, platform=raw_platform, error=exc.body()["error"]))
-    return BulkResult(
-        created=len(posts), failed=len(errors), posts=posts, errors=errors or None
-    )
+                errors.append(
+                    BulkError(index=index, platform=raw_platform, error=exc.body()["error"])
+                )
+    return BulkResult(created=len(posts), failed=len(errors), posts=posts, errors=errors or None)

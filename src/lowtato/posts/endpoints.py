@@ -55,7 +55,9 @@ async def create_post(
 
     async def create() -> tuple[int, dict[str, object]]:
         post = await service.create_post(session, principal, draft)
-        out = PostCreated(id=post.id, status=post.status, scheduled_time=service.post_out(post).scheduled_time)
+        out = PostCreated(
+            id=post.id, status=post.status, scheduled_time=service.post_out(post).scheduled_time
+        )
         return 201, out.model_dump()
 
     return await idempotency.run(request, session, principal, draft.model_dump(mode="json"), create)
@@ -104,6 +106,7 @@ async def publish_now(
 
 @router.get("", summary="List posts")
 async def list_posts(
+    *,
     principal: PostsRead,
     session: Session,
     status: Annotated[list[PostStatus] | None, Query()] = None,

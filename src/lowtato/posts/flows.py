@@ -17,7 +17,7 @@ attempt; the ``sending`` mark means a newer attempt never re-sends what an older
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -25,13 +25,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.accounts.models import SocialAccount, SubAccount
 from lowtato.accounts.service import account_out, token_aad
-from lowtato.auth.principal import system_principal
 from lowtato.events.service import EventType, emit
 from lowtato.jobs import queue
-from lowtato.jobs.leases import JobContext
+from lowtato.jobs.leases import JobContext, LeaseLost
 from lowtato.jobs.registry import RetryLater
 from lowtato.kit import clock
-from lowtato.platforms.base import Adapter, AdapterContext, Credentials, Media, Published, PublishRequest
+from lowtato.platforms.base import (
+    Adapter,
+    AdapterContext,
+    Credentials,
+    Media,
+    Published,
+    PublishRequest,
+)
 from lowtato.platforms.errors import AuthExpired, PlatformError, Rejected, Retryable, UnknownOutcome
 from lowtato.platforms.registry import AdapterUnavailable
 from lowtato.posts.models import Post, PostStatus, PublishState
@@ -68,11 +74,15 @@ def _credentials(services: Services, account: SocialAccount, sub: SubAccount | N
         expires_at=account.token_expires_at,
         meta=dict(account.meta or {}),
         target_id=sub.external_id if sub else None,
-        target_token=dec(sub.access_token_enc, f"subaccounts.access_token:{sub.id}") if sub else None,
+        target_token=dec(sub.access_token_enc, f"subaccounts.access_token:{sub.id}")
+        if sub
+        else None,
     )
 
 
-async def _load(session: AsyncSession, services: Services, post: Post, attempt: int) -> Target | None:
+async def _load(
+    session: AsyncSession, services: Services, post: Post, attempt: int
+) -> Target | None:
     account = await session.get(SocialAccount, post.account_id)
     if account is None or account.owner_id != post.owner_id:
         return None
@@ -116,7 +126,9 @@ async def mark_published(session: AsyncSession, post: Post, result: Published) -
 
 async def mark_unconfirmed(session: AsyncSession, post: Post, reason: str) -> None:
     post.publish_state = PublishState.unconfirmed
-    post.error_message = f"{reason}; checking with the platform whether it was created (it will not be sent twice)"
+    post.error_message = (
+        f"{reason}; checking with the platform whether it was created (it will not be sent twice)"
+    )
     post.updated_at = clock.now()
     await queue.enqueue(
         session, kind=RECONCILE_KIND, key=f"reconcile:{post.id}", payload={"post_id": post.id},
@@ -151,14 +163,21 @@ async def _refresh_if_needed(
         account = await session.get(SocialAccount, target.account.id)
         if account is not None:
             ring = services.keyring
-            account.access_token_enc = ring.encrypt(tokens.access_token, aad=token_aad(account.id, "access_token"))
+            account.access_token_enc = ring.encrypt(
+                tokens.access_token, aad=token_aad(account.id, "access_token")
+            )
             if tokens.refresh_token:  # rotation: the old refresh token is now dead
-                account.refresh_token_enc = ring.encrypt(tokens.refresh_token, aad=token_aad(account.id, "refresh_token"))
+                account.refresh_token_enc = ring.encrypt(
+                    tokens.refresh_token, aad=token_aad(account.id, "refresh_token")
+                )
             account.token_expires_at = (
                 clock.now() + timedelta(seconds=tokens.expires_in) if tokens.expires_in else None
             )
-    return Credentials(**{**creds.__dict__, "access_token": tokens.access_token,
-                          "refresh_token": tokens.refresh_token or creds.refresh_token})  # fmt: skip
+    return replace(
+        creds,
+        access_token=tokens.access_token,
+        refresh_token=tokens.refresh_token or creds.refresh_token,
+    )
 
 
 async def publish(ctx: JobContext, services: Services) -> None:
@@ -168,14 +187,23 @@ async def publish(ctx: JobContext, services: Services) -> None:
         if post is None or post.status not in (PostStatus.scheduled, PostStatus.publishing):
             return  # deleted, turned back into a draft, or already settled: nothing to do
         if post.status == PostStatus.publishing and post.publish_state in MAYBE_SENT:
-            await mark_unconfirmed(session, post, "an earlier publish attempt stopped after sending")
+            await mark_unconfirmed(
+                session, post, "an earlier publish attempt stopped after sending"
+            )
             return
         if post.scheduled_time and post.scheduled_time > clock.now() + timedelta(seconds=1):
             raise RetryLater(post.scheduled_time, "not due yet")
         target = await _load(session, services, post, post.publish_attempts + 1)
         if target is None or not target.account.is_active:
-            reason = target.account.disconnected_reason if target else "the account no longer exists"
-            await fail(session, post, "account_disconnected", f"The account is disconnected ({reason}); reconnect it and publish again.")
+            reason = (
+                target.account.disconnected_reason if target else "the account no longer exists"
+            )
+            await fail(
+                session,
+                post,
+                "account_disconnected",
+                f"The account is disconnected ({reason}); reconnect it and publish again.",
+            )
             return
         post.status = PostStatus.publishing
         post.publish_state = PublishState.sending
@@ -190,12 +218,19 @@ async def publish(ctx: JobContext, services: Services) -> None:
     await _send(ctx, services, adapter, actx, target)
 
 
-async def _send(ctx: JobContext, services: Services, adapter: Adapter, actx: AdapterContext, target: Target) -> None:
+async def _send(
+    ctx: JobContext, services: Services, adapter: Adapter, actx: AdapterContext, target: Target
+) -> None:
     post_id = target.post.id
     outcome: Published | PlatformError
     try:
         creds = await _refresh_if_needed(ctx, services, adapter, actx, target)
+        # Last fence before the platform: a worker that lost its lease while refreshing or
+        # paused (GC, SIGSTOP) stops here instead of sending what a newer attempt now owns.
+        await ctx.heartbeat()
         outcome = await adapter.publish(actx, creds, target.request)
+    except LeaseLost:
+        raise
     except PlatformError as exc:
         outcome = exc
     except Exception as exc:  # an adapter bug or transport error: it may have been sent
@@ -212,7 +247,11 @@ async def _send(ctx: JobContext, services: Services, adapter: Adapter, actx: Ada
 
 
 async def record(
-    session: AsyncSession, ctx: JobContext, post: Post, account_id: str, outcome: Published | PlatformError
+    session: AsyncSession,
+    ctx: JobContext,
+    post: Post,
+    account_id: str,
+    outcome: Published | PlatformError,
 ) -> float | None:
     """Write one attempt's outcome; returns seconds to wait when it should be retried."""
     if isinstance(outcome, Published):
@@ -220,18 +259,34 @@ async def record(
     elif isinstance(outcome, UnknownOutcome):
         await mark_unconfirmed(session, post, outcome.reason)
     elif isinstance(outcome, AuthExpired):
-        await fail(session, post, outcome.code, f"The platform refused the account's token ({outcome.reason}). Reconnect the account, then publish again.")
+        await fail(
+            session,
+            post,
+            outcome.code,
+            f"The platform refused the account's token ({outcome.reason}). "
+            "Reconnect the account, then publish again.",
+        )
         account = await session.get(SocialAccount, account_id)
         if account is not None and account.is_active:
-            await disconnect_account(session, account, f"token expired or revoked: {outcome.reason}")
+            await disconnect_account(
+                session, account, f"token expired or revoked: {outcome.reason}"
+            )
     elif isinstance(outcome, Retryable):
         if ctx.attempt >= ctx.max_attempts:
-            await fail(session, post, outcome.code, f"{outcome.reason} (gave up after {ctx.attempt} attempts)")
+            await fail(
+                session,
+                post,
+                outcome.code,
+                f"{outcome.reason} (gave up after {ctx.attempt} attempts)",
+            )
             return None
         delay = outcome.after if outcome.after is not None else 30.0 * 2 ** (ctx.attempt - 1)
         post.publish_state = PublishState.retrying
         post.error_code = outcome.code
-        post.error_message = f"{outcome.reason}; retrying in {int(delay)} s (attempt {ctx.attempt} of {ctx.max_attempts})"
+        post.error_message = (
+            f"{outcome.reason}; retrying in {int(delay)} s "
+            f"(attempt {ctx.attempt} of {ctx.max_attempts})"
+        )
         post.updated_at = clock.now()
         return delay
     else:
@@ -245,11 +300,17 @@ async def reconcile(ctx: JobContext, services: Services) -> None:
     post_id = str(ctx.payload["post_id"])
     async with ctx.fenced() as session:
         post = await _locked_post(session, post_id)
-        if post is None or post.status != PostStatus.publishing or post.publish_state != PublishState.unconfirmed:
+        if (
+            post is None
+            or post.status != PostStatus.publishing
+            or post.publish_state != PublishState.unconfirmed
+        ):
             return
         target = await _load(session, services, post, post.publish_attempts)
         started = (post.result or {}).get("send_started_at")
-        since = datetime.fromisoformat(started.replace("Z", "+00:00")) if started else post.updated_at
+        since = (
+            datetime.fromisoformat(started.replace("Z", "+00:00")) if started else post.updated_at
+        )
         since -= timedelta(minutes=1)  # platform clocks differ a little from ours
         adapter_ctx = None
         if target is not None:
@@ -258,7 +319,13 @@ async def reconcile(ctx: JobContext, services: Services) -> None:
             except AdapterUnavailable:
                 adapter_ctx = None
         if target is None or adapter_ctx is None:
-            await fail(session, post, "unconfirmed", "The platform's answer was lost and the account can no longer be checked; look at the account before publishing again.")
+            await fail(
+                session,
+                post,
+                "unconfirmed",
+                "The platform's answer was lost and the account can no longer be checked; "
+                "look at the account before publishing again.",
+            )
             return
     adapter, actx = adapter_ctx
     found: Published | None = None
@@ -279,6 +346,12 @@ async def reconcile(ctx: JobContext, services: Services) -> None:
             await record(session, ctx, post, target.account.id, error)
             return
         if last:
-            await fail(session, post, "not_published", "The platform's answer was lost and the post was not found on the platform afterwards, so it was not published. It is safe to publish it again.")
+            await fail(
+                session,
+                post,
+                "not_published",
+                "The platform's answer was lost and the post was not found on the platform "
+                "afterwards, so it was not published. It is safe to publish it again.",
+            )
             return
     raise RetryLater(RECONCILE_DELAYS[min(ctx.attempt, len(RECONCILE_DELAYS) - 1)], "not found yet")

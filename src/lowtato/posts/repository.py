@@ -21,7 +21,7 @@ class PostRepository(OwnedRepository[Post]):
         account_id: str | None = None,
         time_from: datetime | None = None,
         time_to: datetime | None = None,
-    ) -> Select[tuple[Post]]:
+    ) -> Select[Post]:
         stmt = self.scoped()
         if statuses:
             stmt = stmt.where(Post.status.in_(list(statuses)))
@@ -34,7 +34,7 @@ class PostRepository(OwnedRepository[Post]):
         return stmt
 
     async def page(
-        self, stmt: Select[tuple[Post]], *, limit: int, offset: int, by_schedule: bool = False
+        self, stmt: Select[Post], *, limit: int, offset: int, by_schedule: bool = False
     ) -> tuple[list[Post], int]:
         order = (
             (Post.scheduled_time.asc(), Post.id.asc())
@@ -47,7 +47,11 @@ class PostRepository(OwnedRepository[Post]):
     async def scheduled_times(self, account_id: str) -> list[datetime]:
         """Times already taken by this account's scheduled posts (for useNextFreeSlot)."""
         stmt = self.filtered(statuses=["scheduled", "publishing"], account_id=account_id)
-        return [p.scheduled_time for p in (await self.session.execute(stmt)).scalars() if p.scheduled_time]
+        return [
+            p.scheduled_time
+            for p in (await self.session.execute(stmt)).scalars()
+            if p.scheduled_time
+        ]
 
     async def for_account(self, account_id: str, statuses: Sequence[str]) -> list[Post]:
         stmt = self.filtered(statuses=statuses, account_id=account_id)

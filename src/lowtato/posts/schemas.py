@@ -55,8 +55,15 @@ class PostCreate(BaseModel):
                     },
                     "scheduledTime": "2026-12-01T09:00:00Z",
                 },
-                {"account_id": "acc_01jc…", "content": "Hello", "scheduled_at": "2026-12-01T09:00:00Z"},
-                {"post": {"accountId": "acc_01jc…", "content": {"text": "Next slot"}}, "useNextFreeSlot": True},
+                {
+                    "account_id": "acc_01jc…",
+                    "content": "Hello",
+                    "scheduled_at": "2026-12-01T09:00:00Z",
+                },
+                {
+                    "post": {"accountId": "acc_01jc…", "content": {"text": "Next slot"}},
+                    "useNextFreeSlot": True,
+                },
             ]
         },
     )

@@ -28,7 +28,7 @@ EDITABLE = (PostStatus.draft, PostStatus.scheduled, PostStatus.failed)
 def post_out(post: Post) -> PostOut:
     return PostOut(
         id=post.id,
-        status=post.status,  # type: ignore[arg-type]
+        status=post.status,
         publish_state=post.publish_state,
         content_text=post.content_text,
         target_type=post.platform,
@@ -55,7 +55,9 @@ def check_content(
     media = []
     for i, url in enumerate(media_urls):
         if not url.lower().startswith(("http://", "https://")):
-            problems.append({"field": f"{prefix}content.mediaUrls[{i}]", "message": "must be an http(s) URL"})
+            problems.append(
+                {"field": f"{prefix}content.mediaUrls[{i}]", "message": "must be an http(s) URL"}
+            )
         media.append(MediaRef(url=url, kind=None))
     result = validate_content(platform, text, media, options)
     problems += [{"field": f"{prefix}{p.field}", "message": p.message} for p in result.problems]
@@ -250,8 +252,15 @@ async def publish_now(session: AsyncSession, principal: Principal, post_id: str)
     post = await get_post(session, principal, post_id, for_update=True)
     if post.status in (PostStatus.publishing, PostStatus.published):
         return post
-    await _target(session, principal, PostDraft(account_id=post.account_id, subaccount_id=post.subaccount_id), "")
-    check_content(post.platform, post.content_text, list(post.media_urls or []), dict(post.options or {}))
+    await _target(
+        session,
+        principal,
+        PostDraft(account_id=post.account_id, subaccount_id=post.subaccount_id),
+        "",
+    )
+    check_content(
+        post.platform, post.content_text, list(post.media_urls or []), dict(post.options or {})
+    )
     now = clock.now()
     post.status = PostStatus.scheduled
     post.scheduled_time = now

@@ -47,10 +47,19 @@ async def sweep_stuck_posts(ctx: JobContext) -> None:
     async with ctx.fenced(done=True) as session:
         stuck = await session.scalars(
             select(Post)
-            .outerjoin(Job, or_(
-                and_(Job.key == "publish:" + Post.id, Post.publish_state != PublishState.unconfirmed),
-                and_(Job.key == "reconcile:" + Post.id, Post.publish_state == PublishState.unconfirmed),
-            ))  # fmt: skip
+            .outerjoin(
+                Job,
+                or_(
+                    and_(
+                        Job.key == "publish:" + Post.id,
+                        Post.publish_state != PublishState.unconfirmed,
+                    ),
+                    and_(
+                        Job.key == "reconcile:" + Post.id,
+                        Post.publish_state == PublishState.unconfirmed,
+                    ),
+                ),
+            )
             .where(
                 Post.status == PostStatus.publishing,
                 Post.updated_at < cutoff,
@@ -61,9 +70,21 @@ async def sweep_stuck_posts(ctx: JobContext) -> None:
         )
         for post in stuck:
             if post.publish_state == PublishState.sending:
-                await flows.mark_unconfirmed(session, post, "the publish attempt stopped after sending")
+                await flows.mark_unconfirmed(
+                    session, post, "the publish attempt stopped after sending"
+                )
             elif post.publish_state == PublishState.unconfirmed:
-                await flows.fail(session, post, "not_published", "The platform's answer was lost and the post could not be confirmed, so it is treated as not published. Check the account before publishing again.")
+                await flows.fail(
+                    session,
+                    post,
+                    "not_published",
+                    "The platform's answer was lost and the post could not be confirmed, so "
+                    "it is treated as not published. Check the account before publishing again.",
+                )
             else:
-                await flows.fail(session, post, "publish_failed", post.error_message or "publishing did not complete")
-
+                await flows.fail(
+                    session,
+                    post,
+                    "publish_failed",
+                    post.error_message or "publishing did not complete",
+                )

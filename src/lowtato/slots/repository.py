@@ -11,7 +11,7 @@ from lowtato.slots.models import Slot
 class SlotRepository(OwnedRepository[Slot]):
     model = Slot
 
-    async def list(self) -> list[Slot]:
+    async def all(self) -> list[Slot]:
         stmt = self.scoped().order_by(Slot.day, Slot.hour, Slot.minute, Slot.id)
         return list((await self.session.execute(stmt)).scalars())
 

@@ -42,10 +42,12 @@ async def owner_timezone(session: AsyncSession, principal: Principal) -> str:
 
 
 async def list_slots(session: AsyncSession, principal: Principal) -> list[Slot]:
-    return await SlotRepository(session, principal).list()
+    return await SlotRepository(session, principal).all()
 
 
-async def create_slots(session: AsyncSession, principal: Principal, body: SlotsCreate) -> list[Slot]:
+async def create_slots(
+    session: AsyncSession, principal: Principal, body: SlotsCreate
+) -> list[Slot]:
     accounts = AccountRepository(session, principal)
     problems = []
     for i, item in enumerate(body.slots):
@@ -123,7 +125,7 @@ async def next_free_slot(
     await session.execute(
         select(SocialAccount.id).where(SocialAccount.id == account.id).with_for_update()
     )
-    slots = [s for s in await SlotRepository(session, principal).list() if applies_to(s, account)]
+    slots = [s for s in await SlotRepository(session, principal).all() if applies_to(s, account)]
     if not slots:
         raise ValidationFailed.field(
             "useNextFreeSlot",

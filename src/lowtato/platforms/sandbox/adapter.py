@@ -33,25 +33,37 @@ class SandboxAdapter:
         self.capabilities: Capabilities = CAPABILITIES[platform]
         self.network = network
 
-    async def publish(self, ctx: AdapterContext, creds: Credentials, req: PublishRequest) -> Published:
+    async def publish(
+        self, ctx: AdapterContext, creds: Credentials, req: PublishRequest
+    ) -> Published:
         text = req.text
         if MAGIC["token_expired"] in text:
             raise AuthExpired("sandbox: the access token has expired (magic string)")
         if MAGIC["rate_limited"] in text:
-            raise RateLimited("sandbox: rate limit reached (magic string)", after=RATE_LIMIT_RESET_SECONDS)
+            raise RateLimited(
+                "sandbox: rate limit reached (magic string)", after=RATE_LIMIT_RESET_SECONDS
+            )
         if MAGIC["flaky"] in text and req.attempt <= 1:
             raise Retryable("sandbox: service temporarily unavailable (magic string)", after=1.0)
         if MAGIC["rejected"] in text:
             raise Rejected("sandbox: the platform refused this content (magic string)")
         if MAGIC["lost"] in text:
-            raise UnknownOutcome("sandbox: the request timed out (magic string); nothing was created")
-        result = validate_content(
-            self.platform, text, [MediaRef(url=m.url, kind=m.kind, mime_type=m.mime_type, size=m.size)  # type: ignore[arg-type]
-                                  for m in req.media], req.options,
-        )  # fmt: skip
+            raise UnknownOutcome(
+                "sandbox: the request timed out (magic string); nothing was created"
+            )
+        media = [
+            MediaRef(url=m.url, kind=m.kind, mime_type=m.mime_type, size=m.size)  # type: ignore[arg-type]
+            for m in req.media
+        ]
+        result = validate_content(self.platform, text, media, req.options)
         if result.problems:
-            raise Rejected("; ".join(f"{p.field}: {p.message}" for p in result.problems), code="invalid_content")
-        published = await self.network.create(self.platform, creds.platform_user_id, creds.username, req)
+            raise Rejected(
+                "; ".join(f"{p.field}: {p.message}" for p in result.problems),
+                code="invalid_content",
+            )
+        published = await self.network.create(
+            self.platform, creds.platform_user_id, creds.username, req
+        )
         if MAGIC["timeout_after_accept"] in text:
             raise UnknownOutcome("sandbox: accepted, then the answer was lost (magic string)")
         return published
@@ -65,10 +77,14 @@ class SandboxAdapter:
         if not await self.network.delete(self.platform, platform_post_id):
             raise Rejected(f"sandbox: no post {platform_post_id}", code="not_found")
 
-    async def fetch_metrics(self, ctx: AdapterContext, creds: Credentials, platform_post_id: str) -> Metrics:
+    async def fetch_metrics(
+        self, ctx: AdapterContext, creds: Credentials, platform_post_id: str
+    ) -> Metrics:
         # Deterministic figures derived from the id, so analytics code has data to show.
         seed = int(hashlib.sha256(platform_post_id.encode()).hexdigest()[:8], 16)
-        return Metrics(likes=seed % 50, comments=seed % 7, shares=seed % 11, impressions=500 + seed % 5000)
+        return Metrics(
+            likes=seed % 50, comments=seed % 7, shares=seed % 11, impressions=500 + seed % 5000
+        )
 
     async def refresh_token(self, ctx: AdapterContext, creds: Credentials) -> TokenSet:
         return TokenSet(access_token=f"sandbox-refreshed-{creds.platform_user_id}", expires_in=3600)

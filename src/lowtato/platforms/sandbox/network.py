@@ -17,6 +17,7 @@ so agents can exercise their error handling:
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from datetime import datetime
 
@@ -42,14 +43,22 @@ class SandboxNetwork:
     """Storage and URLs of the simulated platforms (its own transactions: like a real
     platform, what it accepted stays accepted whatever happens to the caller's transaction)."""
 
-    def __init__(self, db: Database, public_url: str) -> None:
+    def __init__(self, db: Database, public_url: str, latency_ms: int = 0) -> None:
         self.db = db
         self.public_url = public_url.rstrip("/")
+        self.latency = latency_ms / 1000
+
+    async def _network_delay(self) -> None:
+        if self.latency:
+            await asyncio.sleep(self.latency / 2)
 
     def url(self, platform: str, post_id: str) -> str:
         return f"{self.public_url}/sandbox/{platform}/{post_id}"
 
-    async def create(self, platform: str, author_id: str, username: str, req: PublishRequest) -> Published:
+    async def create(
+        self, platform: str, author_id: str, username: str, req: PublishRequest
+    ) -> Published:
+        await self._network_delay()  # the request travelling to the platform
         async with self.db.transaction() as session:
             count = await session.scalar(
                 select(func.count()).where(
@@ -71,6 +80,7 @@ class SandboxNetwork:
                 deleted_at=None,
             )
             session.add(post)
+        await self._network_delay()  # the answer travelling back (a kill here = unknown outcome)
         return Published(post.id, self.url(platform, post.id))
 
     async def find(self, platform: str, request_post_id: str, since: datetime) -> Published | None:

@@ -1,0 +1,145 @@
+"""Each failure class ends in the right state (sandbox magic strings)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+from fastapi import FastAPI
+from tests.api import connect, create_post
+from tests.conftest import Owner
+from tests.engine.conftest import event_types, sandbox_creates
+
+from lowtato.jobs.worker import Worker
+from lowtato.kit.clock import FrozenClock, iso
+
+
+async def _due(
+    client: httpx.AsyncClient, owner: Owner, account: str, text: str, frozen: FrozenClock
+) -> str:
+    response = await create_post(
+        client, owner, account, text, scheduledTime=iso(frozen.now() + timedelta(seconds=30))
+    )
+    assert response.status_code == 201, response.text
+    frozen.advance(timedelta(seconds=30))
+    return str(response.json()["id"])
+
+
+async def _get(client: httpx.AsyncClient, owner: Owner, post_id: str) -> dict[str, object]:
+    return dict((await client.get(f"/api/v1/posts/{post_id}", headers=owner.headers)).json())
+
+
+async def test_rate_limited_retries_at_the_reset_then_gives_up(
+    app: FastAPI, client: httpx.AsyncClient, tester: Owner, worker: Worker, frozen: FrozenClock
+) -> None:
+    account = await connect(client, tester, "twitter", "1")
+    post_id = await _due(client, tester, account, "hi [sandbox:rate_limited]", frozen)
+    await worker.run_once()
+    post = await _get(client, tester, post_id)
+    assert (post["status"], post["publish_state"], post["error_code"]) == (
+        "publishing",
+        "retrying",
+        "rate_limited",
+    )
+    assert "retrying in 60 s" in str(post["error_message"])
+    frozen.advance(timedelta(seconds=59))
+    await worker.run_once()  # honours the platform's reset time: no attempt yet
+    assert "attempt 1 of 5" in str((await _get(client, tester, post_id))["error_message"])
+    for _ in range(4):
+        frozen.advance(timedelta(seconds=61))
+        await worker.run_once()
+    post = await _get(client, tester, post_id)
+    assert post["status"] == "failed" and post["error_code"] == "rate_limited"
+    assert "gave up after 5 attempts" in str(post["error_message"])
+    assert await sandbox_creates(app, post_id) == 0
+
+
+async def test_flaky_platform_is_retried(
+    app: FastAPI, client: httpx.AsyncClient, tester: Owner, worker: Worker, frozen: FrozenClock
+) -> None:
+    account = await connect(client, tester, "facebook", "1")
+    post_id = await _due(client, tester, account, "[sandbox:flaky] hello", frozen)
+    await worker.run_once()
+    assert (await _get(client, tester, post_id))["publish_state"] == "retrying"
+    frozen.advance(timedelta(seconds=2))
+    await worker.run_once()
+    post = await _get(client, tester, post_id)
+    assert post["status"] == "published" and post["error_code"] is None
+    assert await sandbox_creates(app, post_id) == 1
+
+
+async def test_rejected_fails_with_reason(
+    client: httpx.AsyncClient, tester: Owner, worker: Worker, frozen: FrozenClock
+) -> None:
+    account = await connect(client, tester, "threads", "1")
+    post_id = await _due(client, tester, account, "no [sandbox:rejected]", frozen)
+    await worker.run_once()
+    post = await _get(client, tester, post_id)
+    assert (post["status"], post["error_code"]) == ("failed", "rejected")
+    assert "refused this content" in str(post["error_message"])
+
+
+async def test_expired_token_fails_and_disconnects_account(
+    app: FastAPI, client: httpx.AsyncClient, tester: Owner, worker: Worker, frozen: FrozenClock
+) -> None:
+    account = await connect(client, tester, "linkedin", "1")
+    post_id = await _due(client, tester, account, "[sandbox:token_expired]", frozen)
+    other = (
+        await create_post(
+            client, tester, account, "next", scheduledTime=iso(frozen.now() + timedelta(hours=1))
+        )
+    ).json()["id"]
+    await worker.run_once()
+    post = await _get(client, tester, post_id)
+    assert (post["status"], post["error_code"]) == ("failed", "token_expired")
+    assert "Reconnect the account" in str(post["error_message"])
+    accounts = (await client.get("/api/v1/accounts", headers=tester.headers)).json()["accounts"]
+    assert accounts[0]["is_active"] is False
+    assert "token expired" in accounts[0]["disconnected_reason"]
+    assert "account.disconnected" in await event_types(app, tester)
+    frozen.advance(timedelta(hours=1))
+    await worker.run_once()
+    assert (await _get(client, tester, other))["error_code"] == "account_disconnected"
+    # reconnecting makes it active again
+    await connect(client, tester, "linkedin", "1")
+    accounts = (await client.get("/api/v1/accounts", headers=tester.headers)).json()["accounts"]
+    assert accounts[0]["is_active"] is True
+
+
+async def test_accepted_then_answer_lost_is_reconciled_not_resent(
+    app: FastAPI, client: httpx.AsyncClient, tester: Owner, worker: Worker, frozen: FrozenClock
+) -> None:
+    account = await connect(client, tester, "bluesky", "1")
+    post_id = await _due(client, tester, account, "[sandbox:timeout_after_accept] hi", frozen)
+    await worker.run_once()
+    post = await _get(client, tester, post_id)
+    assert (post["status"], post["publish_state"]) == ("publishing", "unconfirmed")
+    assert "not be sent twice" in str(post["error_message"])
+    frozen.advance(timedelta(seconds=5))
+    await worker.run_once()
+    post = await _get(client, tester, post_id)
+    assert post["status"] == "published" and str(post["public_url"]).startswith(
+        "http://testserver/sandbox/bluesky/"
+    )
+    assert await sandbox_creates(app, post_id) == 1
+    types = await event_types(app, tester)
+    assert types.index("post.unconfirmed") < types.index("post.published")
+
+
+async def test_lost_request_is_settled_failed_within_bounded_time(
+    app: FastAPI, client: httpx.AsyncClient, tester: Owner, worker: Worker, frozen: FrozenClock
+) -> None:
+    account = await connect(client, tester, "twitter", "1")
+    post_id = await _due(client, tester, account, "[sandbox:lost]", frozen)
+    await worker.run_once()
+    assert (await _get(client, tester, post_id))["publish_state"] == "unconfirmed"
+    elapsed = timedelta(0)
+    while (await _get(client, tester, post_id))["status"] == "publishing":
+        frozen.advance(timedelta(seconds=30))
+        elapsed += timedelta(seconds=30)
+        await worker.run_once()
+        assert elapsed < timedelta(minutes=10)
+    post = await _get(client, tester, post_id)
+    assert (post["status"], post["error_code"]) == ("failed", "not_published")
+    assert "safe to publish it again" in str(post["error_message"])
+    assert await sandbox_creates(app, post_id) == 0
