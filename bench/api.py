@@ -199,22 +199,40 @@ def start_hello(workdir: Path, cleanup: contextlib.ExitStack) -> Bench:
     return Bench(server, target, [])
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent busy since boot (``/proc/stat``); NaN off Linux."""
+    try:
+        first = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    except OSError:
+        return math.nan
+    ticks = [int(v) for v in first[1:9]]  # user nice system idle iowait irq softirq steal
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(bench: Bench, args: argparse.Namespace) -> Figures:
     bench.server.check_alive()
-    cpu: list[float] = []
+    samples: list[tuple[float, float]] = []  # (server CPU, whole-machine busy) at start, stop
+
+    def sample() -> None:
+        samples.append((bench.server.cpu_seconds(), machine_busy_seconds()))
+
     result = run_in_process(
         bench.target,
         connections=args.connections,
         warmup=args.warmup,
         seconds=args.seconds,
-        on_start=lambda: cpu.append(bench.server.cpu_seconds()),
-        on_stop=lambda: cpu.append(bench.server.cpu_seconds()),
+        on_start=sample,
+        on_stop=sample,
     )
     # A server that died mid-round shows up as errors; name the cause rather than go on.
     bench.server.check_alive()
-    if len(cpu) == 2:
-        result.server_cpu_s = cpu[1] - cpu[0]
-    return Figures.of(result)
+    other = math.nan
+    if len(samples) == 2:
+        result.server_cpu_s = samples[1][0] - samples[0][0]
+        # Whatever the machine did besides our server and client: the noise indicator.
+        busy = (samples[1][1] - samples[0][1]) / args.seconds
+        other = max(0.0, busy - result.server_cpu_s / args.seconds - result.client_cpu)
+    return Figures.of(result, other)
 
 
 # --- reporting ----------------------------------------------------------------------------
@@ -229,13 +247,14 @@ class Figures:
     p99_ms: float
     cpu_per_req_ms: float
     client_cpu: float
+    other_cores: float  # CPU used by everything else on the machine meanwhile, in cores
     errors: Counter[str]  # "HTTP 429" / exception name → count; summed, never medianed
 
     @classmethod
-    def of(cls, r: LoadResult) -> Figures:
+    def of(cls, r: LoadResult, other_cores: float) -> Figures:
         errors: Counter[str] = Counter({f"HTTP {s}": n for s, n in r.statuses.items()})
         errors.update(r.io_errors)
-        return cls(r.rps, r.p50_ms, r.p99_ms, r.cpu_per_req_ms, r.client_cpu, errors)
+        return cls(r.rps, r.p50_ms, r.p99_ms, r.cpu_per_req_ms, r.client_cpu, other_cores, errors)
 
     @classmethod
     def median(cls, rounds: list[Figures]) -> Figures:
@@ -250,6 +269,7 @@ class Figures:
             p99_ms=statistics.median(f.p99_ms for f in rounds),
             cpu_per_req_ms=statistics.median(f.cpu_per_req_ms for f in rounds),
             client_cpu=statistics.median(f.client_cpu for f in rounds),
+            other_cores=statistics.median(f.other_cores for f in rounds),
             errors=errors,
         )
 
@@ -259,7 +279,7 @@ class Figures:
         return (
             f"{name:<12} rps {self.rps:>8,.0f}  p50 {fmt_ms(self.p50_ms):>8}"
             f"  p99 {fmt_ms(self.p99_ms):>8}  cpu/req {fmt_ms(self.cpu_per_req_ms):>8}"
-            f"  client cpu {self.client_cpu:4.0%}  errors {count}"
+            f"  client {self.client_cpu:4.0%}  others {self.other_cores:3.1f}  errors {count}"
             + (f" ({detail})" if count else "")
         )
 
@@ -291,6 +311,10 @@ def report(benches: list[Bench]) -> int:
     if any(f.client_cpu > 0.9 for b in benches for f in b.results):
         print("note: the load generator used >90% of a core in some round; rps there is a "
               "lower bound of what the server can do")  # fmt: skip
+    busiest = max(f.other_cores for b in benches for f in b.results)
+    if busiest > 0.25:
+        print(f"note: other processes used up to {busiest:.1f} cores during measuring; "
+              "expect more spread than usual (more --rounds help)")  # fmt: skip
     failed = [name for name, f in summary.items() if f.errors]
     if failed:
         print(f"FAILED: requests errored on {', '.join(failed)} (see the errors column)")

@@ -24,6 +24,8 @@ from lowtato.kit.db import Database
 from lowtato.kit.migrate import upgrade
 from lowtato.models import Base
 
+pytest_plugins = ["tests.fakes.fixtures"]
+
 PG_URL = os.environ.get("LOWTATO_TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("LOWTATO_REDIS_URL", "")
 SECRET = "test-secret-pepper"
@@ -162,7 +164,7 @@ def make_owner(app: FastAPI) -> OwnerFactory:
     async def make(
         *,
         plan: str = "starter",
-        livemode: bool = True,
+        livemode: bool = False,
         scopes: list[str] | None = None,
         email: str | None = None,
     ) -> Owner:
@@ -187,4 +189,6 @@ def make_owner(app: FastAPI) -> OwnerFactory:
 
 @pytest.fixture
 async def owner(make_owner: OwnerFactory) -> Owner:
+    """A test-mode owner: its accounts live on the sandbox network, so no test here depends
+    on a platform (live-mode tests use the contract fakes in tests/fakes)."""
     return await make_owner()

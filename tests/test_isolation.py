@@ -27,7 +27,7 @@ async def test_two_owner_sweep(
     app: FastAPI, client: httpx.AsyncClient, make_owner: OwnerFactory
 ) -> None:
     a = await make_owner(email="a@example.com")
-    a_test = await make_owner(email="a@example.com", livemode=False)
+    a_live = await make_owner(email="a@example.com", livemode=True)
     b = await make_owner(email="b@example.com")
     account = await connect(client, a, "twitter", "a1")
     post = (await create_post(client, a, account, scheduledTime=later())).json()["id"]
@@ -77,7 +77,7 @@ async def test_two_owner_sweep(
                 covered.add((tpl_method, tpl))
     assert templated - covered == set()
 
-    for intruder in (b, a_test):
+    for intruder in (b, a_live):
         for method, path, body in calls:
             response = await client.request(method, path, headers=intruder.headers, json=body)
             if path.endswith("/bulk"):
@@ -89,7 +89,7 @@ async def test_two_owner_sweep(
                 assert response.status_code == 404, (intruder.email, method, path, response.text)
                 assert response.json()["error"]["code"] == "not_found"
     assert await _snapshot(client, a) == before
-    for intruder in (b, a_test):
+    for intruder in (b, a_live):
         accounts, posts, schedules, slots = await _snapshot(client, intruder)
         assert accounts == {"accounts": []}
         assert posts["meta"]["count"] == 0 and schedules["meta"]["count"] == 0  # type: ignore[index]

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from lowtato.accounts.endpoints import router as accounts_router
+from lowtato.accounts.oauth_endpoints import router as oauth_router
 from lowtato.auth.service import Authenticator
 from lowtato.config import Settings
 from lowtato.discovery.platforms import router as platforms_router
@@ -38,6 +39,7 @@ ROUTERS = [
     platforms_router,
     profile_router,
     accounts_router,
+    oauth_router,
     posts_router,
     schedules_router,
     slots_router,

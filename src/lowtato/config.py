@@ -22,7 +22,8 @@ class PlatformApp(BaseModel):
 
     client_id: str = ""
     client_secret: SecretStr = SecretStr("")
-    base_url: str = ""
+    base_url: str = ""  # API host, e.g. https://api.x.com (or a local fake, or a Bluesky PDS)
+    auth_url: str = ""  # browser-facing OAuth host, e.g. https://x.com
 
 
 class Settings(BaseSettings):
@@ -50,6 +51,10 @@ class Settings(BaseSettings):
     publish_wait_seconds: float = 10.0
     # Run the job worker inside `lowtato serve` (off with --no-worker).
     worker_concurrency: int = 8
+    # Per-request timeout of calls to platform APIs; a create that times out is reconciled.
+    platform_timeout_seconds: float = 30.0
+    # Largest media file fetched from a user-supplied URL for upload to a platform.
+    media_fetch_max_bytes: int = 512 * 1024 * 1024
     # Simulated platform latency of the sandbox network, so agents (and chaos tests) see a
     # publish take real time.
     sandbox_latency_ms: int = 0

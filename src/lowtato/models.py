@@ -1,6 +1,7 @@
 """Every table's model, imported in one place for migrations and test clean-up."""
 
 from lowtato.accounts.models import SocialAccount, SubAccount
+from lowtato.accounts.oauth_models import OAuthState
 from lowtato.auth.models import ApiKey, User
 from lowtato.events.models import Event
 from lowtato.idempotency.models import IdempotencyRecord
@@ -16,6 +17,7 @@ __all__ = [
     "Event",
     "IdempotencyRecord",
     "Job",
+    "OAuthState",
     "JobSerialLock",
     "Post",
     "SandboxPost",

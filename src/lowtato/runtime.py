@@ -10,6 +10,7 @@ from lowtato.config import Settings
 from lowtato.jobs.registry import Registry, install_housekeeping
 from lowtato.kit.crypto import KeyRing
 from lowtato.kit.db import Database
+from lowtato.media.fetch import GuardedMediaFetcher
 from lowtato.platforms.registry import AdapterRegistry
 from lowtato.platforms.sandbox.network import SandboxNetwork
 
@@ -28,7 +29,10 @@ class Services:
         db = db or Database(settings.resolved_database_url)
         # Platform API calls: explicit timeouts so a hung platform becomes UnknownOutcome,
         # never a worker stuck forever.
-        http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0), follow_redirects=False)
+        timeout = settings.platform_timeout_seconds
+        http = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)), follow_redirects=False
+        )
         sandbox = SandboxNetwork(db, settings.public_url, settings.sandbox_latency_ms)
         return cls(
             settings=settings,
@@ -36,7 +40,15 @@ class Services:
             keyring=KeyRing(settings.resolved_encryption_keys),
             http=http,
             sandbox=sandbox,
-            adapters=AdapterRegistry(settings, sandbox, http),
+            adapters=AdapterRegistry(
+                settings,
+                sandbox,
+                http,
+                GuardedMediaFetcher(
+                    allow_private=settings.allow_private_urls,
+                    max_bytes=settings.media_fetch_max_bytes,
+                ),
+            ),
         )
 
     async def close(self) -> None:

@@ -47,13 +47,13 @@ async def test_budgets_are_per_owner_and_per_mode(
     app = await app_factory(rate_limit_read=3)
     await app.state.limiter.reset()
     a = await make_owner(email="a@example.com")
-    a_test = await make_owner(email="a@example.com", livemode=False)
+    a_live = await make_owner(email="a@example.com", livemode=True)
     b = await make_owner(email="b@example.com")
     async with client_for(app) as client:
         for _ in range(3):
             assert (await client.get("/api/v1/profile", headers=a.headers)).status_code == 200
         assert (await client.get("/api/v1/profile", headers=a.headers)).status_code == 429
-        assert (await client.get("/api/v1/profile", headers=a_test.headers)).status_code == 200
+        assert (await client.get("/api/v1/profile", headers=a_live.headers)).status_code == 200
         assert (await client.get("/api/v1/profile", headers=b.headers)).status_code == 200
 
 

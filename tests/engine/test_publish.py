@@ -142,7 +142,7 @@ async def test_publish_now_answers_current_status_when_slow(
 async def test_live_key_without_a_live_adapter_fails_clearly(
     client: httpx.AsyncClient, make_owner: OwnerFactory, worker: Worker
 ) -> None:
-    owner = await make_owner()
+    owner = await make_owner(livemode=True)
     account = await connect(client, owner, "pinterest", "1")
     post = (await client.post("/api/v1/posts", headers=owner.headers, json={
         "post": {"accountId": account, "content": {"text": "pin", "mediaUrls": ["https://e.com/a.jpg"]},

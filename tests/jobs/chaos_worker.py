@@ -25,7 +25,7 @@ async def main(url: str, worker_id: str, concurrency: int, lease: float) -> None
 
     @registry.register("chaos", max_attempts=20, retry=RetryPolicy(base=0.2, jitter=0))
     async def chaos(ctx: JobContext) -> None:
-        await asyncio.sleep(random.uniform(0.05, 0.15))  # noqa: S311 - timing noise only
+        await asyncio.sleep(random.uniform(0.05, 0.15))
         async with ctx.fenced(done=True) as session:
             await session.execute(
                 text(

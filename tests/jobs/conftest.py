@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from tests.jobs.helpers import T0, clear
 
 from lowtato.jobs import Registry
 from lowtato.kit.clock import FrozenClock, use_clock
 from lowtato.kit.db import Database
-from tests.jobs.helpers import T0, clear
 
 
 @pytest.fixture

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
+from tests.conftest import PG_URL
+from tests.jobs.helpers import enqueue
 
 from lowtato.jobs import Job
 from lowtato.kit.db import Database
-from tests.conftest import PG_URL
-from tests.jobs.helpers import enqueue
 
 SCRIPT = Path(__file__).with_name("chaos_worker.py")
 JOBS = 200

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from tests.jobs.helpers import T0, all_jobs, enqueue, load
 
 from lowtato.jobs import JobContext, JobSerialLock, LeaseLost, Registry, RetryLater, Worker
 from lowtato.jobs import queue as job_queue
 from lowtato.kit.clock import FrozenClock
 from lowtato.kit.db import Database
-from tests.jobs.helpers import T0, all_jobs, enqueue, load
 
 
 async def _locks(db: Database) -> int:

@@ -11,12 +11,12 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, update
+from tests.jobs.helpers import T0, all_jobs, clear, enqueue
 
 from lowtato.jobs import Job, JobContext, Registry, Worker, install_housekeeping
 from lowtato.kit import clock
 from lowtato.kit.clock import FrozenClock
 from lowtato.kit.db import Database
-from tests.jobs.helpers import T0, all_jobs, clear, enqueue
 
 
 @pytest.fixture
@@ -27,8 +27,8 @@ async def db2(database_url: str) -> AsyncIterator[Database]:
     await database.dispose()
 
 
-async def wait_until_settled(db: Database, timeout: float = 30) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
+async def wait_until_settled(db: Database, within: float = 30) -> None:
+    deadline = asyncio.get_running_loop().time() + within
     while True:
         async with db.sessionmaker() as session:
             left = (

@@ -8,13 +8,13 @@ import random
 from datetime import datetime, timedelta
 
 import pytest
+from tests.jobs.helpers import T0, all_jobs, enqueue, load
 
 from lowtato.jobs import JobContext, PermanentFailure, Registry, RetryLater, RetryPolicy, Worker
 from lowtato.jobs import queue as job_queue
 from lowtato.kit import clock
 from lowtato.kit.clock import FrozenClock
 from lowtato.kit.db import Database
-from tests.jobs.helpers import T0, all_jobs, enqueue, load
 
 
 async def test_due_job_runs_and_future_job_waits(

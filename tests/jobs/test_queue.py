@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from tests.jobs.helpers import T0, all_jobs, enqueue, load
 
 from lowtato.jobs import JobStatus, Registry, Worker
 from lowtato.jobs import queue as job_queue
 from lowtato.jobs.leases import JobContext
 from lowtato.kit.clock import FrozenClock
 from lowtato.kit.db import Database
-from tests.jobs.helpers import T0, all_jobs, enqueue, load
 
 
 class Boom(Exception):
@@ -19,10 +19,13 @@ class Boom(Exception):
 
 
 async def test_enqueue_in_a_rolled_back_transaction_leaves_no_job(db: Database) -> None:
-    with pytest.raises(Boom):
+    async def create_post_then_fail() -> None:
         async with db.transaction() as session:
             await job_queue.enqueue(session, kind="publish", key="publish:post_1")
             raise Boom
+
+    with pytest.raises(Boom):
+        await create_post_then_fail()
     assert await all_jobs(db) == []
 
 

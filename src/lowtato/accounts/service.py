@@ -12,12 +12,16 @@ from lowtato.accounts.schemas import AccountOut, ConnectRequest, SubAccountOut
 from lowtato.auth.principal import Principal
 from lowtato.auth.repository import UserRepository
 from lowtato.billing.plans import PLANS, PlanName
-from lowtato.errors import NotFound, PaymentRequired, ValidationFailed
+from lowtato.errors import NotFound, PaymentRequired, ServiceUnavailable, ValidationFailed
 from lowtato.events.service import EventType, emit
 from lowtato.kit import clock
 from lowtato.kit.crypto import KeyRing
 from lowtato.kit.ids import new_id
+from lowtato.platforms.base import Credentials, Identity, SubAccountInfo
+from lowtato.platforms.errors import AuthExpired, PlatformError, Rejected
 from lowtato.platforms.names import PLATFORMS
+from lowtato.platforms.registry import AdapterUnavailable
+from lowtato.runtime import Services
 
 
 def token_aad(account_id: str, column: str) -> str:
@@ -148,10 +152,11 @@ async def store_account(
 
 
 async def connect(
-    session: AsyncSession, principal: Principal, keyring: KeyRing, body: ConnectRequest
+    session: AsyncSession, principal: Principal, services: Services, body: ConnectRequest
 ) -> SocialAccount:
-    """Store the given OAuth tokens. With a test-mode key the account lives on the sandbox
-    network: no platform is called and the tokens are not needed for publishing."""
+    """Store the given tokens. A live key's token is first checked with the platform
+    (``whoami``), which also supplies the account's id, handle and pages. With a test-mode
+    key the account lives on the sandbox network and no platform is called."""
     platform = check_platform(body.platform)
     user_id = body.platform_user_id.strip() or (body.platform_username or "").strip()
     if not user_id:
@@ -160,20 +165,67 @@ async def connect(
         )
     meta: dict[str, object] = {}
     if body.service_url:
+        if not body.service_url.lower().startswith(("https://", "http://")):
+            raise ValidationFailed.field("service_url", "must be an http(s) URL")
         meta["service_url"] = body.service_url.rstrip("/")
-    return await store_account(
+    creds = Credentials(
+        platform_user_id=body.platform_user_id.strip(),
+        username=(body.platform_username or "").strip(),
+        access_token=body.access_token,
+        refresh_token=body.refresh_token,
+        meta=meta,
+    )
+    identity, subs = await _verify(services, platform, creds) if principal.livemode else (None, [])
+    account = await store_account(
         session,
         principal,
-        keyring,
+        services.keyring,
         platform=platform,
-        platform_user_id=user_id,
-        username=(body.platform_username or user_id).strip(),
+        platform_user_id=identity.platform_user_id if identity else user_id,
+        username=identity.username if identity else (body.platform_username or user_id).strip(),
+        fullname=identity.fullname if identity else "",
+        profile_image_url=identity.profile_image_url if identity else None,
         access_token=body.access_token,
         refresh_token=body.refresh_token,
         expires_in=body.expires_in,
         sandbox=not principal.livemode,
         meta=meta,
     )
+    for sub in subs:
+        await add_subaccount(
+            session, principal, services.keyring, account, external_id=sub.external_id,
+            name=sub.name, type=sub.type, access_token=sub.access_token,
+        )  # fmt: skip
+    return account
+
+
+async def _verify(
+    services: Services, platform: str, creds: Credentials
+) -> tuple[Identity | None, list[SubAccountInfo]]:
+    """Ask the platform whose token this is (and its pages); (None, []) when this build has
+    no live adapter for the platform, in which case the token is stored as given."""
+    try:
+        adapter, ctx = services.adapters.get(platform, sandbox=False)
+    except AdapterUnavailable:
+        return None, []
+    try:
+        identity = await adapter.whoami(ctx, creds)
+        subs = await adapter.list_subaccounts(ctx, creds)
+    except (AuthExpired, Rejected) as exc:
+        raise ValidationFailed.field(
+            "access_token", f"{platform} did not accept this token: {exc.reason}"
+        ) from exc
+    except PlatformError as exc:
+        raise ServiceUnavailable(
+            f"Could not reach {platform} to check the token ({exc.reason}); try again shortly."
+        ) from exc
+    if creds.platform_user_id and identity.platform_user_id != creds.platform_user_id:
+        raise ValidationFailed.field(
+            "platform_user_id",
+            f"this token belongs to {platform} user {identity.platform_user_id} "
+            f"(@{identity.username}), not {creds.platform_user_id}",
+        )
+    return identity, subs
 
 
 async def add_subaccount(

@@ -9,8 +9,8 @@ import signal
 import typer
 
 from lowtato.cli.common import console, settings
-from lowtato.jobs import Worker, default_registry
-from lowtato.kit.db import Database
+from lowtato.jobs.worker import Worker
+from lowtato.runtime import Services, build_registry
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,8 @@ def worker(
 ) -> None:
     """Run due jobs from LOWTATO_DATABASE_URL until SIGINT/SIGTERM, then stop gracefully.
 
-    Running jobs get 30 seconds to finish; the rest go back to the queue for another worker.
+    Runs the same job kinds as the API's embedded worker. Running jobs get 30 seconds to
+    finish after the signal; the rest go back to the queue for another worker.
     """
     config = settings()
     logging.basicConfig(
@@ -32,8 +33,8 @@ def worker(
     )
 
     async def main() -> None:
-        db = Database(config.resolved_database_url)
-        runner = Worker(db, default_registry, concurrency=concurrency)
+        services = Services.build(config)
+        runner = Worker(services.db, build_registry(services), concurrency=concurrency)
         loop = asyncio.get_running_loop()
         stopping: list[asyncio.Task[None]] = []
 
@@ -51,7 +52,8 @@ def worker(
             if stopping:
                 await stopping[0]
         finally:
-            await db.dispose()
+            await services.close()
+            await services.db.dispose()
 
     console.print(f"worker starting (concurrency {concurrency})", highlight=False)
     asyncio.run(main())

@@ -42,7 +42,7 @@ _PENDING = JobStatus.pending.value
 _NO_SYNC = {"synchronize_session": False}
 
 
-class LeaseLost(Exception):  # noqa: N818 - names the event, like the brief's API
+class LeaseLost(Exception):
     """This worker no longer holds the job's lease; whatever it was about to write is moot."""
 
     def __init__(self, job_id: str, lease_token: int) -> None:
@@ -99,6 +99,9 @@ class JobContext:
         ``done=True`` the job is also marked ``done`` in this same transaction: the handler's
         writes and the completion commit together or not at all (exactly-once for database
         side effects), and the worker's own outcome write is skipped.
+
+        Keep it short and never wait on a platform call inside it: the row lock (and, on
+        SQLite, the database's single write lock) is held until it ends.
         """
         async with self.db.transaction() as session:
             await lock_lease(session, self.id, self.lease_token)
@@ -154,9 +157,9 @@ async def lock_lease(session: AsyncSession, job_id: str, lease_token: int) -> No
 async def _drop_serial_lock(session: AsyncSession, job_id: str, serial_key: str | None) -> None:
     if serial_key is not None:
         await session.execute(
-            delete(JobSerialLock).where(
-                JobSerialLock.serial_key == serial_key, JobSerialLock.job_id == job_id
-            )
+            delete(JobSerialLock)
+            .where(JobSerialLock.serial_key == serial_key, JobSerialLock.job_id == job_id)
+            .execution_options(**_NO_SYNC)
         )
 
 
@@ -416,6 +419,13 @@ async def rescue(
             )
             await _drop_serial_lock(session, row.id, row.serial_key)
             outcome.append((row.key, status.value))
+        # Every transition out of "running" drops its lock row in the same transaction, so an
+        # orphan only comes from hand edits (say, deleting a running job); without this sweep
+        # it would block its serial key forever.
+        still_running = exists().where(Job.id == JobSerialLock.job_id, Job.status == _RUNNING)
+        await session.execute(
+            delete(JobSerialLock).where(~still_running).execution_options(**_NO_SYNC)
+        )
     for key, new_status in outcome:
         log.warning("rescued job %s from an expired lease: now %s", key, new_status)
     return outcome

@@ -231,9 +231,12 @@ async def prune(session: AsyncSession, *, older_than: timedelta) -> int:
     """
     cutoff = clock.now() - older_than
     result: CursorResult[Any] = await session.execute(  # type: ignore[assignment]
-        delete(Job).where(
+        delete(Job)
+        .where(
             Job.status.in_([JobStatus.done.value, JobStatus.cancelled.value]),
             Job.finished_at < cutoff,
         )
+        # Bulk delete: no need to match the session's objects, which may be many.
+        .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)

@@ -32,7 +32,7 @@ PRUNE_KIND = "jobs.prune"
 PRUNE_AFTER = timedelta(days=7)
 
 
-class RetryLater(Exception):  # noqa: N818 - a control-flow signal, read as "retry later"
+class RetryLater(Exception):
     """Run this job again at ``after`` (seconds from now, or an aware datetime)."""
 
     def __init__(self, after: float | datetime, reason: str = "retry later") -> None:
@@ -44,7 +44,7 @@ class RetryLater(Exception):  # noqa: N818 - a control-flow signal, read as "ret
         self.reason = reason
 
 
-class PermanentFailure(Exception):  # noqa: N818 - an outcome a handler signals, not a bug
+class PermanentFailure(Exception):
     """This job cannot succeed; mark it failed without retrying."""
 
     def __init__(self, reason: str) -> None:

@@ -93,8 +93,6 @@ class Worker:
         self._last_rescue: float | None = None
         self._ticks: dict[str, datetime] = {}
 
-    # Claiming and running one job
-
     async def claim(self, limit: int) -> list[JobContext]:
         """Claim up to ``limit`` due jobs for this worker (without running them)."""
         rows = await leases.claim(
@@ -201,8 +199,12 @@ class Worker:
         try:
             await leases.record(self.db, ctx, status, error=error, run_at=run_at)
         except LeaseLost:
-            log.warning("job %s attempt %d: lease lost, outcome %s discarded", ctx.key,
-                        ctx.attempt, status.value)  # fmt: skip
+            log.warning(
+                "job %s attempt %d: lease lost, outcome %s discarded",
+                ctx.key,
+                ctx.attempt,
+                status.value,
+            )
         except Exception:
             # The lease will expire and the rescuer will hand the job out again, marked rescued.
             log.exception("job %s: could not record outcome %s", ctx.key, status.value)
@@ -216,32 +218,43 @@ class Worker:
         except Exception:
             log.exception("job %s: could not release it; its lease will expire", ctx.key)
 
-    # One-shot
-
     async def run_once(self) -> int:
         """Rescue, enqueue periodic ticks, then run every job due now; returns how many ran.
 
         Claims in rounds of ``min(concurrency, batch)`` until nothing due is left, so jobs
         unblocked by earlier ones (the next job of a serial key) run too. Terminates because
-        every run counts an attempt.
+        every run counts an attempt. Not for use while ``run()`` is running.
         """
+        if self._active:
+            msg = "run_once() while run() is running"
+            raise RuntimeError(msg)
         await self._maintain(force=True)
+        heartbeat = asyncio.create_task(self._heartbeat_loop(), name="lowtato-jobs-heartbeat")
         total = 0
-        while True:
-            contexts = await self.claim(min(self.concurrency, self.batch))
-            if not contexts:
-                return total
-            await asyncio.gather(*(self.execute(ctx) for ctx in contexts))
-            total += len(contexts)
-
-    # The loop
+        try:
+            while True:
+                contexts = await self.claim(min(self.concurrency, self.batch))
+                if not contexts:
+                    return total
+                for ctx in contexts:
+                    self._spawn(ctx)
+                await asyncio.gather(*(entry.task for entry in list(self._running.values())))
+                total += len(contexts)
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
 
     async def run(self) -> None:
-        """Run until ``stop()`` (or cancellation, which releases running jobs at once)."""
+        """Run until ``stop()`` (or cancellation, which releases running jobs at once).
+
+        A worker runs once: after ``stop()`` (even one that came before ``run()`` got going)
+        ``run()`` returns at once; make a new ``Worker`` to start again.
+        """
         if self._active:
             msg = "this worker is already running"
             raise RuntimeError(msg)
-        self._active, self._stopping, self._grace = True, False, 30.0
+        self._active = True
         self._finished.clear()
         listener: notify.PgListener | None = None
         heartbeat = asyncio.create_task(self._heartbeat_loop(), name="lowtato-jobs-heartbeat")

@@ -83,9 +83,43 @@ class Identity:
 
 
 @dataclass(frozen=True, slots=True)
+class FetchedMedia:
+    data: bytes
+    mime_type: str
+
+
+class MediaFetcher(Protocol):
+    """Downloads a post's media (through the guarded client, size-capped) for adapters that
+    must upload bytes. The MIME type comes from the bytes' magic numbers when recognisable."""
+
+    async def __call__(self, media: Media) -> FetchedMedia: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OAuthApp:
+    """The operator's app registration on a platform (from settings)."""
+
+    client_id: str
+    client_secret: str
+
+
+@dataclass(frozen=True, slots=True)
+class SubAccountInfo:
+    external_id: str
+    name: str
+    type: str  # facebook_page | linkedin_organization | pinterest_board | …
+    access_token: str | None = None  # e.g. a Facebook Page token
+
+
+@dataclass(frozen=True, slots=True)
 class AdapterContext:
+    """Everything an adapter may use: an HTTP client, where the platform's API lives
+    (``base_url``; ``auth_url`` is its browser-facing OAuth host), and a media fetcher."""
+
     http: httpx.AsyncClient
     base_url: str
+    auth_url: str = ""
+    fetch: MediaFetcher | None = None
 
 
 class Adapter(Protocol):
@@ -111,4 +145,18 @@ class Adapter(Protocol):
 
     async def refresh_token(self, ctx: AdapterContext, creds: Credentials) -> TokenSet: ...
 
-    async def whoami(self, ctx: AdapterContext, creds: Credentials) -> Identity: ...
+    async def whoami(self, ctx: AdapterContext, creds: Credentials) -> Identity:
+        """Who the token belongs to; AuthExpired when the token is not valid."""
+
+    async def list_subaccounts(self, ctx: AdapterContext, creds: Credentials) -> list[SubAccountInfo]:
+        """Pages / organizations / boards the account can post to ([] when none)."""
+
+    def authorize_url(
+        self, ctx: AdapterContext, app: OAuthApp, *, redirect_uri: str, state: str, code_challenge: str
+    ) -> str:
+        """The browser URL that asks the user to grant access (PKCE S256 where supported)."""
+
+    async def exchange_code(
+        self, ctx: AdapterContext, app: OAuthApp, *, code: str, redirect_uri: str, code_verifier: str
+    ) -> TokenSet:
+        """Trade the callback's code for tokens."""

@@ -1,0 +1,201 @@
+"""The OAuth connect flow (beyond the contract): a link the user opens, and the callback.
+
+``connect-link`` stores a one-time ``state`` (hashed) and a PKCE verifier (encrypted), and
+returns the platform's authorize URL. The callback checks the state (unknown, used, expired or
+for another platform → refused), exchanges the code, asks the platform who the token belongs
+to, stores the account and its pages/organizations, and sends the browser on. Test-mode links
+go to the sandbox network's own approval page, so agents can rehearse the flow.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lowtato.accounts.models import SocialAccount
+from lowtato.accounts.oauth_models import OAuthState
+from lowtato.accounts.service import add_subaccount, check_platform, store_account
+from lowtato.auth.principal import Principal, system_principal
+from lowtato.errors import ValidationFailed
+from lowtato.kit import clock
+from lowtato.kit.ids import new_id
+from lowtato.platforms.base import Credentials
+from lowtato.platforms.errors import PlatformError
+from lowtato.platforms.registry import AdapterUnavailable
+from lowtato.runtime import Services
+
+STATE_TTL = timedelta(minutes=15)
+NO_CODE_FLOW = {"bluesky"}  # app passwords instead of an OAuth code flow
+
+
+def _hash(state: str) -> str:
+    return hashlib.sha256(state.encode()).hexdigest()
+
+
+def callback_url(services: Services, platform: str) -> str:
+    return f"{services.settings.public_url.rstrip('/')}/oauth/{platform}/callback"
+
+
+@dataclass(frozen=True)
+class ConnectLink:
+    url: str
+    state: str
+    expires_at: str
+
+
+async def create_link(
+    session: AsyncSession,
+    principal: Principal,
+    services: Services,
+    platform: str,
+    redirect_uri: str | None,
+) -> ConnectLink:
+    platform = check_platform(platform)
+    if platform in NO_CODE_FLOW:
+        raise ValidationFailed.field(
+            "platform",
+            "Bluesky connects with an app password, not a link: POST /api/v1/accounts/connect "
+            '{"platform": "bluesky", "platform_username": "<handle>", "access_token": '
+            '"<app password>", "service_url": "<PDS URL, optional>"}',
+        )
+    if redirect_uri is not None and not redirect_uri.lower().startswith(("https://", "http://")):
+        raise ValidationFailed.field("redirect_uri", "must be an http(s) URL")
+    state = secrets.token_urlsafe(32)
+    verifier = secrets.token_urlsafe(64)
+    challenge = (
+        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    )
+    row_id = new_id("oauth")
+    now = clock.now()
+    callback = callback_url(services, platform)
+    if principal.livemode:
+        app = services.adapters.oauth_app(platform)
+        if app is None:
+            raise ValidationFailed.field(
+                "platform",
+                f"no OAuth app is configured for {platform} on this server; the operator sets "
+                f"LOWTATO_PLATFORMS__{platform.upper()}__CLIENT_ID and __CLIENT_SECRET",
+            )
+        try:
+            adapter, ctx = services.adapters.get(platform, sandbox=False)
+        except AdapterUnavailable as exc:
+            raise ValidationFailed.field("platform", str(exc)) from exc
+        url = adapter.authorize_url(
+            ctx, app, redirect_uri=callback, state=state, code_challenge=challenge
+        )
+    else:
+        query = urlencode({"state": state, "redirect_uri": callback})
+        url = (
+            f"{services.settings.public_url.rstrip('/')}/sandbox/oauth/{platform}/authorize?{query}"
+        )
+    session.add(
+        OAuthState(
+            id=row_id,
+            state_hash=_hash(state),
+            owner_id=principal.user_id,
+            livemode=principal.livemode,
+            platform=platform,
+            redirect_uri=redirect_uri,
+            code_verifier_enc=services.keyring.encrypt(verifier, aad=f"oauth_states:{row_id}"),
+            created_at=now,
+            expires_at=now + STATE_TTL,
+            used_at=None,
+        )
+    )
+    return ConnectLink(url=url, state=state, expires_at=clock.iso(now + STATE_TTL) or "")
+
+
+class CallbackError(Exception):
+    """The callback cannot complete; ``message`` says why and what to do."""
+
+    def __init__(self, message: str, redirect_uri: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.redirect_uri = redirect_uri
+
+
+@dataclass(frozen=True)
+class Connected:
+    account: SocialAccount
+    redirect_uri: str | None
+
+
+async def complete(
+    session: AsyncSession, services: Services, platform: str, code: str | None, state: str | None,
+    error: str | None,
+) -> Connected:  # fmt: skip
+    row = None
+    if state:
+        row = await session.scalar(
+            select(OAuthState).where(OAuthState.state_hash == _hash(state)).with_for_update()
+        )
+    if row is None or row.platform != platform:
+        raise CallbackError(
+            "This connect link is unknown or for another platform. Ask for a new one."
+        )
+    if row.used_at is not None:
+        raise CallbackError(
+            "This connect link was already used. Ask for a new one.", row.redirect_uri
+        )
+    if row.expires_at <= clock.now():
+        raise CallbackError("This connect link has expired. Ask for a new one.", row.redirect_uri)
+    row.used_at = clock.now()
+    if error or not code:
+        raise CallbackError(
+            f"The platform did not grant access ({error or 'no code'}).", row.redirect_uri
+        )
+    principal = system_principal(row.owner_id, row.livemode)
+    if not row.livemode:
+        return Connected(
+            await _sandbox_account(session, services, principal, platform), row.redirect_uri
+        )
+    verifier = services.keyring.decrypt(row.code_verifier_enc, aad=f"oauth_states:{row.id}")
+    app = services.adapters.oauth_app(platform)
+    try:
+        adapter, ctx = services.adapters.get(platform, sandbox=False)
+        if app is None:
+            raise CallbackError(
+                f"No OAuth app is configured for {platform} any more.", row.redirect_uri
+            )
+        tokens = await adapter.exchange_code(
+            ctx,
+            app,
+            code=code,
+            redirect_uri=callback_url(services, platform),
+            code_verifier=verifier,
+        )
+        creds = Credentials(platform_user_id="", username="", access_token=tokens.access_token,
+                            refresh_token=tokens.refresh_token)  # fmt: skip
+        who = await adapter.whoami(ctx, creds)
+        subs = await adapter.list_subaccounts(ctx, creds)
+    except (PlatformError, AdapterUnavailable) as exc:
+        raise CallbackError(f"Connecting to {platform} failed: {exc}", row.redirect_uri) from exc
+    account = await store_account(
+        session, principal, services.keyring, platform=platform,
+        platform_user_id=who.platform_user_id, username=who.username, fullname=who.fullname,
+        profile_image_url=who.profile_image_url, access_token=tokens.access_token,
+        refresh_token=tokens.refresh_token, expires_in=tokens.expires_in,
+    )  # fmt: skip
+    for sub in subs:
+        await add_subaccount(
+            session, principal, services.keyring, account, external_id=sub.external_id,
+            name=sub.name, type=sub.type, access_token=sub.access_token,
+        )  # fmt: skip
+    return Connected(account, row.redirect_uri)
+
+
+async def _sandbox_account(
+    session: AsyncSession, services: Services, principal: Principal, platform: str
+) -> SocialAccount:
+    handle = f"sandbox_{platform}_{secrets.token_hex(3)}"
+    return await store_account(
+        session, principal, services.keyring, platform=platform,
+        platform_user_id=f"sandbox-{handle}", username=handle, access_token=None, sandbox=True,
+    )  # fmt: skip

@@ -1,0 +1,99 @@
+"""One ASGI app serving every platform fake under its prefix, plus a control API, run on
+loopback by the tests (the adapters make real HTTP calls to it).
+
+Platform fakes are modules ``tests.fakes.<name>`` exporting ``PREFIX`` (e.g. ``"/x"``) and
+``build(state) -> ASGI app``. A small media host under ``/media/`` serves test images and
+videos for ``mediaUrls``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+
+from tests.fakes import media_files
+from tests.fakes.state import FakeState
+
+FAKE_MODULES = ("x", "bluesky", "linkedin", "facebook")
+
+
+def _platform_apps(state: FakeState) -> list[Mount]:
+    mounts = []
+    for name in FAKE_MODULES:
+        try:
+            module = importlib.import_module(f"tests.fakes.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"tests.fakes.{name}":
+                continue  # that platform's fake is not written yet
+            raise
+        mounts.append(Mount(module.PREFIX, app=module.build(state)))
+    return mounts
+
+
+def build_app(state: FakeState) -> Starlette:
+    async def reset(_request: Request) -> Response:
+        state.reset()
+        return JSONResponse({"ok": True})
+
+    async def scenario(request: Request) -> Response:
+        body = await request.json()
+        state.inject(body["platform"], body["endpoint"], body["mode"], int(body.get("count", 1)))
+        return JSONResponse({"ok": True})
+
+    async def calls(_request: Request) -> Response:
+        return JSONResponse({"calls": state.calls})
+
+    async def media(request: Request) -> Response:
+        name = request.path_params["name"]
+        found = media_files.FILES.get(name)
+        if found is None:
+            return JSONResponse({"error": "no such file"}, status_code=404)
+        mime, data = found
+        return Response(data, media_type=mime)
+
+    return Starlette(
+        routes=[
+            Route("/__fake/reset", reset, methods=["POST"]),
+            Route("/__fake/scenario", scenario, methods=["POST"]),
+            Route("/__fake/calls", calls, methods=["GET"]),
+            Route("/media/{name}", media, methods=["GET"]),
+            *_platform_apps(state),
+        ]
+    )
+
+
+@contextlib.asynccontextmanager
+async def serve(state: FakeState) -> AsyncIterator[str]:
+    """Run the fakes on 127.0.0.1 (a free port) in this event loop; yields the base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(build_app(state), log_level="warning", lifespan="off", access_log=False)
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+def problem(status: int, body: Any, headers: dict[str, str] | None = None) -> JSONResponse:
+    """A JSON error response in the platform's own shape."""
+    return JSONResponse(body, status_code=status, headers=headers)

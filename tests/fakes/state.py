@@ -1,0 +1,73 @@
+"""Shared state and failure injection of the contract fakes.
+
+Each platform fake keeps its own data here (``state.data[platform]``), logs every request
+(``state.calls``) and asks ``state.take(platform, endpoint)`` whether a failure was injected
+for this call. Injected modes (platforms.md §12):
+
+``rate_limit`` · ``auth_expired`` · ``auth_revoked`` · ``duplicate`` · ``policy`` ·
+``server_error`` · ``timeout_after_commit`` (create, then hang past the client's timeout and
+answer 504) · ``processing_failed`` · ``slow_processing`` (``count`` extra polls before ready).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+MODES = frozenset({
+    "rate_limit", "auth_expired", "auth_revoked", "duplicate", "policy", "server_error",
+    "timeout_after_commit", "processing_failed", "slow_processing",
+})  # fmt: skip
+
+
+@dataclass
+class Scenario:
+    mode: str
+    count: int = 1  # how many calls it applies to (slow_processing: extra polls)
+
+
+@dataclass
+class FakeState:
+    scenarios: dict[tuple[str, str], list[Scenario]] = field(default_factory=lambda: defaultdict(list))
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    data: dict[str, dict[str, Any]] = field(default_factory=lambda: defaultdict(dict))
+    # Seconds a `timeout_after_commit` response hangs before its 504 (> the client timeout).
+    hang_seconds: float = 2.0
+
+    def reset(self) -> None:
+        self.scenarios.clear()
+        self.calls.clear()
+        self.data.clear()
+
+    def inject(self, platform: str, endpoint: str, mode: str, count: int = 1) -> None:
+        if mode not in MODES:
+            msg = f"unknown fake mode {mode!r}; one of {sorted(MODES)}"
+            raise ValueError(msg)
+        self.scenarios[(platform, endpoint)].append(Scenario(mode, count))
+
+    def take(self, platform: str, endpoint: str) -> str | None:
+        """The injected mode for this call of ``endpoint``, consuming one use of it."""
+        queue = self.scenarios.get((platform, endpoint))
+        if not queue:
+            return None
+        scenario = queue[0]
+        scenario.count -= 1
+        if scenario.count <= 0:
+            queue.pop(0)
+        return scenario.mode
+
+    def peek(self, platform: str, endpoint: str) -> Scenario | None:
+        queue = self.scenarios.get((platform, endpoint))
+        return queue[0] if queue else None
+
+    def record(self, platform: str, method: str, path: str, headers: dict[str, str], body: Any) -> None:
+        self.calls.append(
+            {"platform": platform, "method": method, "path": path, "headers": headers, "body": body}
+        )
+
+    def calls_to(self, platform: str, method: str, path_suffix: str) -> list[dict[str, Any]]:
+        return [
+            c for c in self.calls
+            if c["platform"] == platform and c["method"] == method and c["path"].endswith(path_suffix)
+        ]  # fmt: skip
