@@ -7,10 +7,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from fastapi import FastAPI
-
-from lowtato.kit import clock
 from tests.api import error
 from tests.conftest import AppFactory, Owner, OwnerFactory, client_for
+
+from lowtato.kit import clock
 
 
 def _path(url: str) -> str:

@@ -128,9 +128,14 @@ class Connected:
 
 
 async def complete(
-    session: AsyncSession, services: Services, platform: str, code: str | None, state: str | None,
+    session: AsyncSession,
+    services: Services,
+    platform: str,
+    *,
+    code: str | None,
+    state: str | None,
     error: str | None,
-) -> Connected:  # fmt: skip
+) -> Connected:
     row = None
     if state:
         row = await session.scalar(

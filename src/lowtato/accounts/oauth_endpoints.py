@@ -69,9 +69,13 @@ async def callback(platform: str, request: Request) -> Response:
     async with db.transaction() as session:
         try:
             done = await oauth.complete(
-                session, request.app.state.services, platform, params.get("code"),
-                params.get("state"), params.get("error"),
-            )  # fmt: skip
+                session,
+                request.app.state.services,
+                platform,
+                code=params.get("code"),
+                state=params.get("state"),
+                error=params.get("error"),
+            )
         except oauth.CallbackError as exc:
             failure = exc
     if failure is not None:
@@ -83,8 +87,8 @@ async def callback(platform: str, request: Request) -> Response:
         return _page("Not connected", failure.message, status=400)
     account = done.account
     if done.redirect_uri:
-        target = _with_query(done.redirect_uri, {
-            "connected": "true", "account_id": account.id, "platform": account.platform})  # fmt: skip
+        result = {"connected": "true", "account_id": account.id, "platform": account.platform}
+        target = _with_query(done.redirect_uri, result)
         return RedirectResponse(target, status_code=302)
     return _page(
         "Connected",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import urlencode
 from datetime import datetime
 
 from lowtato.platforms.base import (
@@ -10,8 +11,10 @@ from lowtato.platforms.base import (
     Credentials,
     Identity,
     Metrics,
+    OAuthApp,
     Published,
     PublishRequest,
+    SubAccountInfo,
     TokenSet,
 )
 from lowtato.platforms.capabilities import CAPABILITIES, Capabilities
@@ -91,3 +94,31 @@ class SandboxAdapter:
 
     async def whoami(self, ctx: AdapterContext, creds: Credentials) -> Identity:
         return Identity(creds.platform_user_id, creds.username or creds.platform_user_id)
+
+    async def list_subaccounts(
+        self, ctx: AdapterContext, creds: Credentials
+    ) -> list[SubAccountInfo]:
+        return []
+
+    def authorize_url(
+        self,
+        ctx: AdapterContext,
+        app: OAuthApp,
+        *,
+        redirect_uri: str,
+        state: str,
+        code_challenge: str,
+    ) -> str:
+        query = urlencode({"state": state, "redirect_uri": redirect_uri})
+        return f"{ctx.base_url}/sandbox/oauth/{self.platform.value}/authorize?{query}"
+
+    async def exchange_code(
+        self,
+        ctx: AdapterContext,
+        app: OAuthApp,
+        *,
+        code: str,
+        redirect_uri: str,
+        code_verifier: str,
+    ) -> TokenSet:
+        return TokenSet(access_token=f"sandbox-{hashlib.sha256(code.encode()).hexdigest()[:16]}")
