@@ -14,7 +14,6 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlencode
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,13 +25,16 @@ from lowtato.auth.principal import Principal, system_principal
 from lowtato.errors import ValidationFailed
 from lowtato.kit import clock
 from lowtato.kit.ids import new_id
-from lowtato.platforms.base import Credentials
+from lowtato.platforms.base import Credentials, OAuthApp
 from lowtato.platforms.errors import PlatformError
 from lowtato.platforms.registry import AdapterUnavailable
 from lowtato.runtime import Services
 
 STATE_TTL = timedelta(minutes=15)
-NO_CODE_FLOW = {"bluesky"}  # app passwords instead of an OAuth code flow
+NO_CODE_FLOW = {"bluesky"}
+SANDBOX_APP = OAuthApp(
+    client_id="sandbox", client_secret=""
+)  # app passwords instead of an OAuth code flow
 
 
 def _hash(state: str) -> str:
@@ -75,26 +77,21 @@ async def create_link(
     row_id = new_id("oauth")
     now = clock.now()
     callback = callback_url(services, platform)
-    if principal.livemode:
-        app = services.adapters.oauth_app(platform)
-        if app is None:
-            raise ValidationFailed.field(
-                "platform",
-                f"no OAuth app is configured for {platform} on this server; the operator sets "
-                f"LOWTATO_PLATFORMS__{platform.upper()}__CLIENT_ID and __CLIENT_SECRET",
-            )
-        try:
-            adapter, ctx = services.adapters.get(platform, sandbox=False)
-        except AdapterUnavailable as exc:
-            raise ValidationFailed.field("platform", str(exc)) from exc
-        url = adapter.authorize_url(
-            ctx, app, redirect_uri=callback, state=state, code_challenge=challenge
+    # Test mode: the sandbox network's consent page, needing no app registration.
+    app = services.adapters.oauth_app(platform) if principal.livemode else SANDBOX_APP
+    if app is None:
+        raise ValidationFailed.field(
+            "platform",
+            f"no OAuth app is configured for {platform} on this server; the operator sets "
+            f"LOWTATO_PLATFORMS__{platform.upper()}__CLIENT_ID and __CLIENT_SECRET",
         )
-    else:
-        query = urlencode({"state": state, "redirect_uri": callback})
-        url = (
-            f"{services.settings.public_url.rstrip('/')}/sandbox/oauth/{platform}/authorize?{query}"
-        )
+    try:
+        adapter, ctx = services.adapters.get(platform, sandbox=not principal.livemode)
+    except AdapterUnavailable as exc:
+        raise ValidationFailed.field("platform", str(exc)) from exc
+    url = adapter.authorize_url(
+        ctx, app, redirect_uri=callback, state=state, code_challenge=challenge
+    )
     session.add(
         OAuthState(
             id=row_id,
