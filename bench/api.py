@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from _load import LoadResult, Target, fetch_once, run_in_process
+from _load import LoadResult, ProtocolError, Target, fetch_once, run_in_process
 
 BENCH = Path(__file__).resolve().parent
 HOST = "127.0.0.1"
@@ -80,7 +80,8 @@ class Server:
         while time.monotonic() < deadline:
             if self.proc is None or self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} server exited during start-up\n{self.log_tail()}")
-            with contextlib.suppress(OSError, TimeoutError):
+            # Refused, reset or cut short while uvicorn starts: try again until the deadline.
+            with contextlib.suppress(OSError, TimeoutError, EOFError, ProtocolError):
                 status, _ = fetch_once(probe, timeout=2.0)
                 if status == 200:
                     return
@@ -378,6 +379,6 @@ if __name__ == "__main__":
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
-    except RuntimeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (RuntimeError, TimeoutError, subprocess.SubprocessError) as exc:
+        print(f"error: {exc}", file=sys.stderr)  # setup broke: exit 2, distinct from 1
         sys.exit(2)

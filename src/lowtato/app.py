@@ -25,12 +25,16 @@ from lowtato.kit import errors_http
 from lowtato.kit.middleware import RequestContextMiddleware
 from lowtato.kit.openapi import install_openapi
 from lowtato.kit.ratelimit import Policy, RateLimiter
+from lowtato.media.endpoints import files_router as media_files_router
+from lowtato.media.endpoints import router as media_router
+from lowtato.media.storage import StorageHealth
 from lowtato.platforms.sandbox.endpoints import router as sandbox_router
 from lowtato.posts.endpoints import router as posts_router
 from lowtato.posts.schedules import router as schedules_router
 from lowtato.profile.endpoints import router as profile_router
 from lowtato.runtime import Services, build_registry
 from lowtato.slots.endpoints import router as slots_router
+from lowtato.webhooks.endpoints import router as webhooks_router
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,9 @@ ROUTERS = [
     schedules_router,
     slots_router,
     sandbox_router,
+    media_router,
+    media_files_router,
+    webhooks_router,
 ]
 
 
@@ -68,7 +75,7 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
         state.keyring = services.keyring
         state.redis = _redis_client(settings.redis_url)
         state.authenticator = Authenticator(
-            settings.resolved_secret_key, settings.auth_cache_seconds
+            services.db, settings.resolved_secret_key, settings.auth_cache_seconds
         )
         state.limiter = RateLimiter(
             {
@@ -79,7 +86,10 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
             settings.rate_limit_window_seconds,
             settings.redis_url,
         )
-        state.storage_check = lambda: "not_configured"
+        # The health check reads the storage backend's last known state (refreshed in the
+        # background), so a slow bucket never stalls it.
+        state.storage_check = StorageHealth(services.storage)
+        await state.storage_check.refresh()
         embedded = None
         if worker:
             embedded = Worker(

@@ -12,6 +12,7 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -53,15 +54,29 @@ class Settings(BaseSettings):
     worker_concurrency: int = 8
     # Per-request timeout of calls to platform APIs; a create that times out is reconciled.
     platform_timeout_seconds: float = 30.0
-    # Largest media file fetched from a user-supplied URL for upload to a platform.
-    media_fetch_max_bytes: int = 512 * 1024 * 1024
+    # Largest image / video accepted by POST /api/v1/media/upload and fetched from a post's
+    # media URL at publish time.
+    media_max_image_bytes: int = 20 * 1024 * 1024
+    media_max_video_bytes: int = 512 * 1024 * 1024
+    # Uploads no post refers to are deleted by housekeeping once they are this old.
+    media_orphan_hours: float = 24.0
     # Simulated platform latency of the sandbox network, so agents (and chaos tests) see a
     # publish take real time.
     sandbox_latency_ms: int = 0
     # First start of an empty embedded database creates a demo owner and test key.
     bootstrap_demo: bool = True
 
+    # Where uploaded media live: "local" (<data_dir>/media, served by this app) or "s3" (any
+    # S3-compatible store: AWS S3, Cloudflare R2, MinIO; endpoint empty = AWS).
+    storage_backend: Literal["local", "s3"] = "local"
     storage_s3_endpoint: str = ""
+    storage_s3_bucket: str = ""
+    storage_s3_region: str = ""
+    storage_s3_prefix: str = ""
+    storage_s3_access_key_id: SecretStr = SecretStr("")
+    storage_s3_secret_access_key: SecretStr = SecretStr("")
+    # Lifetime of the presigned GET a media URL redirects to on the s3 backend.
+    storage_s3_url_seconds: int = 900
     stripe_secret_key: SecretStr = SecretStr("")
 
     platforms: dict[str, PlatformApp] = Field(default_factory=dict)

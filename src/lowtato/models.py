@@ -7,9 +7,11 @@ from lowtato.events.models import Event
 from lowtato.idempotency.models import IdempotencyRecord
 from lowtato.jobs.models import Job, JobSerialLock
 from lowtato.kit.db import Base
+from lowtato.media.models import MediaFile
 from lowtato.platforms.sandbox.models import SandboxPost
 from lowtato.posts.models import Post
 from lowtato.slots.models import Slot
+from lowtato.webhooks.models import Webhook, WebhookDelivery
 
 __all__ = [
     "ApiKey",
@@ -17,12 +19,15 @@ __all__ = [
     "Event",
     "IdempotencyRecord",
     "Job",
-    "OAuthState",
     "JobSerialLock",
+    "MediaFile",
+    "OAuthState",
     "Post",
     "SandboxPost",
     "Slot",
     "SocialAccount",
     "SubAccount",
     "User",
+    "Webhook",
+    "WebhookDelivery",
 ]

@@ -11,6 +11,8 @@ from lowtato.jobs.registry import Registry, install_housekeeping
 from lowtato.kit.crypto import KeyRing
 from lowtato.kit.db import Database
 from lowtato.media.fetch import GuardedMediaFetcher
+from lowtato.media.storage import Storage, build_storage
+from lowtato.media.upload import Limits
 from lowtato.platforms.registry import AdapterRegistry
 from lowtato.platforms.sandbox.network import SandboxNetwork
 
@@ -23,6 +25,7 @@ class Services:
     http: httpx.AsyncClient
     sandbox: SandboxNetwork
     adapters: AdapterRegistry
+    storage: Storage
 
     @classmethod
     def build(cls, settings: Settings, db: Database | None = None) -> Services:
@@ -34,6 +37,7 @@ class Services:
             timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)), follow_redirects=False
         )
         sandbox = SandboxNetwork(db, settings.public_url, settings.sandbox_latency_ms)
+        storage = build_storage(settings)
         return cls(
             settings=settings,
             db=db,
@@ -45,10 +49,13 @@ class Services:
                 sandbox,
                 http,
                 GuardedMediaFetcher(
+                    storage=storage,
+                    public_url=settings.public_url,
+                    limits=Limits(settings.media_max_image_bytes, settings.media_max_video_bytes),
                     allow_private=settings.allow_private_urls,
-                    max_bytes=settings.media_fetch_max_bytes,
                 ),
             ),
+            storage=storage,
         )
 
     async def close(self) -> None:
@@ -57,9 +64,14 @@ class Services:
 
 def build_registry(services: Services) -> Registry:
     """Every job kind this process can run, bound to these services."""
+    from lowtato.media import tasks as media_tasks  # noqa: PLC0415
     from lowtato.posts import tasks as post_tasks  # noqa: PLC0415 - avoid import cycles
+    from lowtato.webhooks import tasks as webhook_tasks  # noqa: PLC0415
 
     registry = Registry()
     install_housekeeping(registry)
     post_tasks.install(registry, services)
+    media_tasks.install(registry, services)
+    # Also registers the event hook that fans events out into deliveries.
+    webhook_tasks.install(registry, services)
     return registry

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 import pytest
 from fastapi import FastAPI
-
-from lowtato.jobs.worker import Worker
-from lowtato.runtime import build_registry
 from tests.conftest import AppFactory, empty_database
 from tests.fakes.server import serve
 from tests.fakes.state import FakeState
+
+from lowtato.jobs.worker import Worker
+from lowtato.runtime import build_registry
 
 
 @dataclass

@@ -29,7 +29,9 @@ class Scenario:
 
 @dataclass
 class FakeState:
-    scenarios: dict[tuple[str, str], list[Scenario]] = field(default_factory=lambda: defaultdict(list))
+    scenarios: dict[tuple[str, str], list[Scenario]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
     calls: list[dict[str, Any]] = field(default_factory=list)
     data: dict[str, dict[str, Any]] = field(default_factory=lambda: defaultdict(dict))
     # Seconds a `timeout_after_commit` response hangs before its 504 (> the client timeout).
@@ -61,7 +63,9 @@ class FakeState:
         queue = self.scenarios.get((platform, endpoint))
         return queue[0] if queue else None
 
-    def record(self, platform: str, method: str, path: str, headers: dict[str, str], body: Any) -> None:
+    def record(
+        self, platform: str, method: str, path: str, headers: dict[str, str], body: Any
+    ) -> None:
         self.calls.append(
             {"platform": platform, "method": method, "path": path, "headers": headers, "body": body}
         )

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import httpx
+from tests.fakes.fixtures import Fakes
 
 from lowtato.media.sniff import sniff
-from tests.fakes.fixtures import Fakes
 
 
 async def test_media_host_serves_real_files(fakes: Fakes) -> None:
     async with httpx.AsyncClient() as client:
-        for name, mime in [("cat.png", "image/png"), ("dog.jpg", "image/jpeg"), ("clip.mp4", "video/mp4")]:
+        for name, mime in [
+            ("cat.png", "image/png"),
+            ("dog.jpg", "image/jpeg"),
+            ("clip.mp4", "video/mp4"),
+        ]:
             response = await client.get(fakes.media(name))
             assert response.status_code == 200
             assert sniff(response.content[:64]) == mime
@@ -20,7 +24,10 @@ async def test_media_host_serves_real_files(fakes: Fakes) -> None:
 
 async def test_control_api(fakes: Fakes) -> None:
     async with httpx.AsyncClient(base_url=fakes.url) as client:
-        await client.post("/__fake/scenario", json={"platform": "x", "endpoint": "tweets", "mode": "rate_limit", "count": 2})
+        await client.post(
+            "/__fake/scenario",
+            json={"platform": "x", "endpoint": "tweets", "mode": "rate_limit", "count": 2},
+        )
         assert fakes.state.take("x", "tweets") == "rate_limit"
         assert fakes.state.take("x", "tweets") == "rate_limit"
         assert fakes.state.take("x", "tweets") is None

@@ -16,6 +16,7 @@ from lowtato.errors import NotFound, PaymentRequired, ServiceUnavailable, Valida
 from lowtato.events.service import EventType, emit
 from lowtato.kit import clock
 from lowtato.kit.crypto import KeyRing
+from lowtato.kit.guarded_http import OutboundError, check_url, resolve_and_check
 from lowtato.kit.ids import new_id
 from lowtato.platforms.base import Credentials, Identity, SubAccountInfo
 from lowtato.platforms.errors import AuthExpired, PlatformError, Rejected
@@ -165,9 +166,7 @@ async def connect(
         )
     meta: dict[str, object] = {}
     if body.service_url:
-        if not body.service_url.lower().startswith(("https://", "http://")):
-            raise ValidationFailed.field("service_url", "must be an http(s) URL")
-        meta["service_url"] = body.service_url.rstrip("/")
+        meta["service_url"] = await _checked_service_url(services, body.service_url)
     creds = Credentials(
         platform_user_id=body.platform_user_id.strip(),
         username=(body.platform_username or "").strip(),
@@ -199,6 +198,18 @@ async def connect(
     return account
 
 
+async def _checked_service_url(services: Services, url: str) -> str:
+    """A self-hosted PDS URL is user-supplied: it gets the same address checks as webhooks
+    (the app password is sent there)."""
+    allow_private = services.settings.allow_private_urls
+    try:
+        parsed = check_url(url, allow_private=allow_private)
+        await resolve_and_check(parsed.host, parsed.port or 443, allow_private=allow_private)
+    except OutboundError as exc:
+        raise ValidationFailed.field("service_url", exc.reason) from exc
+    return str(parsed).rstrip("/")
+
+
 async def _verify(
     services: Services, platform: str, creds: Credentials
 ) -> tuple[Identity | None, list[SubAccountInfo]]:
@@ -219,7 +230,8 @@ async def _verify(
         raise ServiceUnavailable(
             f"Could not reach {platform} to check the token ({exc.reason}); try again shortly."
         ) from exc
-    if creds.platform_user_id and identity.platform_user_id != creds.platform_user_id:
+    given = creds.platform_user_id
+    if given and given not in (identity.platform_user_id, identity.username):
         raise ValidationFailed.field(
             "platform_user_id",
             f"this token belongs to {platform} user {identity.platform_user_id} "

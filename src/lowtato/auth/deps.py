@@ -17,7 +17,6 @@ from lowtato.billing.plans import PLANS, PlanName
 from lowtato.errors import ApiAccessNotInPlan, MissingScope, RateLimited
 from lowtato.kit.openapi import SCOPE_ATTR
 from lowtato.kit.ratelimit import Policy, RateLimiter
-from lowtato.kit.session import Session
 
 
 def presented_key(request: Request) -> str | None:
@@ -34,12 +33,10 @@ def presented_key(request: Request) -> str | None:
 
 def require(
     scope: Scope, policy: Policy | None = None
-) -> Callable[[Request, Session], Awaitable[Principal]]:
-    async def dependency(request: Request, session: Session) -> Principal:
+) -> Callable[[Request], Awaitable[Principal]]:
+    async def dependency(request: Request) -> Principal:
         state = request.app.state
-        principal: Principal = await state.authenticator.authenticate(
-            session, presented_key(request)
-        )
+        principal: Principal = await state.authenticator.authenticate(presented_key(request))
         if not PLANS[PlanName(principal.plan)].api_access:
             raise ApiAccessNotInPlan
         if not principal.allows(scope):

@@ -16,6 +16,7 @@ from lowtato.auth.repository import ApiKeyRepository, UserRepository
 from lowtato.billing.plans import PLANS, PlanName
 from lowtato.errors import NotFound, Unauthorized, ValidationFailed
 from lowtato.kit import clock
+from lowtato.kit.db import Database
 from lowtato.kit.ids import new_id
 
 LAST_USED_EVERY = timedelta(minutes=1)
@@ -99,13 +100,17 @@ class Authenticator:
     bounds how long a revoked key keeps working in a process that saw it recently.
     """
 
-    def __init__(self, pepper: bytes, cache_seconds: float) -> None:
+    def __init__(self, db: Database, pepper: bytes, cache_seconds: float) -> None:
+        self.db = db
         self.pepper = pepper
         self.cache_seconds = cache_seconds
         self._cache: dict[str, tuple[float, Principal]] = {}
         self._touched: dict[str, float] = {}
 
-    async def authenticate(self, session: AsyncSession, raw: str | None) -> Principal:
+    async def authenticate(self, raw: str | None) -> Principal:
+        """The key's principal. Uses its own short transactions (a read, and at most once a
+        minute a write of ``last_used_at``), never the request's: on SQLite the request's
+        write transaction must not be open while these run."""
         parsed = keys.parse(raw) if raw else None
         if parsed is None:  # wrong shape or checksum: refused without a database read
             raise Unauthorized
@@ -115,15 +120,18 @@ class Authenticator:
         if cached and cached[0] > now:
             principal = cached[1]
         else:
-            principal = await self._load(session, parsed, digest)
+            async with self.db.transaction(readonly=True) as session:
+                principal = await self._load(session, parsed, digest)
             if len(self._cache) > 10_000:
                 self._cache.clear()
             self._cache[digest] = (now + self.cache_seconds, principal)
         if now - self._touched.get(principal.key_id, -1e9) >= LAST_USED_EVERY.total_seconds():
             self._touched[principal.key_id] = now
-            await ApiKeyRepository(session).touch(
-                principal.key_id, clock.now(), every=LAST_USED_EVERY
-            )
+            # Its own short write, so read-only requests stay read-only.
+            async with self.db.transaction() as write:
+                await ApiKeyRepository(write).touch(
+                    principal.key_id, clock.now(), every=LAST_USED_EVERY
+                )
         return principal
 
     async def _load(self, session: AsyncSession, parsed: keys.ParsedKey, digest: str) -> Principal:

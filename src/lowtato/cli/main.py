@@ -6,9 +6,11 @@ import typer
 
 from lowtato.cli import db, keys, users
 from lowtato.cli.serve import serve
+from lowtato.cli.worker import worker
 
 app = typer.Typer(help="Lowtato — social media automation API for AI agents.", no_args_is_help=True)
 app.command()(serve)
+app.command()(worker)
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
 app.add_typer(keys.app, name="keys")

@@ -20,6 +20,9 @@ SHUTDOWN_GRACE = 30.0
 
 def worker(
     concurrency: int = typer.Option(8, "--concurrency", min=1, help="jobs run at once"),
+    lease_seconds: float = typer.Option(
+        60.0, "--lease-seconds", min=1, help="how long a silent worker keeps its jobs"
+    ),
     log_level: str = typer.Option("info", "--log-level"),
 ) -> None:
     """Run due jobs from LOWTATO_DATABASE_URL until SIGINT/SIGTERM, then stop gracefully.
@@ -34,7 +37,12 @@ def worker(
 
     async def main() -> None:
         services = Services.build(config)
-        runner = Worker(services.db, build_registry(services), concurrency=concurrency)
+        runner = Worker(
+            services.db,
+            build_registry(services),
+            concurrency=concurrency,
+            lease_seconds=lease_seconds,
+        )
         loop = asyncio.get_running_loop()
         stopping: list[asyncio.Task[None]] = []
 

@@ -22,6 +22,10 @@ class EventType(StrEnum):
     account_disconnected = "account.disconnected"
     credits_low = "credits.low"
     schedule_published = "schedule.published"
+    # Webhook domain: a test delivery asked for by the owner, and the owner notice recorded
+    # when an endpoint is disabled (410 Gone, or failing for 5 days).
+    webhook_test = "webhook.test"
+    webhook_disabled = "webhook.disabled"
 
 
 # Subscribers run inside the emitting transaction (e.g. webhook fan-out writing delivery jobs).

@@ -37,11 +37,11 @@ class Job(Base):
             "status IN ('pending', 'running', 'done', 'failed', 'cancelled')", name="status"
         ),
         # The claim query: pending rows by due time.
-        Index("ix_jobs_status_run_at", "status", "run_at"),
+        Index("ix_jobs_status_run_at", "status", "run_at", "id"),
         # The rescuer: running rows whose lease has expired.
         Index("ix_jobs_status_lease", "status", "lease_expires_at"),
         # "Is this job the head of its serial queue?" during the claim.
-        Index("ix_jobs_serial", "serial_key", "status", "run_at"),
+        Index("ix_jobs_serial", "serial_key", "status", "run_at", "id"),
         # The invariant itself, enforced by the database: one running job per serial key.
         # The claim never relies on it (the lock rows arbitrate without errors); it turns a
         # bug into an integrity error instead of a double publish.

@@ -75,16 +75,23 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+READONLY = "lowtato_readonly"
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # Writing transactions take the write lock at BEGIN, so two of them never deadlock
+    # upgrading a read lock (SQLITE_BUSY that busy_timeout cannot wait out); SQLite has one
+    # writer anyway. Read-only transactions (GET requests) start deferred and never wait for
+    # writers under WAL.
+    readonly = conn.get_execution_options().get(READONLY, False)
+    conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 10})
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
-        # Transactions take the write lock at BEGIN so two of them never deadlock upgrading
-        # from a read lock to a write lock (SQLITE_BUSY that busy_timeout cannot wait out).
-        # SQLite has one writer anyway; WAL keeps this cheap.
-        event.listen(
-            engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE")
-        )
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     if url.startswith("postgresql"):
         return create_async_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
@@ -98,15 +105,23 @@ class Database:
         self.url = url
         self.engine = create_engine(url)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Same pool; on SQLite its transactions BEGIN deferred (see _sqlite_begin).
+        self.read_sessionmaker = async_sessionmaker(
+            self.engine.execution_options(**{READONLY: True}), expire_on_commit=False
+        )
 
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session whose work commits on success and rolls back on any exception."""
-        async with self.sessionmaker() as session:
+    async def transaction(self, *, readonly: bool = False) -> AsyncIterator[AsyncSession]:
+        """A session whose work commits on success and rolls back on any exception.
+
+        ``readonly`` transactions must not write (on SQLite they do not hold the write lock).
+        """
+        maker = self.read_sessionmaker if readonly else self.sessionmaker
+        async with maker() as session:
             try:
                 yield session
                 await session.commit()

@@ -46,10 +46,10 @@ class OwnedRepository(Generic[M]):
         return found
 
     async def count(self, stmt: Select[M] | None = None) -> int:
-        base = (stmt if stmt is not None else self.scoped()).order_by(None)
-        return int(
-            await self.session.scalar(select(func.count()).select_from(base.subquery())) or 0
-        )
+        """``SELECT count(*) FROM … WHERE …`` of the given (or the scoped) query."""
+        base = stmt if stmt is not None else self.scoped()
+        counted = base.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+        return int(await self.session.scalar(counted) or 0)
 
     async def add(self, obj: M) -> M:
         self.session.add(obj)

@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.db.transaction() as session:
+    # GET/HEAD handlers only read, so on SQLite they never queue behind writers.
+    readonly = request.method in {"GET", "HEAD"}
+    async with request.app.state.db.transaction(readonly=readonly) as session:
         yield session
 
 

@@ -120,9 +120,14 @@ class AdapterContext:
     base_url: str
     auth_url: str = ""
     fetch: MediaFetcher | None = None
+    # The operator's app registration (token refresh needs it on X, LinkedIn, Facebook).
+    app: OAuthApp | None = None
 
 
 class Adapter(Protocol):
+    """Optional attribute ``find_settle_seconds`` (default 120): how long after a send a
+    ``find_published`` miss is still inconclusive (platforms index new posts with a delay)."""
+
     capabilities: Capabilities
 
     async def publish(
@@ -148,15 +153,29 @@ class Adapter(Protocol):
     async def whoami(self, ctx: AdapterContext, creds: Credentials) -> Identity:
         """Who the token belongs to; AuthExpired when the token is not valid."""
 
-    async def list_subaccounts(self, ctx: AdapterContext, creds: Credentials) -> list[SubAccountInfo]:
+    async def list_subaccounts(
+        self, ctx: AdapterContext, creds: Credentials
+    ) -> list[SubAccountInfo]:
         """Pages / organizations / boards the account can post to ([] when none)."""
 
     def authorize_url(
-        self, ctx: AdapterContext, app: OAuthApp, *, redirect_uri: str, state: str, code_challenge: str
+        self,
+        ctx: AdapterContext,
+        app: OAuthApp,
+        *,
+        redirect_uri: str,
+        state: str,
+        code_challenge: str,
     ) -> str:
         """The browser URL that asks the user to grant access (PKCE S256 where supported)."""
 
     async def exchange_code(
-        self, ctx: AdapterContext, app: OAuthApp, *, code: str, redirect_uri: str, code_verifier: str
+        self,
+        ctx: AdapterContext,
+        app: OAuthApp,
+        *,
+        code: str,
+        redirect_uri: str,
+        code_verifier: str,
     ) -> TokenSet:
         """Trade the callback's code for tokens."""

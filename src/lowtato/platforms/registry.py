@@ -46,7 +46,9 @@ class AdapterRegistry:
         configured = self.settings.platforms.get(name.value)
         base = configured.base_url if configured and configured.base_url else live.default_base_url
         auth = configured.auth_url if configured and configured.auth_url else live.default_auth_url
-        ctx = AdapterContext(self.http, base.rstrip("/"), auth.rstrip("/"), self.fetch)
+        ctx = AdapterContext(
+            self.http, base.rstrip("/"), auth.rstrip("/"), self.fetch, self.oauth_app(platform)
+        )
         return live.create(), ctx  # type: ignore[return-value]
 
     def oauth_app(self, platform: str) -> OAuthApp | None:

@@ -17,6 +17,7 @@ attempt; the ``sending`` mark means a newer attempt never re-sends what an older
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -30,11 +31,12 @@ from lowtato.jobs import queue
 from lowtato.jobs.leases import JobContext, LeaseLost
 from lowtato.jobs.registry import RetryLater
 from lowtato.kit import clock
+from lowtato.media import service as media_service
+from lowtato.media.fetch import prefetch
 from lowtato.platforms.base import (
     Adapter,
     AdapterContext,
     Credentials,
-    Media,
     Published,
     PublishRequest,
 )
@@ -49,6 +51,7 @@ log = logging.getLogger(__name__)
 RECONCILE_KIND = "posts.reconcile"
 RECONCILE_DELAYS = (5.0, 15.0, 30.0, 60.0, 120.0)  # seconds; bounded: ~4 min then settle
 REFRESH_MARGIN = timedelta(minutes=5)
+DEFAULT_SETTLE_SECONDS = 120.0
 MAYBE_SENT = (PublishState.sending, PublishState.unconfirmed)
 
 
@@ -90,7 +93,9 @@ async def _load(
     request = PublishRequest(
         post_id=post.id,
         text=post.content_text,
-        media=[Media(url=u) for u in post.media_urls or []],
+        media=await media_service.for_publish(
+            session, post.owner_id, post.livemode, list(post.media_urls or [])
+        ),
         options=dict(post.options or {}),
         attempt=attempt,
     )
@@ -208,7 +213,7 @@ async def publish(ctx: JobContext, services: Services) -> None:
         post.status = PostStatus.publishing
         post.publish_state = PublishState.sending
         post.publish_attempts += 1
-        post.result = {**(post.result or {}), "send_started_at": clock.iso(clock.now())}
+        post.result = {**(post.result or {}), "_send_started_at": clock.iso(clock.now())}
         post.updated_at = clock.now()
         try:
             adapter, actx = services.adapters.get(post.platform, sandbox=target.account.sandbox)
@@ -222,13 +227,23 @@ async def _send(
     ctx: JobContext, services: Services, adapter: Adapter, actx: AdapterContext, target: Target
 ) -> None:
     post_id = target.post.id
+    fenced_at = time.monotonic()  # step 1 just proved the lease
     outcome: Published | PlatformError
     try:
+        # Media given by URL are downloaded and checked before anything reaches the platform
+        # (a bad file fails the post here, with the URL in the message); adapters that upload
+        # bytes get these downloads instead of fetching again.
+        media, fetch = await prefetch(actx.fetch, target.request.media)
+        request = replace(target.request, media=media)
+        actx = replace(actx, fetch=fetch)
         creds = await _refresh_if_needed(ctx, services, adapter, actx, target)
-        # Last fence before the platform: a worker that lost its lease while refreshing or
-        # paused (GC, SIGSTOP) stops here instead of sending what a newer attempt now owns.
-        await ctx.heartbeat()
-        outcome = await adapter.publish(actx, creds, target.request)
+        # Last fence before the platform: a worker that lost its lease while downloading,
+        # refreshing or paused (GC, SIGSTOP) stops here instead of sending what a newer attempt
+        # now owns. Right after step 1 the lease is known to hold for at least 2/3 of its
+        # length (the worker heartbeats every third), so a quick path skips the round trip.
+        if time.monotonic() - fenced_at > ctx.lease_seconds / 4:
+            await ctx.heartbeat()
+        outcome = await adapter.publish(actx, creds, request)
     except LeaseLost:
         raise
     except PlatformError as exc:
@@ -237,7 +252,9 @@ async def _send(
         log.exception("publish of %s ended in an unexpected error", post_id)
         outcome = UnknownOutcome(f"unexpected error while publishing: {type(exc).__name__}")
     retry_at: float | None = None
-    async with ctx.fenced() as session:
+    # A final outcome completes the job in the same transaction (one write instead of two).
+    final = not isinstance(outcome, Retryable) or ctx.attempt >= ctx.max_attempts
+    async with ctx.fenced(done=final) as session:
         post = await _locked_post(session, post_id)
         if post is None:
             return
@@ -295,6 +312,43 @@ async def record(
     return None
 
 
+async def _settle(
+    session: AsyncSession,
+    ctx: JobContext,
+    post: Post,
+    account_id: str,
+    *,
+    found: Published | None,
+    error: PlatformError | None,
+    last: bool,
+) -> bool:
+    """Apply one reconciliation look; False when the post stays unconfirmed (look again)."""
+    if found is not None:
+        await mark_published(session, post, found)
+    elif isinstance(error, AuthExpired):
+        await record(session, ctx, post, account_id, error)
+    elif (error is not None and not isinstance(error, Retryable)) or (last and error is not None):
+        # Not "not found": we could not look, so we must not say it is safe to resend.
+        await fail(
+            session,
+            post,
+            "unconfirmed",
+            f"The platform's answer was lost and Lowtato could not check whether the post was "
+            f"created ({error.reason}). Look at the account before publishing it again.",
+        )
+    elif last:
+        await fail(
+            session,
+            post,
+            "not_published",
+            "The platform's answer was lost and the post was not found on the platform "
+            "afterwards, so it was not published. It is safe to publish it again.",
+        )
+    else:
+        return False
+    return True
+
+
 async def reconcile(ctx: JobContext, services: Services) -> None:
     """Settle an unconfirmed post by asking the platform whether it exists."""
     post_id = str(ctx.payload["post_id"])
@@ -307,7 +361,7 @@ async def reconcile(ctx: JobContext, services: Services) -> None:
         ):
             return
         target = await _load(session, services, post, post.publish_attempts)
-        started = (post.result or {}).get("send_started_at")
+        started = (post.result or {}).get("_send_started_at")
         since = (
             datetime.fromisoformat(started.replace("Z", "+00:00")) if started else post.updated_at
         )
@@ -334,24 +388,17 @@ async def reconcile(ctx: JobContext, services: Services) -> None:
         found = await adapter.find_published(actx, target.creds, target.request, since)
     except PlatformError as exc:
         error = exc
-    last = ctx.attempt >= ctx.max_attempts
+    # A miss settles the post once the platform has had time to index what it accepted
+    # (``since`` is a minute before the send), or when the attempts run out.
+    settle = float(getattr(adapter, "find_settle_seconds", DEFAULT_SETTLE_SECONDS))
+    settled = clock.now() >= since + timedelta(minutes=1, seconds=settle)
+    last = ctx.attempt >= ctx.max_attempts or (error is None and settled)
     async with ctx.fenced() as session:
         post = await _locked_post(session, post_id)
         if post is None or post.publish_state != PublishState.unconfirmed:
             return
-        if found is not None:
-            await mark_published(session, post, found)
-            return
-        if isinstance(error, AuthExpired):
-            await record(session, ctx, post, target.account.id, error)
-            return
-        if last:
-            await fail(
-                session,
-                post,
-                "not_published",
-                "The platform's answer was lost and the post was not found on the platform "
-                "afterwards, so it was not published. It is safe to publish it again.",
-            )
+        if await _settle(
+            session, ctx, post, target.account.id, found=found, error=error, last=last
+        ):
             return
     raise RetryLater(RECONCILE_DELAYS[min(ctx.attempt, len(RECONCILE_DELAYS) - 1)], "not found yet")

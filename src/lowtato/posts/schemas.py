@@ -145,6 +145,11 @@ class PostOut(BaseModel):
     platform_post_id: str | None
     error_code: str | None
     error_message: str | None
+    result: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Platform extras once published: e.g. X thread ids, or a partial failure "
+        "such as thread_error / first_comment_error (the post itself is published).",
+    )
     scheduled_time: str | None
     published_at: str | None
     created_at: str

@@ -16,7 +16,8 @@ from lowtato.errors import Conflict, NotFound, ValidationFailed
 from lowtato.events.service import EventType, emit
 from lowtato.kit import clock
 from lowtato.kit.ids import new_id
-from lowtato.platforms.validation import MediaRef, validate_content
+from lowtato.media.service import resolve_for_post
+from lowtato.platforms.validation import validate_content
 from lowtato.posts import scheduling
 from lowtato.posts.models import Post, PostStatus
 from lowtato.posts.repository import PostRepository
@@ -40,6 +41,8 @@ def post_out(post: Post) -> PostOut:
         platform_post_id=post.platform_post_id,
         error_code=post.error_code,
         error_message=post.error_message,
+        # Keys starting with "_" are the engine's own bookkeeping.
+        result={k: v for k, v in (post.result or {}).items() if not k.startswith("_")},
         scheduled_time=clock.iso(post.scheduled_time),
         published_at=clock.iso(post.published_at),
         created_at=clock.iso(post.created_at) or "",
@@ -47,22 +50,33 @@ def post_out(post: Post) -> PostOut:
     )
 
 
-def check_content(
-    platform: str, text: str, media_urls: Sequence[str], options: dict[str, Any], prefix: str = ""
-) -> None:
-    """400 with every reason the platform would refuse this content."""
-    problems = []
-    media = []
-    for i, url in enumerate(media_urls):
-        if not url.lower().startswith(("http://", "https://")):
-            problems.append(
-                {"field": f"{prefix}content.mediaUrls[{i}]", "message": "must be an http(s) URL"}
-            )
-        media.append(MediaRef(url=url, kind=None))
+async def check_content(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    platform: str,
+    text: str,
+    media_urls: Sequence[str],
+    options: dict[str, Any],
+    prefix: str = "",
+) -> list[str]:
+    """400 with every reason the platform would refuse this content. Media uploaded here are
+    checked with their real type, size and duration (another owner's or mode's is 404).
+    Returns the media list to store: an uploaded file's id becomes its URL."""
+    media = await resolve_for_post(session, principal, media_urls)
+    problems = [
+        {
+            "field": f"{prefix}content.mediaUrls[{i}]",
+            "message": "must be an http(s) URL or the id of an uploaded file (med_…)",
+        }
+        for i, ref in enumerate(media)
+        if not ref.url.lower().startswith(("http://", "https://"))
+    ]
     result = validate_content(platform, text, media, options)
     problems += [{"field": f"{prefix}{p.field}", "message": p.message} for p in result.problems]
     if problems:
         raise ValidationFailed.fields(problems)
+    return [ref.url for ref in media]
 
 
 def check_future(when: datetime, field: str) -> None:
@@ -109,7 +123,15 @@ async def create_post(
     prefix: str = "",
 ) -> Post:
     account, platform = await _target(session, principal, draft, prefix)
-    check_content(platform, draft.text, draft.media_urls, draft.options, prefix)
+    media_urls = await check_content(
+        session,
+        principal,
+        platform=platform,
+        text=draft.text,
+        media_urls=draft.media_urls,
+        options=draft.options,
+        prefix=prefix,
+    )
     slot_id = None
     when = draft.scheduled_time
     if when is not None:
@@ -129,7 +151,7 @@ async def create_post(
             platform=platform,
             status=PostStatus.scheduled if when else PostStatus.draft,
             content_text=draft.text,
-            media_urls=draft.media_urls,
+            media_urls=media_urls,
             options=draft.options,
             scheduled_time=when,
             slot_id=slot_id,
@@ -205,7 +227,9 @@ async def update_schedule(
     text = data.content_text if data.content_text is not None else post.content_text
     media = data.media_urls if data.media_urls is not None else list(post.media_urls or [])
     options = data.options if data.options is not None else dict(post.options or {})
-    check_content(post.platform, text, media, options)
+    media = await check_content(
+        session, principal, platform=post.platform, text=text, media_urls=media, options=options
+    )
     post.content_text, post.media_urls, post.options = text, media, options
     if data.scheduled_time is not None:
         check_future(data.scheduled_time, "scheduled_time")
@@ -258,8 +282,13 @@ async def publish_now(session: AsyncSession, principal: Principal, post_id: str)
         PostDraft(account_id=post.account_id, subaccount_id=post.subaccount_id),
         "",
     )
-    check_content(
-        post.platform, post.content_text, list(post.media_urls or []), dict(post.options or {})
+    post.media_urls = await check_content(
+        session,
+        principal,
+        platform=post.platform,
+        text=post.content_text,
+        media_urls=list(post.media_urls or []),
+        options=dict(post.options or {}),
     )
     now = clock.now()
     post.status = PostStatus.scheduled

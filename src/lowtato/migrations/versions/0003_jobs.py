@@ -49,9 +49,11 @@ def upgrade() -> None:
         sa.UniqueConstraint("key", name=op.f("uq_jobs_key")),
     )
     with op.batch_alter_table("jobs", schema=None) as batch_op:
-        batch_op.create_index("ix_jobs_status_run_at", ["status", "run_at"], unique=False)
+        batch_op.create_index("ix_jobs_status_run_at", ["status", "run_at", "id"], unique=False)
         batch_op.create_index("ix_jobs_status_lease", ["status", "lease_expires_at"], unique=False)
-        batch_op.create_index("ix_jobs_serial", ["serial_key", "status", "run_at"], unique=False)
+        batch_op.create_index(
+            "ix_jobs_serial", ["serial_key", "status", "run_at", "id"], unique=False
+        )
         batch_op.create_index(
             "uq_jobs_serial_running",
             ["serial_key"],

@@ -38,7 +38,7 @@ _MENTION_RE = re.compile(r"(?:^|(?<=[\s(]))@([a-zA-Z0-9.-]+)")
 _LABEL_RE = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$")
 # Characters that end a hashtag besides whitespace: soft hyphen and zero-width spaces/joiners.
 _TAG_BREAKS = "\u00ad\u2060\u200a\u200b\u200c\u200d\u20e2"
-# "#" or the full-width "＃", not followed by VS16 (that is the keycap emoji #️⃣).
+# "#" or the full-width number sign U+FF03, not followed by VS16 (that is the keycap emoji #️⃣).
 _TAG_RE = re.compile(rf"(?:^|(?<=\s))[#＃](?!\ufe0f)([^\s{_TAG_BREAKS}]+)")
 
 

@@ -1,4 +1,7 @@
-"""LinkedIn's "little" text format for the ``commentary`` of a post (and a comment's text).
+"""LinkedIn's "little" text format for the ``commentary`` of a post.
+
+(Only posts: a comment's ``message.text`` is plain text with attribute annotations, where
+backslashes would show.)
 
 In little text the characters ``\\ | { } @ [ ] ( ) < > # * _ ~`` are reserved for elements
 (mentions ``@[Name](urn:li:organization:1)``, hashtags ``#tag``, templates

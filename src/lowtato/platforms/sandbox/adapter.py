@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import urlencode
 from datetime import datetime
+from urllib.parse import urlencode
 
 from lowtato.platforms.base import (
     AdapterContext,
@@ -31,6 +31,9 @@ from lowtato.platforms.validation import MediaRef, validate_content
 
 
 class SandboxAdapter:
+    # The sandbox stores a post before it answers, so a miss is conclusive at once.
+    find_settle_seconds = 0.0
+
     def __init__(self, platform: Platform, network: SandboxNetwork) -> None:
         self.platform = platform
         self.capabilities: Capabilities = CAPABILITIES[platform]

@@ -113,7 +113,8 @@ def _forbidden(body: JSON, what: str) -> Rejected:
     kind = str(body.get("type", ""))
     if "duplicate content" in lowered:
         return Rejected(
-            f"X refused {what}: {text} Change the text before publishing again.", code="duplicate"
+            f"X refused to {what}: {text} Change the text before publishing again.",
+            code="duplicate",
         )
     if (
         kind.endswith(("/client-forbidden", "/not-authorized-for-resource"))
@@ -121,17 +122,24 @@ def _forbidden(body: JSON, what: str) -> Rejected:
         or "scope" in lowered
     ):
         return Rejected(
-            f"X refused {what}: {text} The app or account lacks permission; reconnect the "
+            f"X refused to {what}: {text} The app or account lacks permission; reconnect the "
             "account with the tweet.write, media.write and offline.access scopes.",
             code="permission_missing",
         )
-    return Rejected(f"X refused {what}: {text}", code="content_rejected")
+    return Rejected(
+        f"X refused to {what}: {text} X gives no further reason; check the text, links and "
+        "media against X's rules.",
+        code="content_rejected",
+    )
 
 
-def raise_for_status(response: httpx.Response, *, what: str, creates: bool) -> JSON:
+def raise_for_status(
+    response: httpx.Response, *, what: str, creates: bool, invalid_code: str = "invalid_request"
+) -> JSON:
     """The decoded body of a successful answer, else the taxonomy error for this failure.
 
     ``creates`` marks the request that makes the post: a 5xx there may have been applied.
+    ``invalid_code`` is the Rejected code of a 400 (media endpoints say ``invalid_media``).
     """
     status = response.status_code
     body = _json(response)
@@ -167,7 +175,7 @@ def raise_for_status(response: httpx.Response, *, what: str, creates: bool) -> J
                 "may have been created anyway"
             )
         raise Retryable(f"X is unavailable (HTTP {status}: {text}) while trying to {what}")
-    code = "invalid_request" if status in (400, 413, 422) else "rejected"
+    code = invalid_code if status in (400, 413, 422) else "rejected"
     raise Rejected(
         f"X refused to {what} (HTTP {status}): {problem_text(body, 'Bad Request')}", code=code
     )
@@ -194,6 +202,7 @@ class XClient:
         json: JSON | None = None,
         data: dict[str, str] | None = None,
         files: dict[str, tuple[str, bytes, str]] | None = None,
+        invalid_code: str = "invalid_request",
     ) -> JSON:
         """Send one request; ``what`` completes "X refused to …" in messages."""
         try:
@@ -216,8 +225,10 @@ class XClient:
                     f"no answer from X after sending the post ({type(exc).__name__}); it may "
                     "have been created"
                 ) from exc
-            raise Retryable(f"no answer from X while trying to {what}: {type(exc).__name__}") from exc
-        return raise_for_status(response, what=what, creates=creates)
+            raise Retryable(
+                f"no answer from X while trying to {what}: {type(exc).__name__}"
+            ) from exc
+        return raise_for_status(response, what=what, creates=creates, invalid_code=invalid_code)
 
 
 async def token_request(

@@ -1,0 +1,268 @@
+"""Scheduler throughput and lag against the sandbox network (issue 4's figures).
+
+For each setup — SQLite with 1 worker, PostgreSQL with 1 and with 2 workers — on a fresh
+database, with real `lowtato worker` processes:
+
+* **burst**: N posts (default 10,000) due at the same instant; publishes/s from the due
+  instant to the last sandbox create, and the duplicate count (must be 0);
+* **stream**: posts due at a steady rate (default 20/s for 15 s); p50/p99 of the lag between
+  a post's `scheduled_time` and the moment the sandbox received its publish call.
+
+Ratios are printed against the first setup measured in this run (SQLite, 1 worker), because
+absolute figures on these small shared machines mean little on their own. No assertions on
+time; exits non-zero only if a post was duplicated, lost, or a setup failed.
+
+    ./dev bench scheduler [--posts 10000] [--rate 20] [--stream-seconds 15]
+                          [--postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from lowtato.accounts.service import store_account
+from lowtato.auth import service as auth
+from lowtato.auth.principal import system_principal
+from lowtato.config import new_key_material
+from lowtato.kit.crypto import KeyRing
+from lowtato.kit.db import Database
+from lowtato.kit.ids import new_id
+from lowtato.kit.migrate import upgrade
+from lowtato.platforms.sandbox.models import SandboxPost
+from lowtato.posts.models import Post, PostStatus
+from lowtato.posts.scheduling import schedule_publish
+
+ACCOUNTS = 50  # one account publishes one post at a time, so spread the burst
+KEYS = f"{new_key_material()}"
+
+
+@dataclass
+class Result:
+    name: str
+    burst_rate: float
+    burst_seconds: float
+    duplicates: int
+    lost: int
+    lag_p50: float
+    lag_p99: float
+
+
+async def _prepare(url: str) -> list[str]:
+    db = Database(url)
+    async with db.transaction() as session:
+        user = await auth.create_user(session, email="bench@example.com", plan="agency")
+        principal = system_principal(user.id, livemode=False)
+        ring = KeyRing([__import__("base64").urlsafe_b64decode(KEYS + "==")])
+        accounts = [
+            (await store_account(session, principal, ring, platform="bluesky",
+                                 platform_user_id=f"bench{i}", username=f"bench{i}",
+                                 access_token=None, sandbox=True)).id
+            for i in range(ACCOUNTS)
+        ]  # fmt: skip
+    await db.dispose()
+    return [user.id, *accounts]
+
+
+async def _schedule(url: str, owner: str, accounts: list[str], times: list[datetime]) -> None:
+    db = Database(url)
+    now = datetime.now(UTC)
+    for start in range(0, len(times), 1000):
+        async with db.transaction() as session:
+            for i, when in enumerate(times[start : start + 1000], start):
+                post = Post(
+                    id=new_id("post"), owner_id=owner, livemode=False,
+                    account_id=accounts[i % len(accounts)], subaccount_id=None, platform="bluesky",
+                    status=PostStatus.scheduled, publish_state=None, content_text=f"bench {i}",
+                    media_urls=[], options={}, scheduled_time=when, slot_id=None, origin="api",
+                    result={}, publish_attempts=0, created_at=now, updated_at=now,
+                )  # fmt: skip
+                session.add(post)
+                await session.flush()
+                await schedule_publish(session, post)
+    await db.dispose()
+
+
+async def _wait_settled(url: str, total: int, limit_seconds: float) -> None:
+    db = Database(url)
+    deadline = time.monotonic() + limit_seconds
+    try:
+        while True:
+            async with db.transaction(readonly=True) as session:
+                done = await session.scalar(
+                    select(func.count()).where(Post.status.in_(["published", "failed"]))
+                )
+            if (done or 0) >= total:
+                return
+            if time.monotonic() > deadline:
+                msg = f"only {done} of {total} posts settled in {limit_seconds:.0f} s"
+                raise RuntimeError(msg)
+            await asyncio.sleep(0.5)
+    finally:
+        await db.dispose()
+
+
+async def _lags(url: str) -> tuple[list[float], int, int, datetime, datetime]:
+    db = Database(url)
+    async with db.transaction(readonly=True) as session:
+        first_create = func.min(SandboxPost.created_at)
+        stmt = (
+            select(Post.id, Post.scheduled_time, first_create, func.count(SandboxPost.id))
+            .join(SandboxPost, SandboxPost.request_post_id == Post.id, isouter=True)
+            .group_by(Post.id, Post.scheduled_time)
+        )
+        rows = (await session.execute(stmt)).all()
+    await db.dispose()
+    lags = [(sent - due).total_seconds() for _, due, sent, n in rows if sent is not None]
+    duplicates = sum(1 for *_, n in rows if n > 1)
+    lost = sum(1 for *_, n in rows if n == 0)
+    first_due = min(r[1] for r in rows)
+    last_sent = max(r[2] for r in rows if r[2] is not None)
+    return lags, duplicates, lost, first_due, last_sent
+
+
+def _workers(url: str, count: int, data_dir: Path) -> list[subprocess.Popen[bytes]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOWTATO_")}
+    env |= {"LOWTATO_DATABASE_URL": url, "LOWTATO_ENCRYPTION_KEYS": KEYS,
+            "LOWTATO_SECRET_KEY": "bench", "LOWTATO_DATA_DIR": str(data_dir)}  # fmt: skip
+    return [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "lowtato.cli.main",
+                "worker",
+                "--concurrency",
+                "16",
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=(data_dir / f"worker{i}.log").open("wb"),
+        )
+        for i in range(count)
+    ]
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+async def _reset_postgres(admin_url: str, name: str) -> str:
+    import asyncpg  # noqa: PLC0415
+
+    dsn = admin_url.replace("postgresql+asyncpg://", "postgresql://")
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    base, _, _ = admin_url.rpartition("/")
+    return f"{base}/{name}"
+
+
+async def _phase(
+    url: str, workers: int, times: list[datetime], data_dir: Path, limit_seconds: float
+) -> tuple[list[float], int, int, float]:
+    owner, *accounts = await _prepare(url)
+    await _schedule(url, owner, accounts, times)
+    procs = _workers(url, workers, data_dir)
+    try:
+        await _wait_settled(url, len(times), limit_seconds)
+    finally:
+        _stop(procs)
+    lags, duplicates, lost, first_due, last_sent = await _lags(url)
+    return lags, duplicates, lost, (last_sent - first_due).total_seconds()
+
+
+async def run_setup(name: str, url_for: object, workers: int, args: argparse.Namespace) -> Result:
+    with tempfile.TemporaryDirectory(prefix=f"lt-sched-{name}-") as tmp:
+        data_dir = Path(tmp)
+        url = await url_for(data_dir, "burst")  # type: ignore[operator]
+        await asyncio.to_thread(upgrade, url)
+        due = datetime.now(UTC) + timedelta(seconds=8)
+        _, duplicates, lost, span = await _phase(url, workers, [due] * args.posts, data_dir, 1800)
+        burst_rate = args.posts / max(span, 1e-9)
+
+        url = await url_for(data_dir, "stream")  # type: ignore[operator]
+        await asyncio.to_thread(upgrade, url)
+        start = datetime.now(UTC) + timedelta(seconds=8)
+        count = int(args.rate * args.stream_seconds)
+        times = [start + timedelta(seconds=i / args.rate) for i in range(count)]
+        lags, dup2, lost2, _ = await _phase(
+            url, workers, times, data_dir, args.stream_seconds + 300
+        )
+    lags.sort()
+    return Result(
+        name, burst_rate, span, duplicates + dup2, lost + lost2,
+        statistics.median(lags), lags[min(len(lags) - 1, int(len(lags) * 0.99))],
+    )  # fmt: skip
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--posts", type=int, default=10_000)
+    parser.add_argument("--rate", type=float, default=20.0, help="stream posts per second")
+    parser.add_argument("--stream-seconds", type=float, default=15.0)
+    default_pg = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+    parser.add_argument("--postgres", default=os.environ.get("LOWTATO_BENCH_POSTGRES", default_pg))
+    args = parser.parse_args()
+
+    async def sqlite_url(data_dir: Path, phase: str) -> str:
+        return f"sqlite+aiosqlite:///{data_dir / f'{phase}.db'}"
+
+    async def pg_url(_data_dir: Path, phase: str) -> str:
+        return await _reset_postgres(args.postgres, f"lowtato_bench_{phase}")
+
+    setups = [("sqlite 1 worker", sqlite_url, 1), ("postgres 1 worker", pg_url, 1),
+              ("postgres 2 workers", pg_url, 2)]  # fmt: skip
+    results = []
+    for name, url_for, workers in setups:
+        print(f"running {name} …", flush=True)
+        results.append(await run_setup(name, url_for, workers, args))
+        r = results[-1]
+        print(
+            f"  burst {args.posts} posts: {r.burst_rate:,.0f} publishes/s "
+            f"({r.burst_seconds:.1f} s)  "
+            f"stream lag p50 {r.lag_p50 * 1000:.0f} ms p99 {r.lag_p99 * 1000:.0f} ms  "
+            f"duplicates {r.duplicates} lost {r.lost}",
+            flush=True,
+        )
+    base = results[0]
+    print(
+        f"\n{'setup':<20} {'publishes/s':>12} {'vs sqlite-1':>12} {'lag p50':>9} "
+        f"{'lag p99':>9} {'dup':>4} {'lost':>5}"
+    )
+    for r in results:
+        print(
+            f"{r.name:<20} {r.burst_rate:>12,.0f} {r.burst_rate / base.burst_rate:>11.2f}x "
+            f"{r.lag_p50 * 1000:>7.0f}ms {r.lag_p99 * 1000:>7.0f}ms {r.duplicates:>4} {r.lost:>5}"
+        )
+    return 1 if any(r.duplicates or r.lost for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

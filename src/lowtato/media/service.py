@@ -1,0 +1,198 @@
+"""Storing uploads, reading and deleting them, and resolving a post's media list."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lowtato.auth.principal import Principal
+from lowtato.errors import Conflict, NotFound, UnsupportedMediaType, ValidationFailed
+from lowtato.jobs import queue
+from lowtato.kit import clock
+from lowtato.kit.ids import new_id
+from lowtato.media import probe, repository, sniff
+from lowtato.media.models import MediaFile
+from lowtato.media.repository import MediaRepository
+from lowtato.media.schemas import MediaOut
+from lowtato.media.storage import Storage, parse_media_url
+from lowtato.media.upload import Received
+from lowtato.platforms.base import Media
+from lowtato.platforms.validation import MediaRef
+from lowtato.posts.models import PostStatus
+
+PURGE_KIND = "media.purge"
+_MEDIA_ID = re.compile(r"^med_[0-9a-z]{26}$")
+# Posts that will still need their media: deleting a file one of them uses is a conflict.
+_PENDING = (PostStatus.draft, PostStatus.scheduled, PostStatus.publishing)
+
+
+def media_out(media: MediaFile) -> MediaOut:
+    return MediaOut(
+        id=media.id,
+        url=media.url,
+        mime_type=media.mime_type,
+        kind="video" if media.kind == "video" else "image",
+        size=media.size,
+        width=media.width,
+        height=media.height,
+        duration_seconds=media.duration_seconds,
+        sha256=media.sha256,
+        filename=media.filename,
+        created_at=clock.iso(media.created_at) or "",
+    )
+
+
+async def _probe(received: Received) -> probe.Probed:
+    try:
+        return await asyncio.to_thread(probe.probe, received.path, received.mime_type)
+    except probe.TooManyPixels as exc:
+        raise ValidationFailed.field("file", f"{exc}; send a smaller image") from exc
+    except probe.ProbeError as exc:
+        raise UnsupportedMediaType(
+            f"The file starts like {sniff.describe(received.mime_type)} but {exc}.",
+            details={"detected": received.mime_type},
+        ) from exc
+
+
+async def store(
+    session: AsyncSession,
+    principal: Principal,
+    storage: Storage,
+    public_url: str,
+    received: Received,
+) -> MediaFile:
+    """Check that the spooled upload decodes, move it into storage, and record it."""
+    probed = await _probe(received)
+    media_id = new_id("med")
+    token = secrets.token_urlsafe(24)  # 192 bits: the public URL's only protection
+    key = f"{token}/{media_id}{sniff.EXTENSIONS[received.mime_type]}"
+    # Bytes first, row second: a failure in between leaves an unreferenced object, never a
+    # row whose URL serves nothing.
+    await storage.put_file(key, received.path, received.mime_type)
+    now = clock.now()
+    repo = MediaRepository(session, principal)
+    return await repo.add(
+        MediaFile(
+            id=media_id,
+            **repo.owned_fields(),
+            token=token,
+            storage_key=key,
+            url=f"{public_url.rstrip('/')}/media/{key}",
+            mime_type=received.mime_type,
+            kind=sniff.kind_of(received.mime_type) or "image",
+            size=received.size,
+            sha256=received.sha256,
+            filename=(received.filename or None) and received.filename[:255],
+            width=probed.width,
+            height=probed.height,
+            duration_seconds=probed.duration_seconds,
+            created_at=now,
+            last_used_at=now,
+        )
+    )
+
+
+async def get_media(session: AsyncSession, principal: Principal, media_id: str) -> MediaFile:
+    media = await MediaRepository(session, principal).get(media_id)
+    if media is None:
+        raise NotFound.of("media", media_id)
+    return media
+
+
+async def public_file(session: AsyncSession, token: str, filename: str) -> MediaFile:
+    """The file a public URL names; its token is the credential, the name must match too."""
+    media = await repository.by_token(session, token)
+    if media is None or media.storage_key != f"{token}/{filename}":
+        raise NotFound("No media file at this URL.")
+    return media
+
+
+async def delete_media(session: AsyncSession, principal: Principal, media_id: str) -> None:
+    """Delete the record now (its URL stops working at once) and the bytes in a job written in
+    the same transaction."""
+    repo = MediaRepository(session, principal)
+    media = await repo.get(media_id, for_update=True)
+    if media is None:
+        raise NotFound.of("media", media_id)
+    users = await repo.posts_using(media, _PENDING)
+    if users:
+        raise Conflict(
+            f"Media {media_id} is used by {len(users)} post(s) that are not published yet "
+            f"({', '.join(users[:10])}); delete those posts or change their media first.",
+            details={"post_ids": users},
+        )
+    await session.delete(media)
+    await enqueue_purge(session, [media.storage_key])
+
+
+async def enqueue_purge(session: AsyncSession, keys: Sequence[str]) -> None:
+    for key in keys:
+        await queue.enqueue(
+            session, kind=PURGE_KIND, key=f"{PURGE_KIND}:{key}", payload={"storage_key": key}
+        )
+
+
+async def resolve_for_post(
+    session: AsyncSession, principal: Principal, entries: Sequence[str]
+) -> list[MediaRef]:
+    """A post's media list as MediaRefs, in order.
+
+    An entry that is this server's media — its URL or its ``med_`` id — must belong to the
+    caller's owner and mode (else 404, as for any other object) and carries its real kind,
+    type, size and duration; it is marked used, so orphan clean-up leaves it alone. Any other
+    entry is kept as given (an http(s) URL is fetched and checked at publish time).
+    """
+    wanted: dict[int, tuple[str, str | None]] = {}
+    for index, entry in enumerate(entries):
+        value = entry.strip()
+        if _MEDIA_ID.match(value):
+            wanted[index] = (value, None)
+        elif (parsed := parse_media_url(value)) is not None:
+            wanted[index] = (parsed.media_id, parsed.token)
+    repo = MediaRepository(session, principal)
+    found = await repo.many({media_id for media_id, _ in wanted.values()}) if wanted else {}
+    refs = []
+    for index, entry in enumerate(entries):
+        if index not in wanted:
+            refs.append(MediaRef(url=entry, kind=None))
+            continue
+        media_id, token = wanted[index]
+        media = found.get(media_id)
+        if media is None or (token is not None and token != media.token):
+            raise NotFound.of("media", media_id)
+        refs.append(
+            MediaRef(
+                url=media.url,
+                kind="video" if media.kind == "video" else "image",
+                mime_type=media.mime_type,
+                size=media.size,
+                duration_seconds=media.duration_seconds,
+            )
+        )
+    if found and await repo.mark_used(found, clock.now()) < len(found):
+        raise NotFound("A media file of this post was deleted meanwhile; upload it again.")
+    return refs
+
+
+async def for_publish(
+    session: AsyncSession, owner_id: str, livemode: bool, urls: Sequence[str]
+) -> list[Media]:
+    """A post's media for its adapter: this server's files with what is known about them
+    (adapters that must upload bytes read them from storage); other URLs as they are, to be
+    fetched and checked at publish time."""
+    parsed = [parse_media_url(url) for url in urls]
+    rows = await repository.for_owner(
+        session, owner_id, livemode, {p.media_id for p in parsed if p is not None}
+    )
+    media = []
+    for url, own in zip(urls, parsed, strict=True):
+        row = rows.get(own.media_id) if own else None
+        if row is None or own is None or row.token != own.token:
+            media.append(Media(url=url))
+        else:
+            media.append(Media(url=url, kind=row.kind, mime_type=row.mime_type, size=row.size))
+    return media

@@ -1,0 +1,119 @@
+"""Webhook request and response shapes (``ListMeta`` and ``Deleted`` come from posts)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lowtato.posts.schemas import ListMeta
+
+_STRICT = ConfigDict(extra="forbid")
+MAX_URL_LENGTH = 2048
+
+
+class WebhookCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://example.com/hooks/lowtato",
+                    "events": ["post.published", "post.failed"],
+                }
+            ]
+        },
+    )
+
+    url: str = Field(max_length=MAX_URL_LENGTH, description="HTTPS URL of your receiver.")
+    events: list[str] = Field(
+        min_length=1, max_length=50, description="Event types to receive (see the list above)."
+    )
+
+
+class WebhookUpdate(BaseModel):
+    model_config = _STRICT
+
+    url: str | None = Field(default=None, max_length=MAX_URL_LENGTH)
+    events: list[str] | None = Field(default=None, min_length=1, max_length=50)
+    is_active: bool | None = Field(
+        default=None, description="false pauses deliveries; true re-enables a disabled endpoint."
+    )
+
+
+class WebhookDelete(BaseModel):
+    model_config = _STRICT
+
+    id: str
+
+
+class WebhookOut(BaseModel):
+    id: str
+    url: str
+    events: list[str]
+    is_active: bool
+    created_at: str
+    updated_at: str
+    disabled_reason: str | None = Field(
+        default=None, description="Why the endpoint stopped receiving deliveries, if it did."
+    )
+    disabled_at: str | None = None
+    previous_secret_expires_at: str | None = Field(
+        default=None,
+        description="After a rotation: until then the old secret also signs every delivery.",
+    )
+
+
+class WebhookCreated(BaseModel):
+    """The secret is shown here and never again (rotate it to get a new one)."""
+
+    id: str
+    url: str
+    events: list[str]
+    active: bool
+    is_active: bool
+    secret: str = Field(description="whsec_… — verify deliveries with it (Standard Webhooks).")
+    created_at: str
+
+
+class WebhookList(BaseModel):
+    webhooks: list[WebhookOut]
+
+
+class SecretRotated(BaseModel):
+    id: str
+    secret: str = Field(description="The new whsec_… secret; shown once.")
+    previous_secret_expires_at: str = Field(
+        description="Until then deliveries carry a signature by the old secret too."
+    )
+
+
+class AttemptOut(BaseModel):
+    attempt: int
+    at: str
+    status_code: int | None
+    duration_ms: int
+    error: str | None
+
+
+class DeliveryOut(BaseModel):
+    id: str
+    webhook_id: str
+    event_id: str = Field(description="Sent as `webhook-id`; the same on retries and redeliveries.")
+    event_type: str
+    trigger: str = Field(description="event | redeliver | test")
+    redelivery_of: str | None
+    status: str = Field(description="pending | succeeded | failed")
+    attempts: int
+    max_attempts: int
+    response_status: int | None = Field(description="HTTP status of the last attempt.")
+    duration_ms: int | None = Field(description="Duration of the last attempt.")
+    error: str | None = Field(description="Why the last attempt failed.")
+    created_at: str
+    last_attempt_at: str | None
+    next_attempt_at: str | None
+    finished_at: str | None
+    attempt_log: list[AttemptOut]
+
+
+class DeliveryList(BaseModel):
+    deliveries: list[DeliveryOut]
+    meta: ListMeta
