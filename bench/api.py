@@ -30,12 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
+from _cli import prepare_lowtato
 from _load import LoadResult, ProtocolError, Target, fetch_once, run_in_process
 
 BENCH = Path(__file__).resolve().parent
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT = 30.0  # seconds a server may take to answer its readiness probe
-CLI_TIMEOUT = 120.0  # seconds for one `lowtato` CLI call (migrations on a slow disk)
 
 
 def free_port() -> int:
@@ -118,28 +118,6 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(timeout=10)
-
-
-def lowtato_cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "lowtato.cli.main", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=CLI_TIMEOUT,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"lowtato {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
-    return done.stdout
-
-
-def prepare_lowtato(env: dict[str, str], email: str) -> str:
-    """Migrate, create an owner and a live key through the CLI, exactly as an operator
-    would; returns the key. The server process reads the same data dir (same key pepper)."""
-    lowtato_cli(env, "db", "upgrade")
-    lowtato_cli(env, "users", "create", "--email", email, "--plan", "starter", "--json")
-    return str(json.loads(lowtato_cli(env, "keys", "create", "--email", email, "--json"))["key"])
 
 
 @dataclass

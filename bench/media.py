@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
-import json
 import os
 import socket
 import statistics
@@ -39,6 +38,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+from _cli import prepare_lowtato
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -149,20 +149,6 @@ class Server:
             self.proc.wait(timeout=10)
 
 
-def lowtato_cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "lowtato.cli.main", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if done.returncode:
-        raise RuntimeError(f"lowtato {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
-    return done.stdout
-
-
 def multipart(data: bytes) -> tuple[bytes, str]:
     boundary = uuid.uuid4().hex
     head = (
@@ -239,11 +225,7 @@ def main() -> int:
             LOWTATO_RATE_LIMIT_UPLOAD="1000000",
             LOWTATO_MEDIA_MAX_VIDEO_BYTES=str(limit),
         )
-        lowtato_cli(env, "db", "upgrade")
-        lowtato_cli(env, "users", "create", "--email", "bench@example.com", "--plan", "starter")
-        key = json.loads(
-            lowtato_cli(env, "keys", "create", "--email", "bench@example.com", "--json")
-        )["key"]
+        key = prepare_lowtato(env, "bench@example.com")
         app = Server("lowtato", ["--factory", "lowtato.app:create_app"], env, work)
         stack.callback(app.stop)
         sink = Server(

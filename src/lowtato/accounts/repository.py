@@ -13,6 +13,7 @@ class AccountRepository(OwnedRepository[SocialAccount]):
     the same platform user revives its row instead of duplicating it."""
 
     model = SocialAccount
+    noun = "account"
 
     def scoped(self) -> Select[SocialAccount]:
         return super().scoped().where(SocialAccount.deleted_at.is_(None))
@@ -41,6 +42,7 @@ class AccountRepository(OwnedRepository[SocialAccount]):
 
 class SubAccountRepository(OwnedRepository[SubAccount]):
     model = SubAccount
+    noun = "subaccount"
 
     async def for_account(self, account_id: str) -> list[SubAccount]:
         stmt = self.scoped().where(SubAccount.account_id == account_id)

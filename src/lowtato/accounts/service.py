@@ -12,7 +12,7 @@ from lowtato.accounts.schemas import AccountOut, ConnectRequest, SubAccountOut
 from lowtato.auth.principal import Principal
 from lowtato.auth.repository import UserRepository
 from lowtato.billing.plans import PLANS, PlanName
-from lowtato.errors import NotFound, PaymentRequired, ServiceUnavailable, ValidationFailed
+from lowtato.errors import PaymentRequired, ServiceUnavailable, ValidationFailed
 from lowtato.events.service import EventType, emit
 from lowtato.kit import clock
 from lowtato.kit.crypto import KeyRing
@@ -54,10 +54,7 @@ def check_platform(platform: str, field: str = "platform") -> str:
 async def get_account(
     session: AsyncSession, principal: Principal, account_id: str
 ) -> SocialAccount:
-    account = await AccountRepository(session, principal).get(account_id)
-    if account is None:
-        raise NotFound.of("account", account_id)
-    return account
+    return await AccountRepository(session, principal).require(account_id)
 
 
 async def list_accounts(session: AsyncSession, principal: Principal) -> list[AccountOut]:

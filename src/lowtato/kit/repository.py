@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped
 
 from lowtato.auth.principal import Principal
+from lowtato.errors import NotFound
 
 
 class Owned(Protocol):
@@ -24,6 +25,7 @@ M = TypeVar("M", bound=Any)
 
 class OwnedRepository(Generic[M]):
     model: type[M]
+    noun: str  # what a 404 calls it: "No {noun} with id '…' exists for this API key."
 
     def __init__(self, session: AsyncSession, principal: Principal) -> None:
         self.session = session
@@ -43,6 +45,13 @@ class OwnedRepository(Generic[M]):
         if for_update:
             stmt = stmt.with_for_update()
         found: M | None = (await self.session.execute(stmt)).scalar_one_or_none()
+        return found
+
+    async def require(self, ident: str, *, for_update: bool = False) -> M:
+        """The row, or 404 ``not_found`` — also for another owner's or the other mode's id."""
+        found = await self.get(ident, for_update=for_update)
+        if found is None:
+            raise NotFound.of(self.noun, ident)
         return found
 
     async def count(self, stmt: Select[M] | None = None) -> int:

@@ -31,6 +31,7 @@ def _posts_using(media: type[MediaFile] | MediaFile) -> Select[str]:
 
 class MediaRepository(OwnedRepository[MediaFile]):
     model = MediaFile
+    noun = "media"
 
     async def many(self, ids: Collection[str]) -> dict[str, MediaFile]:
         rows = await self.session.scalars(self.scoped().where(MediaFile.id.in_(list(ids))))

@@ -97,10 +97,7 @@ async def store(
 
 
 async def get_media(session: AsyncSession, principal: Principal, media_id: str) -> MediaFile:
-    media = await MediaRepository(session, principal).get(media_id)
-    if media is None:
-        raise NotFound.of("media", media_id)
-    return media
+    return await MediaRepository(session, principal).require(media_id)
 
 
 async def public_file(session: AsyncSession, token: str, filename: str) -> MediaFile:
@@ -115,9 +112,7 @@ async def delete_media(session: AsyncSession, principal: Principal, media_id: st
     """Delete the record now (its URL stops working at once) and the bytes in a job written in
     the same transaction."""
     repo = MediaRepository(session, principal)
-    media = await repo.get(media_id, for_update=True)
-    if media is None:
-        raise NotFound.of("media", media_id)
+    media = await repo.require(media_id, for_update=True)
     users = await repo.posts_using(media, _PENDING)
     if users:
         raise Conflict(

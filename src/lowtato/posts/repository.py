@@ -13,6 +13,7 @@ from lowtato.posts.models import Post
 
 class PostRepository(OwnedRepository[Post]):
     model = Post
+    noun = "post"
 
     def filtered(
         self,

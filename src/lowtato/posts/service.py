@@ -181,10 +181,7 @@ async def _scheduled(session: AsyncSession, post: Post) -> None:
 async def get_post(
     session: AsyncSession, principal: Principal, post_id: str, *, for_update: bool = False
 ) -> Post:
-    post = await PostRepository(session, principal).get(post_id, for_update=for_update)
-    if post is None:
-        raise NotFound.of("post", post_id)
-    return post
+    return await PostRepository(session, principal).require(post_id, for_update=for_update)
 
 
 async def list_posts(

@@ -10,6 +10,7 @@ from lowtato.slots.models import Slot
 
 class SlotRepository(OwnedRepository[Slot]):
     model = Slot
+    noun = "slot"
 
     async def all(self) -> list[Slot]:
         stmt = self.scoped().order_by(Slot.day, Slot.hour, Slot.minute, Slot.id)

@@ -13,7 +13,7 @@ from lowtato.accounts.repository import AccountRepository
 from lowtato.accounts.service import check_platform
 from lowtato.auth.principal import Principal
 from lowtato.auth.repository import UserRepository
-from lowtato.errors import NotFound, ValidationFailed
+from lowtato.errors import ValidationFailed
 from lowtato.kit import clock
 from lowtato.kit.ids import new_id
 from lowtato.posts.repository import PostRepository
@@ -74,10 +74,7 @@ async def create_slots(
 
 
 async def delete_slot(session: AsyncSession, principal: Principal, slot_id: str) -> None:
-    slot = await SlotRepository(session, principal).get(slot_id)
-    if slot is None:
-        raise NotFound.of("slot", slot_id)
-    await session.delete(slot)
+    await session.delete(await SlotRepository(session, principal).require(slot_id))
 
 
 async def auto_configure(

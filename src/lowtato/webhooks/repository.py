@@ -21,6 +21,7 @@ from lowtato.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
 
 class WebhookRepository(OwnedRepository[Webhook]):
     model = Webhook
+    noun = "webhook"
 
     async def all(self) -> list[Webhook]:
         stmt = self.scoped().order_by(Webhook.created_at, Webhook.id)
@@ -29,6 +30,7 @@ class WebhookRepository(OwnedRepository[Webhook]):
 
 class DeliveryRepository(OwnedRepository[WebhookDelivery]):
     model = WebhookDelivery
+    noun = "delivery"
 
     async def get_of(self, webhook_id: str, delivery_id: str) -> WebhookDelivery | None:
         stmt = self.scoped().where(

@@ -233,10 +233,7 @@ async def list_webhooks(session: AsyncSession, principal: Principal) -> list[Web
 async def get_webhook(
     session: AsyncSession, principal: Principal, webhook_id: str, *, for_update: bool = False
 ) -> Webhook:
-    webhook = await WebhookRepository(session, principal).get(webhook_id, for_update=for_update)
-    if webhook is None:
-        raise NotFound.of("webhook", webhook_id)
-    return webhook
+    return await WebhookRepository(session, principal).require(webhook_id, for_update=for_update)
 
 
 async def update_webhook(
