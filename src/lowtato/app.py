@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from lowtato.accounts.endpoints import router as accounts_router
 from lowtato.accounts.oauth_endpoints import router as oauth_router
 from lowtato.auth.service import Authenticator
+from lowtato.billing.endpoints import router as credits_router
 from lowtato.config import Settings
 from lowtato.discovery.platforms import router as platforms_router
 from lowtato.health.endpoints import router as health_router
@@ -51,6 +52,7 @@ ROUTERS = [
     media_router,
     media_files_router,
     webhooks_router,
+    credits_router,
 ]
 
 

@@ -3,6 +3,7 @@
 from lowtato.accounts.models import SocialAccount, SubAccount
 from lowtato.accounts.oauth_models import OAuthState
 from lowtato.auth.models import ApiKey, User
+from lowtato.billing.models import CreditEntry
 from lowtato.events.models import Event
 from lowtato.idempotency.models import IdempotencyRecord
 from lowtato.jobs.models import Job, JobSerialLock
@@ -16,6 +17,7 @@ from lowtato.webhooks.models import Webhook, WebhookDelivery
 __all__ = [
     "ApiKey",
     "Base",
+    "CreditEntry",
     "Event",
     "IdempotencyRecord",
     "Job",

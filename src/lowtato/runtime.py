@@ -64,6 +64,7 @@ class Services:
 
 def build_registry(services: Services) -> Registry:
     """Every job kind this process can run, bound to these services."""
+    from lowtato.billing import tasks as billing_tasks  # noqa: PLC0415
     from lowtato.media import tasks as media_tasks  # noqa: PLC0415
     from lowtato.posts import tasks as post_tasks  # noqa: PLC0415 - avoid import cycles
     from lowtato.webhooks import tasks as webhook_tasks  # noqa: PLC0415
@@ -72,6 +73,7 @@ def build_registry(services: Services) -> Registry:
     install_housekeeping(registry)
     post_tasks.install(registry, services)
     media_tasks.install(registry, services)
+    billing_tasks.install(registry)
     # Also registers the event hook that fans events out into deliveries.
     webhook_tasks.install(registry, services)
     return registry

@@ -13,6 +13,7 @@ from lowtato.auth import keys
 from lowtato.auth.models import ApiKey, User
 from lowtato.auth.principal import Principal
 from lowtato.auth.repository import ApiKeyRepository, UserRepository
+from lowtato.billing.credits import opening_entry
 from lowtato.billing.plans import PLANS, PlanName
 from lowtato.errors import NotFound, Unauthorized, ValidationFailed
 from lowtato.kit import clock
@@ -34,7 +35,7 @@ async def create_user(
     if await repo.get_by_email(email):
         raise ValidationFailed.field("email", f"a user with email {email} already exists")
     now = clock.now()
-    return await repo.add(
+    user = await repo.add(
         User(
             id=new_id("usr"),
             email=email,
@@ -49,6 +50,8 @@ async def create_user(
             updated_at=now,
         )
     )
+    session.add(opening_entry(user))
+    return user
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,147 @@
+"""Credits: atomic debits that never go negative, a ledger, the monthly reset, and the
+``credits.low`` event when a debit takes the balance under the low-water mark.
+
+Amounts are integer hundredths (``50`` = 0.5 credits); the API shows decimals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lowtato.auth.models import User
+from lowtato.billing.models import CreditEntry
+from lowtato.billing.plans import PLANS, PlanName, credits_out
+from lowtato.errors import InsufficientCredits, NotFound
+from lowtato.events.service import EventType, emit
+from lowtato.kit import clock
+from lowtato.kit.ids import new_id
+
+LOW_FRACTION = 0.1  # credits.low fires when a debit crosses 10 % of the monthly allocation
+
+
+def month_start(at: datetime) -> datetime:
+    return at.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def next_month_start(at: datetime) -> datetime:
+    start = month_start(at)
+    return (
+        start.replace(year=start.year + 1, month=1)
+        if start.month == 12
+        else start.replace(month=start.month + 1)
+    )
+
+
+def low_mark(plan: str) -> int:
+    return int(PLANS[PlanName(plan)].monthly_credits * LOW_FRACTION)
+
+
+async def debit(session: AsyncSession, owner_id: str, amount: int, reason: str) -> int:
+    """Take ``amount`` hundredths from the owner's balance; returns the new balance.
+
+    One conditional UPDATE decides, so concurrent debits can never drive the balance below
+    zero: the one that would is refused with 402 ``insufficient_credits``.
+    """
+    if amount <= 0:
+        msg = "a debit must be positive"
+        raise ValueError(msg)
+    result = await session.execute(
+        update(User)
+        .where(User.id == owner_id, User.credits_balance >= amount)
+        .values(credits_balance=User.credits_balance - amount)
+        .returning(User.credits_balance, User.plan)
+    )
+    row = result.first()
+    if row is None:
+        user = await session.get(User, owner_id)
+        if user is None:
+            raise NotFound.of("user", owner_id)
+        raise InsufficientCredits(
+            f"This needs {credits_out(amount)} credits and the balance is "
+            f"{credits_out(user.credits_balance)}. Credits reset at the start of next month "
+            "(GET /api/v1/credits), or upgrade your plan.",
+            details={"required": credits_out(amount), "balance": credits_out(user.credits_balance)},
+        )
+    balance, plan = int(row[0]), str(row[1])
+    entry = CreditEntry(
+        id=new_id("cred"),
+        owner_id=owner_id,
+        amount=-amount,
+        balance_after=balance,
+        reason=reason,
+        created_at=clock.now(),
+    )
+    session.add(entry)
+    mark = low_mark(plan)
+    if balance < mark <= balance + amount:
+        data = {
+            "balance": credits_out(balance),
+            "threshold": credits_out(mark),
+            "plan": plan,
+            "resets_at": clock.iso(next_month_start(clock.now())),
+        }
+        # The balance is the owner's, not a mode's: both live and test webhooks hear it.
+        for livemode in (True, False):
+            await emit(session, owner_id=owner_id, livemode=livemode,
+                       type=EventType.credits_low, data=data)  # fmt: skip
+    return balance
+
+
+@dataclass(frozen=True)
+class CreditsSummary:
+    balance: float
+    used_this_month: float
+    plan_limit: float
+    plan: str
+    resets_at: str
+
+
+async def summary(session: AsyncSession, owner_id: str) -> CreditsSummary:
+    user = await session.get(User, owner_id)
+    if user is None:
+        raise NotFound.of("user", owner_id)
+    now = clock.now()
+    used = await session.scalar(
+        select(func.coalesce(func.sum(-CreditEntry.amount), 0)).where(
+            CreditEntry.owner_id == owner_id,
+            CreditEntry.amount < 0,
+            CreditEntry.created_at >= month_start(now),
+        )
+    )
+    return CreditsSummary(
+        balance=credits_out(user.credits_balance),
+        used_this_month=credits_out(int(used or 0)),
+        plan_limit=credits_out(PLANS[PlanName(user.plan)].monthly_credits),
+        plan=user.plan,
+        resets_at=clock.iso(next_month_start(now)) or "",
+    )
+
+
+def opening_entry(user: User) -> CreditEntry:
+    """The new owner's first allocation, recorded as this month's reset."""
+    return CreditEntry(id=new_id("cred"), owner_id=user.id, amount=user.credits_balance,
+                       balance_after=user.credits_balance, reason="monthly_reset",
+                       created_at=user.created_at)  # fmt: skip
+
+
+async def reset_month(session: AsyncSession, now: datetime) -> int:
+    """Give every owner not yet reset this month their plan's allocation (idempotent: the
+    ledger's ``monthly_reset`` entry for this month is the marker)."""
+    start = month_start(now)
+    done = select(CreditEntry.owner_id).where(
+        CreditEntry.reason == "monthly_reset", CreditEntry.created_at >= start
+    )
+    users = (
+        await session.scalars(select(User).where(User.id.not_in(done)).with_for_update())
+    ).all()
+    for user in users:
+        allocation = PLANS[PlanName(user.plan)].monthly_credits
+        session.add(CreditEntry(id=new_id("cred"), owner_id=user.id,
+                                amount=allocation - user.credits_balance, balance_after=allocation,
+                                reason="monthly_reset", created_at=now))  # fmt: skip
+        user.credits_balance = allocation
+    return len(users)

@@ -1,0 +1,116 @@
+"""Credits: balance endpoint, atomic debits, credits.low, monthly reset."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select
+from tests.conftest import Owner
+
+from lowtato.billing import credits
+from lowtato.billing.models import CreditEntry
+from lowtato.errors import InsufficientCredits
+from lowtato.events.models import Event
+from lowtato.jobs.worker import Worker
+from lowtato.kit.clock import FrozenClock, use_clock
+from lowtato.runtime import build_registry
+
+T0 = datetime(2026, 6, 14, 12, 0, tzinfo=UTC)
+
+
+async def _credits(client: httpx.AsyncClient, owner: Owner) -> dict[str, object]:
+    response = await client.get("/api/v1/credits", headers=owner.headers)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+async def test_balance_endpoint(client: httpx.AsyncClient, owner: Owner) -> None:
+    body = await _credits(client, owner)
+    assert body["balance"] == 200.0 and body["used_this_month"] == 0.0
+    assert body["plan_limit"] == 200.0 and body["plan"] == "starter"
+    assert str(body["resets_at"]).endswith("-01T00:00:00Z")
+
+
+async def test_concurrent_debits_never_go_negative(
+    app: FastAPI, client: httpx.AsyncClient, owner: Owner
+) -> None:
+    async def spend() -> bool:
+        try:
+            async with app.state.db.transaction() as session:
+                await credits.debit(session, owner.user_id, 10_00, "ai.generate")
+        except InsufficientCredits:
+            return False
+        return True
+
+    results = await asyncio.gather(*(spend() for _ in range(30)))
+    assert results.count(True) == 20
+    body = await _credits(client, owner)
+    assert body["balance"] == 0.0 and body["used_this_month"] == 200.0
+    async with app.state.db.transaction() as session:
+        entries = (
+            await session.scalars(select(CreditEntry).where(CreditEntry.owner_id == owner.user_id))
+        ).all()
+    assert sum(e.amount for e in entries) == 0  # opening 200 minus 20 debits of 10
+    assert min(e.balance_after for e in entries) == 0
+    with pytest.raises(InsufficientCredits) as refused:
+        async with app.state.db.transaction() as session:
+            await credits.debit(session, owner.user_id, 50, "ai.generate")
+    assert refused.value.status == 402
+    assert refused.value.details == {"required": 0.5, "balance": 0.0}
+
+
+async def test_credits_low_fires_once_when_crossing(
+    app: FastAPI, client: httpx.AsyncClient, owner: Owner
+) -> None:
+    hook = await client.post("/api/v1/webhooks", headers=owner.headers,
+                             json={"url": "https://hooks.example.com/c", "events": ["credits.low"]})  # fmt: skip
+    assert hook.status_code == 201, hook.text
+    async with app.state.db.transaction() as session:
+        for _ in range(18):  # 200 → 20: at the mark, not under it
+            await credits.debit(session, owner.user_id, 10_00, "ai.generate")
+    async with app.state.db.transaction() as session:
+        await credits.debit(session, owner.user_id, 50, "ai.generate")  # 19.5 < 20
+        await credits.debit(session, owner.user_id, 50, "ai.generate")
+    async with app.state.db.transaction() as session:
+        events = (await session.scalars(select(Event).where(Event.type == "credits.low"))).all()
+    assert sorted(e.livemode for e in events) == [False, True]  # once, in each mode
+    assert events[0].data["balance"] == 19.5 and events[0].data["threshold"] == 20.0
+    deliveries = (
+        await client.get(f"/api/v1/webhooks/{hook.json()['id']}/deliveries", headers=owner.headers)
+    ).json()
+    assert [d["event_type"] for d in deliveries["deliveries"]] == ["credits.low"]
+
+
+async def test_monthly_reset_runs_once_a_month(
+    app: FastAPI, client: httpx.AsyncClient, owner: Owner
+) -> None:
+    async with app.state.db.transaction() as session:
+        await credits.debit(session, owner.user_id, 150_00, "ai.generate")
+    worker = Worker(app.state.db, build_registry(app.state.services))
+    clock = FrozenClock(datetime.now(UTC))
+    with use_clock(clock):
+        await worker.run_once()  # same month: nothing to reset
+        assert (await _credits(client, owner))["balance"] == 50.0
+        clock.set(credits.next_month_start(clock.now()) + timedelta(minutes=5))
+        await worker.run_once()
+        body = await _credits(client, owner)
+        assert body["balance"] == 200.0 and body["used_this_month"] == 0.0
+        clock.advance(timedelta(hours=2))
+        await worker.run_once()
+    async with app.state.db.transaction() as session:
+        resets = await session.scalar(
+            select(func.count()).where(
+                CreditEntry.owner_id == owner.user_id, CreditEntry.reason == "monthly_reset"
+            )
+        )
+    assert resets == 2  # the opening allocation and this month's reset
+
+
+async def test_credits_need_analytics_scope(client: httpx.AsyncClient, make_owner: object) -> None:
+    reader = await make_owner(scopes=["posts:read"])  # type: ignore[operator]
+    response = await client.get("/api/v1/credits", headers=reader.headers)
+    assert response.status_code == 403
