@@ -48,10 +48,10 @@ from lowtato.kit import clock
 PREFIX = "/x"
 PLATFORM = "x"
 CLIENT_ID, CLIENT_SECRET = "twitter-client-id", "twitter-client-secret"
-# X's OpenAPI document lives in shared/, next to the repository (here and on CI).
+# X's official OpenAPI document, vendored (tests/fakes/specs/README.md names its source).
 SPEC_PATH = Path(
     os.environ.get("LOWTATO_X_OPENAPI")
-    or Path(__file__).resolve().parents[3] / "shared/reference/specs/x-api-v2.openapi.json"
+    or Path(__file__).resolve().parent / "specs" / "x-api-v2.openapi.json"
 )
 PROBLEMS = "https://api.x.com/2/problems/"
 WINDOW = 900  # seconds: X's 15-minute rate-limit window
