@@ -121,6 +121,8 @@ async def test_accepted_then_answer_lost_is_reconciled_not_resent(
     assert post["status"] == "published" and str(post["public_url"]).startswith(
         "http://testserver/sandbox/bluesky/"
     )
+    # published_at is when the platform took it, not when reconciliation found it
+    assert post["published_at"] == iso(frozen.now() - timedelta(seconds=5))
     assert await sandbox_creates(app, post_id) == 1
     types = await event_types(app, tester)
     assert types.index("post.unconfirmed") < types.index("post.published")

@@ -56,6 +56,8 @@ class Published:
     platform_post_id: str
     public_url: str
     extra: dict[str, Any] = field(default_factory=dict)
+    # When the platform created it, if known (reconciliation finds posts created earlier).
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

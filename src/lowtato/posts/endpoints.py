@@ -99,7 +99,7 @@ async def publish_now(
     # SQLite, the write lock released) before the worker can act on it while we wait.
     await session.commit()
     post = await service.wait_for_outcome(
-        session, principal, post.id, request.app.state.settings.publish_wait_seconds
+        request.app.state.db, principal, post.id, request.app.state.settings.publish_wait_seconds
     )
     return PublishResult.of(service.post_out(post))
 

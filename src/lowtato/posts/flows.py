@@ -120,7 +120,7 @@ async def mark_published(session: AsyncSession, post: Post, result: Published) -
     post.status = PostStatus.published
     post.publish_state = None
     post.public_url, post.platform_post_id = result.public_url, result.platform_post_id
-    post.published_at = now
+    post.published_at = result.created_at or now
     post.error_code = post.error_message = None
     post.result = {**(post.result or {}), **result.extra}
     post.updated_at = now

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,7 @@ from lowtato.auth.principal import Principal
 from lowtato.errors import Conflict, NotFound, ValidationFailed
 from lowtato.events.service import EventType, emit
 from lowtato.kit import clock
+from lowtato.kit.db import Database
 from lowtato.kit.ids import new_id
 from lowtato.media.service import resolve_for_post
 from lowtato.platforms.validation import validate_content
@@ -299,17 +301,16 @@ async def publish_now(session: AsyncSession, principal: Principal, post_id: str)
 
 
 async def wait_for_outcome(
-    session: AsyncSession, principal: Principal, post_id: str, seconds: float
+    db: Database, principal: Principal, post_id: str, seconds: float
 ) -> Post:
     """Poll the post until it is published/failed or ``seconds`` pass (the worker publishes;
-    an embedded worker is woken by the commit, so this is usually short)."""
-    import asyncio  # noqa: PLC0415
-
+    an embedded worker is woken by the commit, so this is usually short). Each look is its
+    own read-only transaction, so it sees the worker's commits and never blocks its writes."""
     deadline = asyncio.get_running_loop().time() + seconds
     while True:
-        post = await get_post(session, principal, post_id)
+        async with db.transaction(readonly=True) as session:
+            post = await get_post(session, principal, post_id)
         settled = post.status in (PostStatus.published, PostStatus.failed)
         if settled or asyncio.get_running_loop().time() >= deadline:
             return post
-        await session.rollback()  # end the snapshot so the next read sees the worker's commit
         await asyncio.sleep(0.1)

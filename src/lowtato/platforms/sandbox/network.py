@@ -96,7 +96,9 @@ class SandboxNetwork:
                 .order_by(SandboxPost.created_at)
                 .limit(1)
             )
-        return Published(post.id, self.url(platform, post.id)) if post else None
+        if post is None:
+            return None
+        return Published(post.id, self.url(platform, post.id), created_at=post.created_at)
 
     async def get(self, platform: str, post_id: str) -> SandboxPost | None:
         async with self.db.transaction() as session:
