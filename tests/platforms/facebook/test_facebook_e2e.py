@@ -6,16 +6,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
-from tests.conftest import Owner, OwnerFactory, client_for
+from tests.conftest import OwnerFactory, client_for
 from tests.fakes.facebook_graph import LONG_LIVED, Obj, objects, seed_account
 from tests.fakes.fixtures import Fakes
 from tests.platforms.facebook.conftest import PAGE_ID, USER_ID
+from tests.platforms.live import LivePublisher
 
 from lowtato.accounts.models import SocialAccount
 from lowtato.accounts.service import add_subaccount
@@ -25,41 +24,16 @@ from lowtato.kit.clock import FrozenClock
 from lowtato.platforms.base import Credentials
 
 
-@dataclass
-class Live:
-    client: httpx.AsyncClient
-    owner: Owner
-    account_id: str
+@dataclass(kw_only=True)
+class Live(LivePublisher):
     page_sub_id: str
-    worker: Worker
-    fakes: Fakes
-    frozen: FrozenClock
 
-    async def publish(self, text: str, media: list[str] | None = None, *, page: bool = True,
-                      **options: Any) -> str:  # fmt: skip
-        post: dict[str, Any] = {"accountId": self.account_id, "options": options,
-                                "content": {"text": text, "mediaUrls": media or []}}  # fmt: skip
-        if page:
-            post["subaccountId"] = self.page_sub_id
-        created = await self.client.post(
-            "/api/v1/posts", headers=self.owner.headers, json={"post": post}
-        )
-        assert created.status_code == 201, created.text
-        post_id = str(created.json()["id"])
-        response = await self.client.post(
-            f"/api/v1/posts/{post_id}/publish", headers=self.owner.headers
-        )
-        assert response.status_code == 200, response.text
-        await self.worker.run_once()
-        return post_id
-
-    async def get(self, post_id: str) -> dict[str, Any]:
-        response = await self.client.get(f"/api/v1/posts/{post_id}", headers=self.owner.headers)
-        return dict(response.json())
-
-    async def later(self, seconds: float) -> None:
-        self.frozen.advance(timedelta(seconds=seconds))
-        await self.worker.run_once()
+    async def publish(  # type: ignore[override]
+        self, text: str, media: list[str] | None = None, *, page: bool = True, **options: Any
+    ) -> str:
+        """Publish to the connected Page unless ``page=False``."""
+        subaccount = self.page_sub_id if page else None
+        return await super().publish(text, media, subaccount=subaccount, **options)
 
     def feed_creates(self) -> int:
         return len(self.fakes.state.calls_to("facebook", "POST", f"/{PAGE_ID}/feed"))
@@ -101,7 +75,8 @@ async def live(
         )
         (sub,) = listed.json()["subaccounts"]
         assert (sub["external_id"], sub["type"]) == (PAGE_ID, "facebook_page")
-        yield Live(client, owner, account_id, sub["id"], live_worker, fakes, frozen)
+        yield Live(client=client, owner=owner, account_id=account_id, page_sub_id=sub["id"],
+                   worker=live_worker, fakes=fakes, frozen=frozen)  # fmt: skip
 
 
 async def test_text_post_is_published_with_its_facebook_url(live: Live) -> None:

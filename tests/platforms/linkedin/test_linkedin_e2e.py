@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from tests.conftest import Owner, OwnerFactory, client_for
+from tests.conftest import OwnerFactory, client_for
 from tests.fakes.fixtures import Fakes
 from tests.fakes.linkedin_store import Post, Seeded, expire, live_posts, seed_account
 from tests.platforms.linkedin.conftest import ORG_ID
+from tests.platforms.live import LivePublisher
 
 from lowtato.jobs.worker import Worker
 from lowtato.kit.clock import FrozenClock, use_clock
@@ -31,44 +32,9 @@ def frozen() -> Iterator[FrozenClock]:
         yield clock
 
 
-@dataclass
-class Live:
-    client: httpx.AsyncClient
-    owner: Owner
-    account_id: str
+@dataclass(kw_only=True)
+class Live(LivePublisher):
     member: Seeded
-    worker: Worker
-    fakes: Fakes
-    frozen: FrozenClock
-
-    async def publish(
-        self, text: str, media: list[str] | None = None, *, subaccount: str | None = None,
-        **options: Any,
-    ) -> str:  # fmt: skip
-        post: dict[str, Any] = {"accountId": self.account_id, "options": options,
-                                "content": {"text": text, "mediaUrls": media or []}}  # fmt: skip
-        if subaccount:
-            post["subaccountId"] = subaccount
-        created = await self.client.post(
-            "/api/v1/posts", headers=self.owner.headers, json={"post": post}
-        )
-        assert created.status_code == 201, created.text
-        post_id = str(created.json()["id"])
-        response = await self.client.post(
-            f"/api/v1/posts/{post_id}/publish", headers=self.owner.headers
-        )
-        assert response.status_code == 200, response.text
-        await self.worker.run_once()
-        return post_id
-
-    async def get(self, post_id: str) -> dict[str, Any]:
-        return dict(
-            (await self.client.get(f"/api/v1/posts/{post_id}", headers=self.owner.headers)).json()
-        )
-
-    async def later(self, seconds: float) -> None:
-        self.frozen.advance(timedelta(seconds=seconds))
-        await self.worker.run_once()
 
     def creates(self) -> int:
         return len(self.fakes.state.calls_to(LI, "POST", "/rest/posts"))
@@ -94,7 +60,8 @@ async def live(
             "platform_user_id": member.sub, "platform_username": member.name, "expires_in": 5_184_000,
         })  # fmt: skip
         assert response.status_code == 201, response.text
-        yield Live(client, owner, response.json()["id"], member, live_worker, fakes, frozen)
+        yield Live(client=client, owner=owner, account_id=response.json()["id"], member=member,
+                   worker=live_worker, fakes=fakes, frozen=frozen)  # fmt: skip
 
 
 def assert_published(post: dict[str, Any], live: Live) -> None:

@@ -5,57 +5,25 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from tests.conftest import Owner, OwnerFactory, client_for
+from tests.conftest import OwnerFactory, client_for
 from tests.fakes.fixtures import Fakes
 from tests.fakes.x import Store, seed_account, store
+from tests.platforms.live import LivePublisher
 
 from lowtato.jobs.worker import Worker
 from lowtato.kit.clock import FrozenClock
 
 
-@dataclass
-class Live:
-    client: httpx.AsyncClient
-    owner: Owner
-    account_id: str
-    worker: Worker
-    fakes: Fakes
-    frozen: FrozenClock
-
+@dataclass(kw_only=True)
+class Live(LivePublisher):
     @property
     def store(self) -> Store:
         return store(self.fakes.state)
-
-    async def create(self, text: str, media: list[str] | None = None, **options: Any) -> str:
-        body = {"post": {"accountId": self.account_id, "options": options,
-                         "content": {"text": text, "mediaUrls": media or []}}}  # fmt: skip
-        response = await self.client.post("/api/v1/posts", headers=self.owner.headers, json=body)
-        assert response.status_code == 201, response.text
-        return str(response.json()["id"])
-
-    async def publish(self, text: str, media: list[str] | None = None, **options: Any) -> str:
-        post_id = await self.create(text, media, **options)
-        response = await self.client.post(
-            f"/api/v1/posts/{post_id}/publish", headers=self.owner.headers
-        )
-        assert response.status_code == 200, response.text
-        await self.worker.run_once()
-        return post_id
-
-    async def get(self, post_id: str) -> dict[str, Any]:
-        response = await self.client.get(f"/api/v1/posts/{post_id}", headers=self.owner.headers)
-        return dict(response.json())
-
-    async def later(self, seconds: float) -> None:
-        self.frozen.advance(timedelta(seconds=seconds))
-        await self.worker.run_once()
 
     def creates(self) -> int:
         return len(self.fakes.state.calls_to("x", "POST", "/2/tweets"))
@@ -79,7 +47,8 @@ async def live(
                   "platform_user_id": "1001", "platform_username": "lowtato_fan"},
         )  # fmt: skip
         assert response.status_code == 201, response.text
-        yield Live(client, owner, response.json()["id"], live_worker, fakes, frozen)
+        yield Live(client=client, owner=owner, account_id=response.json()["id"],
+                   worker=live_worker, fakes=fakes, frozen=frozen)  # fmt: skip
 
 
 async def test_connect_link_runs_the_pkce_flow_against_x(
