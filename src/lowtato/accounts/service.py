@@ -29,6 +29,10 @@ def token_aad(account_id: str, column: str) -> str:
     return f"social_accounts.{column}:{account_id}"
 
 
+def subaccount_token_aad(subaccount_id: str) -> str:
+    return f"subaccounts.access_token:{subaccount_id}"
+
+
 def account_out(account: SocialAccount) -> AccountOut:
     return AccountOut(
         id=account.id,
@@ -262,9 +266,7 @@ async def add_subaccount(
     sub.name = name
     sub.type = type
     sub.access_token_enc = (
-        keyring.encrypt(access_token, aad=f"subaccounts.access_token:{sub.id}")
-        if access_token
-        else None
+        keyring.encrypt(access_token, aad=subaccount_token_aad(sub.id)) if access_token else None
     )
     await session.flush()
     return sub

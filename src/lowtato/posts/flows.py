@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.accounts.models import SocialAccount, SubAccount
-from lowtato.accounts.service import account_out, token_aad
+from lowtato.accounts.service import account_out, subaccount_token_aad, token_aad
 from lowtato.events.service import EventType, emit
 from lowtato.jobs import queue
 from lowtato.jobs.leases import JobContext, LeaseLost
@@ -77,9 +77,7 @@ def _credentials(services: Services, account: SocialAccount, sub: SubAccount | N
         expires_at=account.token_expires_at,
         meta=dict(account.meta or {}),
         target_id=sub.external_id if sub else None,
-        target_token=dec(sub.access_token_enc, f"subaccounts.access_token:{sub.id}")
-        if sub
-        else None,
+        target_token=dec(sub.access_token_enc, subaccount_token_aad(sub.id)) if sub else None,
     )
 
 

@@ -17,13 +17,13 @@ Everything here is pure: no clock, no database. Callers pass ``after`` from the 
 
 from __future__ import annotations
 
-import difflib
-import functools
 import heapq
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
+
+from lowtato.kit.tz import validate_timezone
 
 __all__ = [
     "SlotSpec",
@@ -36,14 +36,6 @@ __all__ = [
 
 DEFAULT_HORIZON_DAYS = 370
 """A year and a week: every weekly slot occurs at least 52 times inside it."""
-
-# Keys that ZoneInfo can load on some hosts but that are not zones a user should pick:
-# "localtime" is the server's own zone (a symlink), "Factory" is tzdata's "-00" placeholder.
-_NOT_USER_ZONES = frozenset({"localtime", "Factory"})
-
-_EXAMPLE_ZONES = "'America/New_York', 'Europe/Berlin' or 'UTC'"
-# The longest IANA name is about 30 characters; longer input is not worth fuzzy-matching.
-_MAX_ZONE_NAME = 64
 
 
 def contract_day(local_date: date) -> int:
@@ -177,38 +169,3 @@ def next_free_occurrence(
         if instant not in occupied:
             return instant, slot
     return None
-
-
-@functools.cache
-def _user_zones() -> frozenset[str]:
-    return frozenset(available_timezones() - _NOT_USER_ZONES)
-
-
-def validate_timezone(name: str) -> ZoneInfo:
-    """Return the ZoneInfo for IANA zone ``name``; ValueError with a suggestion if unknown.
-
-    Only names from the installed IANA database are accepted, matched case-sensitively (so the
-    stored name is canonical on every host), excluding the server-specific ``localtime``.
-    """
-    if name in _user_zones():
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            # Listed but unreadable (a broken system tz database): report it like an unknown
-            # name rather than leaking a file-system error.
-            pass
-    raise ValueError(_unknown_zone_message(name))
-
-
-def _unknown_zone_message(name: str) -> str:
-    shown = name if len(name) <= _MAX_ZONE_NAME else name[:_MAX_ZONE_NAME] + "…"
-    message = f"unknown timezone {shown!r}: use an IANA name such as {_EXAMPLE_ZONES}"
-    if len(name) > _MAX_ZONE_NAME:
-        return message
-    zones = _user_zones()
-    by_folded = {zone.casefold(): zone for zone in zones}
-    exact = by_folded.get(name.strip().casefold())
-    suggestions = [exact] if exact else difflib.get_close_matches(name, sorted(zones), n=3)
-    if suggestions:
-        message += " (did you mean " + " or ".join(repr(zone) for zone in suggestions) + "?)"
-    return message
