@@ -191,8 +191,10 @@ async def record(
     *,
     error: str | None = None,
     run_at: datetime | None = None,
+    uncount: bool = False,
 ) -> None:
-    """Record an attempt's outcome: ``done``/``failed``, or ``pending`` again at ``run_at``.
+    """Record an attempt's outcome: ``done``/``failed``, or ``pending`` again at ``run_at``
+    (``uncount``: and give the attempt back — the run did nothing).
 
     Fenced: raises ``LeaseLost`` without changing the row if the lease moved on.
     """
@@ -206,6 +208,7 @@ async def record(
                 .values(
                     status=_PENDING,
                     run_at=run_at or now,
+                    attempts=Job.attempts - 1 if uncount else Job.attempts,
                     last_error=error,
                     updated_at=now,
                     lease_owner=None,

@@ -5,7 +5,8 @@ Handler protocol (``async def handler(ctx: JobContext) -> None``):
 - return → the job is ``done``;
 - ``raise RetryLater(after, reason)`` → ``pending`` again at ``after`` (seconds from now or an
   absolute datetime, e.g. a platform's rate-limit reset); the attempt counts, so a platform
-  that keeps answering "later" cannot loop forever;
+  that keeps answering "later" cannot loop forever — except with ``counts=False``, for a job
+  that found nothing to do yet (it ran early) and must not spend its attempts waiting;
 - ``raise PermanentFailure(reason)`` → ``failed`` now, no retry;
 - any other exception (including the kind's ``timeout``) → retried after the kind's
   ``RetryPolicy`` delay until ``max_attempts`` attempts were made, then ``failed``.
@@ -33,15 +34,21 @@ PRUNE_AFTER = timedelta(days=7)
 
 
 class RetryLater(Exception):
-    """Run this job again at ``after`` (seconds from now, or an aware datetime)."""
+    """Run this job again at ``after`` (seconds from now, or an aware datetime).
 
-    def __init__(self, after: float | datetime, reason: str = "retry later") -> None:
+    ``counts=False``: this run did nothing (it came early), so it is not counted as an attempt.
+    """
+
+    def __init__(
+        self, after: float | datetime, reason: str = "retry later", *, counts: bool = True
+    ) -> None:
         super().__init__(reason)
         if isinstance(after, datetime) and after.tzinfo is None:
             msg = "RetryLater needs an aware datetime"
             raise ValueError(msg)
         self.after = after
         self.reason = reason
+        self.counts = counts
 
 
 class PermanentFailure(Exception):

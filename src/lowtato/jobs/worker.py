@@ -154,7 +154,7 @@ class Worker:
             log.debug("job %s done", ctx.key)
 
     async def _retry_later(self, ctx: JobContext, exc: RetryLater) -> None:
-        if ctx.attempt >= ctx.max_attempts:
+        if exc.counts and ctx.attempt >= ctx.max_attempts:
             error = f"out of attempts ({ctx.attempt}); last: {exc.reason}"
             log.warning("job %s failed: %s", ctx.key, error)
             await self._record(ctx, JobStatus.failed, error=error[:_ERROR_LIMIT])
@@ -163,7 +163,13 @@ class Worker:
         if not isinstance(at, datetime):
             at = clock.now() + timedelta(seconds=max(0.0, at))
         log.info("job %s retries at %s: %s", ctx.key, clock.iso(at), exc.reason)
-        await self._record(ctx, JobStatus.pending, error=exc.reason[:_ERROR_LIMIT], run_at=at)
+        await self._record(
+            ctx,
+            JobStatus.pending,
+            error=exc.reason[:_ERROR_LIMIT],
+            run_at=at,
+            uncount=not exc.counts,
+        )
 
     async def _retry_by_policy(
         self, ctx: JobContext, registration: Registration, exc: Exception
@@ -195,9 +201,12 @@ class Worker:
         *,
         error: str | None = None,
         run_at: datetime | None = None,
+        uncount: bool = False,
     ) -> None:
         try:
-            await leases.record(self.db, ctx, status, error=error, run_at=run_at)
+            await leases.record(
+                self.db, ctx, status, error=error, run_at=run_at, uncount=uncount
+            )
         except LeaseLost:
             log.warning(
                 "job %s attempt %d: lease lost, outcome %s discarded",

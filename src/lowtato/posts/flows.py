@@ -31,6 +31,7 @@ from lowtato.jobs import queue
 from lowtato.jobs.leases import JobContext, LeaseLost
 from lowtato.jobs.registry import RetryLater
 from lowtato.kit import clock
+from lowtato.kit.crypto import DecryptionError
 from lowtato.media import service as media_service
 from lowtato.media.fetch import prefetch
 from lowtato.platforms.base import (
@@ -53,6 +54,11 @@ RECONCILE_DELAYS = (5.0, 15.0, 30.0, 60.0, 120.0)  # seconds; bounded: ~4 min th
 REFRESH_MARGIN = timedelta(minutes=5)
 DEFAULT_SETTLE_SECONDS = 120.0
 MAYBE_SENT = (PublishState.sending, PublishState.unconfirmed)
+UNREADABLE_MESSAGE = (
+    "Lowtato cannot decrypt this account's stored token with its encryption keys (hosts with "
+    "different LOWTATO_ENCRYPTION_KEYS, or a damaged row). Nothing was sent. Fix the setting "
+    "or reconnect the account, then publish again."
+)
 
 
 @dataclass
@@ -162,7 +168,10 @@ async def _refresh_if_needed(
     if not creds.refresh_token or expires is None or expires > clock.now() + REFRESH_MARGIN:
         return creds
     tokens = await adapter.refresh_token(actx, creds)
-    async with ctx.fenced() as session:
+    # Stored at once in its own transaction, not inside the job's fence: a platform that
+    # rotates refresh tokens has just killed the old one, so losing the lease now must not
+    # lose the new one.
+    async with services.db.transaction() as session:
         account = await session.get(SocialAccount, target.account.id)
         if account is not None:
             ring = services.keyring
@@ -195,8 +204,14 @@ async def publish(ctx: JobContext, services: Services) -> None:
             )
             return
         if post.scheduled_time and post.scheduled_time > clock.now() + timedelta(seconds=1):
-            raise RetryLater(post.scheduled_time, "not due yet")
-        target = await _load(session, services, post, post.publish_attempts + 1)
+            # The job ran early (e.g. woken by a reschedule race): waiting is not an attempt.
+            raise RetryLater(post.scheduled_time, "not due yet", counts=False)
+        try:
+            target = await _load(session, services, post, post.publish_attempts + 1)
+        except DecryptionError:
+            # Retrying cannot help: this process's key ring cannot read the stored token.
+            await fail(session, post, "credentials_unreadable", UNREADABLE_MESSAGE)
+            return
         if target is None or not target.account.is_active:
             reason = (
                 target.account.disconnected_reason if target else "the account no longer exists"
@@ -219,6 +234,48 @@ async def publish(ctx: JobContext, services: Services) -> None:
             await fail(session, post, "platform_unavailable", str(exc))
             return
     await _send(ctx, services, adapter, actx, target)
+
+
+INTERNAL_RETRY_BASE = 30.0
+INTERNAL_RETRY_MAX = 900.0
+
+
+async def publish_crashed(ctx: JobContext, exc: Exception) -> None:
+    """An attempt ended in an error of ours (not the platform's answer): keep the post honest.
+
+    Not sent yet → visibly ``retrying`` (``internal_error``), and ``failed`` on the last
+    attempt — safe to publish again, since nothing reached the platform. Possibly sent (the
+    ``sending`` mark is committed) → ``unconfirmed``: the platform is asked, never re-sent to.
+    Raises ``RetryLater`` when the job should run again.
+    """
+    post_id = str(ctx.payload["post_id"])
+    last = ctx.attempt >= ctx.max_attempts
+    async with ctx.fenced(done=last) as session:
+        post = await _locked_post(session, post_id)
+        if post is None or post.status not in (PostStatus.scheduled, PostStatus.publishing):
+            return
+        if post.publish_state in MAYBE_SENT:
+            if post.publish_state == PublishState.sending:
+                await mark_unconfirmed(session, post, "an attempt stopped after sending")
+            return
+        what = f"Lowtato hit an internal error before sending ({type(exc).__name__})"
+        if last:
+            message = (
+                f"{what} on each of {ctx.attempt} attempts; the operator's logs have the "
+                "details. It was not sent to the platform, so it is safe to publish it again."
+            )
+            await fail(session, post, "internal_error", message)
+            return
+        delay = min(INTERNAL_RETRY_MAX, INTERNAL_RETRY_BASE * 2 ** (ctx.attempt - 1))
+        post.status = PostStatus.publishing
+        post.publish_state = PublishState.retrying
+        post.error_code = "internal_error"
+        post.error_message = (
+            f"{what}; it was not sent. Retrying in {int(delay)} s "
+            f"(attempt {ctx.attempt} of {ctx.max_attempts})"
+        )
+        post.updated_at = clock.now()
+    raise RetryLater(delay, f"internal error: {type(exc).__name__}")
 
 
 async def _send(
@@ -310,31 +367,40 @@ async def record(
     return None
 
 
+COULD_NOT_CHECK = (
+    "The platform's answer was lost and Lowtato could not check whether the post was created "
+    "({reason}). Look at the account before publishing it again."
+)
+
+
 async def _settle(
     session: AsyncSession,
     ctx: JobContext,
     post: Post,
     account_id: str,
-    *,
-    found: Published | None,
-    error: PlatformError | None,
-    last: bool,
+    look: Look,
 ) -> bool:
-    """Apply one reconciliation look; False when the post stays unconfirmed (look again)."""
-    if found is not None:
-        await mark_published(session, post, found)
-    elif isinstance(error, AuthExpired):
-        await record(session, ctx, post, account_id, error)
-    elif (error is not None and not isinstance(error, Retryable)) or (last and error is not None):
-        # Not "not found": we could not look, so we must not say it is safe to resend.
-        await fail(
-            session,
-            post,
-            "unconfirmed",
-            f"The platform's answer was lost and Lowtato could not check whether the post was "
-            f"created ({error.reason}). Look at the account before publishing it again.",
-        )
-    elif last:
+    """Apply one reconciliation look; False when the post stays unconfirmed (look again).
+
+    Only a look the platform answered, after its settle time, may conclude "not there":
+    a refused token, an error or a miss that came too early never does.
+    """
+    last = ctx.attempt >= ctx.max_attempts
+    if look.found is not None:
+        await mark_published(session, post, look.found)
+    elif isinstance(look.error, AuthExpired):
+        reason = f"the platform refused the account's token: {look.error.reason}"
+        await fail(session, post, "unconfirmed", COULD_NOT_CHECK.format(reason=reason))
+        account = await session.get(SocialAccount, account_id)
+        if account is not None and account.is_active:
+            await disconnect_account(
+                session, account, f"token expired or revoked: {look.error.reason}"
+            )
+    elif look.error is not None:
+        if isinstance(look.error, Retryable) and not last:
+            return False
+        await fail(session, post, "unconfirmed", COULD_NOT_CHECK.format(reason=look.error.reason))
+    elif look.settled:
         await fail(
             session,
             post,
@@ -342,9 +408,36 @@ async def _settle(
             "The platform's answer was lost and the post was not found on the platform "
             "afterwards, so it was not published. It is safe to publish it again.",
         )
+    elif last:
+        reason = "the platform had not finished indexing new posts when the checks ran out"
+        await fail(session, post, "unconfirmed", COULD_NOT_CHECK.format(reason=reason))
     else:
         return False
     return True
+
+
+@dataclass(frozen=True)
+class Look:
+    """One reconciliation look: what the platform said, and whether a miss is conclusive."""
+
+    found: Published | None
+    error: PlatformError | None
+    settled: bool
+    settle_at: datetime
+
+
+async def _look(adapter: Adapter, actx: AdapterContext, target: Target, since: datetime) -> Look:
+    found: Published | None = None
+    error: PlatformError | None = None
+    try:
+        found = await adapter.find_published(actx, target.creds, target.request, since)
+    except PlatformError as exc:
+        error = exc
+    # A miss is conclusive once the platform has had time to index what it accepted
+    # (``since`` is a minute before the send).
+    settle = float(getattr(adapter, "find_settle_seconds", DEFAULT_SETTLE_SECONDS))
+    settle_at = since + timedelta(minutes=1, seconds=settle)
+    return Look(found, error, clock.now() >= settle_at, settle_at)
 
 
 async def reconcile(ctx: JobContext, services: Services) -> None:
@@ -358,7 +451,10 @@ async def reconcile(ctx: JobContext, services: Services) -> None:
             or post.publish_state != PublishState.unconfirmed
         ):
             return
-        target = await _load(session, services, post, post.publish_attempts)
+        try:
+            target = await _load(session, services, post, post.publish_attempts)
+        except DecryptionError:
+            target = None
         started = (post.result or {}).get("_send_started_at")
         since = (
             datetime.fromisoformat(started.replace("Z", "+00:00")) if started else post.updated_at
@@ -380,23 +476,16 @@ async def reconcile(ctx: JobContext, services: Services) -> None:
             )
             return
     adapter, actx = adapter_ctx
-    found: Published | None = None
-    error: PlatformError | None = None
-    try:
-        found = await adapter.find_published(actx, target.creds, target.request, since)
-    except PlatformError as exc:
-        error = exc
-    # A miss settles the post once the platform has had time to index what it accepted
-    # (``since`` is a minute before the send), or when the attempts run out.
-    settle = float(getattr(adapter, "find_settle_seconds", DEFAULT_SETTLE_SECONDS))
-    settled = clock.now() >= since + timedelta(minutes=1, seconds=settle)
-    last = ctx.attempt >= ctx.max_attempts or (error is None and settled)
+    look = await _look(adapter, actx, target, since)
     async with ctx.fenced() as session:
         post = await _locked_post(session, post_id)
         if post is None or post.publish_state != PublishState.unconfirmed:
             return
-        if await _settle(
-            session, ctx, post, target.account.id, found=found, error=error, last=last
-        ):
+        if await _settle(session, ctx, post, target.account.id, look):
             return
-    raise RetryLater(RECONCILE_DELAYS[min(ctx.attempt, len(RECONCILE_DELAYS) - 1)], "not found yet")
+    wait = clock.now() + timedelta(
+        seconds=RECONCILE_DELAYS[min(ctx.attempt, len(RECONCILE_DELAYS) - 1)]
+    )
+    if look.error is None:  # a miss before the settle time says nothing: look after it
+        wait = max(wait, look.settle_at)
+    raise RetryLater(wait, look.error.reason if look.error else "not found yet")

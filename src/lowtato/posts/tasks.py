@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from sqlalchemy import and_, or_, select
 
-from lowtato.jobs.leases import JobContext
+from lowtato.jobs.leases import JobContext, LeaseLost
 from lowtato.jobs.models import Job
-from lowtato.jobs.registry import Registry, RetryPolicy
+from lowtato.jobs.registry import Registry, RetryLater, RetryPolicy
 from lowtato.kit import clock
 from lowtato.posts import flows
 from lowtato.posts.models import Post, PostStatus, PublishState
 from lowtato.posts.scheduling import PUBLISH_KIND
 from lowtato.runtime import Services
+
+log = logging.getLogger(__name__)
 
 SWEEP_KIND = "posts.sweep"
 STUCK_AFTER = timedelta(minutes=10)
@@ -25,7 +28,13 @@ def install(registry: Registry, services: Services) -> None:
     @registry.register(PUBLISH_KIND, retry=RetryPolicy(base=30, factor=2, max_delay=900),
                        max_attempts=PUBLISH_ATTEMPTS, timeout=600)  # fmt: skip
     async def publish(ctx: JobContext) -> None:
-        await flows.publish(ctx, services)
+        try:
+            await flows.publish(ctx, services)
+        except (LeaseLost, RetryLater):
+            raise
+        except Exception as exc:
+            log.exception("publish job %s failed inside Lowtato", ctx.key)
+            await flows.publish_crashed(ctx, exc)
 
     @registry.register(flows.RECONCILE_KIND, retry=RetryPolicy(base=15, factor=2, max_delay=300),
                        max_attempts=len(flows.RECONCILE_DELAYS) + 1, timeout=300)  # fmt: skip
@@ -39,31 +48,53 @@ def install(registry: Registry, services: Services) -> None:
     registry.periodic(SWEEP_KIND, every=timedelta(minutes=1))
 
 
+NOT_STARTED = (
+    "Lowtato could not start publishing this post (an internal error; the operator's logs have "
+    "the details). It was not sent to the platform, so it is safe to publish it again."
+)
+NOT_CHECKED = (
+    "The publish attempt may have reached the platform, but Lowtato could not confirm it. "
+    "Look at the account before publishing it again."
+)
+
+
 async def sweep_stuck_posts(ctx: JobContext) -> None:
-    """Bound every post's time in `publishing`: a post whose publish or reconcile job ended
-    without settling it (e.g. out of attempts on unexpected errors) is settled here —
-    `sending` ones are reconciled (they may have been sent), others fail."""
+    """Bound every post's time past its schedule: a post whose publish or reconcile job ended
+    without settling it (out of attempts on errors of ours, or gone) is settled here.
+
+    - ``scheduled`` and overdue, or ``publishing`` but not sent → ``failed`` ``publish_failed``
+      (nothing reached the platform: safe to publish again);
+    - ``sending`` (may have been sent) → ``unconfirmed``, and the platform is asked;
+    - ``unconfirmed`` whose checks stopped → ``failed`` ``unconfirmed`` (look first). Only a
+      look that found nothing may say ``not_published``, and the sweep never looks.
+    """
     cutoff = clock.now() - STUCK_AFTER
+    live_job = and_(Job.status.in_(["pending", "running"]))
     async with ctx.fenced(done=True) as session:
         stuck = await session.scalars(
             select(Post)
             .outerjoin(
                 Job,
-                or_(
-                    and_(
-                        Job.key == "publish:" + Post.id,
-                        Post.publish_state != PublishState.unconfirmed,
-                    ),
-                    and_(
-                        Job.key == "reconcile:" + Post.id,
-                        Post.publish_state == PublishState.unconfirmed,
+                and_(
+                    live_job,
+                    or_(
+                        and_(
+                            Job.key == "publish:" + Post.id,
+                            Post.publish_state.is_distinct_from(PublishState.unconfirmed),
+                        ),
+                        and_(
+                            Job.key == "reconcile:" + Post.id,
+                            Post.publish_state == PublishState.unconfirmed,
+                        ),
                     ),
                 ),
             )
             .where(
-                Post.status == PostStatus.publishing,
-                Post.updated_at < cutoff,
-                or_(Job.id.is_(None), Job.status.in_(["done", "failed", "cancelled"])),
+                or_(
+                    and_(Post.status == PostStatus.publishing, Post.updated_at < cutoff),
+                    and_(Post.status == PostStatus.scheduled, Post.scheduled_time < cutoff),
+                ),
+                Job.id.is_(None),
             )
             .limit(500)
             .with_for_update(of=Post, skip_locked=True)
@@ -74,17 +105,6 @@ async def sweep_stuck_posts(ctx: JobContext) -> None:
                     session, post, "the publish attempt stopped after sending"
                 )
             elif post.publish_state == PublishState.unconfirmed:
-                await flows.fail(
-                    session,
-                    post,
-                    "not_published",
-                    "The platform's answer was lost and the post could not be confirmed, so "
-                    "it is treated as not published. Check the account before publishing again.",
-                )
+                await flows.fail(session, post, "unconfirmed", NOT_CHECKED)
             else:
-                await flows.fail(
-                    session,
-                    post,
-                    "publish_failed",
-                    post.error_message or "publishing did not complete",
-                )
+                await flows.fail(session, post, "publish_failed", NOT_STARTED)
