@@ -8,6 +8,7 @@ import httpx
 
 from lowtato.config import Settings
 from lowtato.jobs.registry import Registry, install_housekeeping
+from lowtato.kit import sendwindow
 from lowtato.kit.crypto import KeyRing
 from lowtato.kit.db import Database
 from lowtato.media.fetch import GuardedMediaFetcher
@@ -34,7 +35,9 @@ class Services:
         # never a worker stuck forever.
         timeout = settings.platform_timeout_seconds
         http = httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)), follow_redirects=False
+            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
+            follow_redirects=False,
+            event_hooks={"request": [sendwindow.check_request]},
         )
         sandbox = SandboxNetwork(db, settings.public_url, settings.sandbox_latency_ms)
         storage = build_storage(settings)

@@ -405,7 +405,7 @@ class TestOptions:
             Problem(
                 "options.author",
                 "options.author is not an option for linkedin; allowed options: first_comment, "
-                "visibility",
+                "max_delay, visibility",
             )
         ]
 

@@ -20,6 +20,7 @@ row's primary key is the arbiter between concurrent claimers.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -88,6 +89,9 @@ class JobContext:
     worker_id: str
     db: Database
     lease_seconds: float
+    # By this process's monotonic clock, the latest time the lease is known to hold (set at
+    # claim and moved by each heartbeat); see ``kit.sendwindow``.
+    held_until: float = float("inf")
     completed: bool = field(default=False, init=False)
 
     @asynccontextmanager
@@ -118,6 +122,7 @@ class JobContext:
         wants to know right away whether it still holds the lease. Raises ``LeaseLost``.
         """
         expires = clock.now() + timedelta(seconds=self.lease_seconds)
+        started = time.monotonic()
         async with self.db.transaction() as session:
             result = await session.execute(
                 update(Job)
@@ -130,6 +135,7 @@ class JobContext:
             )
             if result.scalar_one_or_none() is None:
                 raise LeaseLost(self.id, self.lease_token)
+        self.held_until = started + self.lease_seconds
         return expires
 
 

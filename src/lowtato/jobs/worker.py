@@ -19,6 +19,7 @@ import logging
 import os
 import secrets
 import socket
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -95,6 +96,7 @@ class Worker:
 
     async def claim(self, limit: int) -> list[JobContext]:
         """Claim up to ``limit`` due jobs for this worker (without running them)."""
+        started = time.monotonic()
         rows = await leases.claim(
             self.db,
             worker_id=self.worker_id,
@@ -116,6 +118,7 @@ class Worker:
                 worker_id=self.worker_id,
                 db=self.db,
                 lease_seconds=self.lease_seconds,
+                held_until=started + self.lease_seconds,
             )
             for row in rows
         ]
@@ -204,9 +207,7 @@ class Worker:
         uncount: bool = False,
     ) -> None:
         try:
-            await leases.record(
-                self.db, ctx, status, error=error, run_at=run_at, uncount=uncount
-            )
+            await leases.record(self.db, ctx, status, error=error, run_at=run_at, uncount=uncount)
         except LeaseLost:
             log.warning(
                 "job %s attempt %d: lease lost, outcome %s discarded",
@@ -363,6 +364,7 @@ class Worker:
                 for entry in self._running.values()
                 if entry.cancel_reason is None
             }
+            started = time.monotonic()
             try:
                 lost = await leases.extend(
                     self.db,
@@ -373,6 +375,9 @@ class Worker:
             except Exception:
                 log.exception("worker %s: heartbeat failed", self.worker_id)
                 continue
+            for running in self._running.values():
+                if running.ctx.id in held and running.ctx.id not in lost:
+                    running.ctx.held_until = started + self.lease_seconds
             for job_id in lost:
                 entry = self._running.get((job_id, held[job_id]))
                 if entry is None or entry.task.done() or entry.ctx.completed:

@@ -21,7 +21,7 @@ class PlatformError(Exception):
 
 
 class Retryable(PlatformError):
-    code = "platform_unavailable"
+    code = "platform_temporary_error"
 
     def __init__(self, reason: str, *, after: float | None = None) -> None:
         super().__init__(reason)

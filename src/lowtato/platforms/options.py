@@ -45,6 +45,16 @@ class PlatformOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    max_delay: int | None = Field(
+        default=None,
+        ge=1,
+        le=7 * 24 * 60,
+        description=(
+            "Minutes: do not publish more than this long after the scheduled time (e.g. after "
+            "an outage); the post then fails with error_code too_late. Omit to always publish."
+        ),
+    )
+
 
 class CommentableOptions(PlatformOptions):
     """Options of platforms whose API can add a comment (or self-reply) right after publishing."""

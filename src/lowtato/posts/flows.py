@@ -32,6 +32,7 @@ from lowtato.jobs.leases import JobContext, LeaseLost
 from lowtato.jobs.registry import RetryLater
 from lowtato.kit import clock
 from lowtato.kit.crypto import DecryptionError
+from lowtato.kit.sendwindow import SendWindowClosed, send_window
 from lowtato.media import service as media_service
 from lowtato.media.fetch import prefetch
 from lowtato.platforms.base import (
@@ -44,6 +45,7 @@ from lowtato.platforms.base import (
 from lowtato.platforms.errors import AuthExpired, PlatformError, Rejected, Retryable, UnknownOutcome
 from lowtato.platforms.registry import AdapterUnavailable
 from lowtato.posts.models import Post, PostStatus, PublishState
+from lowtato.posts.scheduling import schedule_publish
 from lowtato.posts.service import post_out
 from lowtato.runtime import Services
 
@@ -53,6 +55,10 @@ RECONCILE_KIND = "posts.reconcile"
 RECONCILE_DELAYS = (5.0, 15.0, 30.0, 60.0, 120.0)  # seconds; bounded: ~4 min then settle
 REFRESH_MARGIN = timedelta(minutes=5)
 DEFAULT_SETTLE_SECONDS = 120.0
+# The send window closes this fraction of the lease before the lease itself would expire.
+SEND_WINDOW_MARGIN = 0.2
+# Verified-absent posts are published again at most this many times.
+MAX_RECOVERIES = 3
 MAYBE_SENT = (PublishState.sending, PublishState.unconfirmed)
 UNREADABLE_MESSAGE = (
     "Lowtato cannot decrypt this account's stored token with its encryption keys (hosts with "
@@ -223,11 +229,14 @@ async def publish(ctx: JobContext, services: Services) -> None:
                 f"The account is disconnected ({reason}); reconnect it and publish again.",
             )
             return
+        late = _too_late(post)
+        if late is not None:
+            await fail(session, post, "too_late", late)
+            return
         post.status = PostStatus.publishing
         post.publish_state = PublishState.sending
         post.publish_attempts += 1
-        post.result = {**(post.result or {}), "_send_started_at": clock.iso(clock.now())}
-        post.updated_at = clock.now()
+        post.send_started_at = post.updated_at = clock.now()
         try:
             adapter, actx = services.adapters.get(post.platform, sandbox=target.account.sandbox)
         except AdapterUnavailable as exc:
@@ -298,9 +307,16 @@ async def _send(
         # length (the worker heartbeats every third), so a quick path skips the round trip.
         if time.monotonic() - fenced_at > ctx.lease_seconds / 4:
             await ctx.heartbeat()
-        outcome = await adapter.publish(actx, creds, request)
+        # Every request to the platform checks, in-process, that the lease still holds (with
+        # a margin for clock differences between hosts): a worker paused past its lease wakes
+        # up unable to send what another worker may have taken over.
+        with send_window(ctx.held_until - ctx.lease_seconds * SEND_WINDOW_MARGIN):
+            outcome = await adapter.publish(actx, creds, request)
     except LeaseLost:
         raise
+    except SendWindowClosed as exc:
+        # Not sent. The post stays `sending`; whoever holds the job now asks the platform.
+        raise LeaseLost(ctx.id, ctx.lease_token) from exc
     except PlatformError as exc:
         outcome = exc
     except Exception as exc:  # an adapter bug or transport error: it may have been sent
@@ -401,19 +417,52 @@ async def _settle(
             return False
         await fail(session, post, "unconfirmed", COULD_NOT_CHECK.format(reason=look.error.reason))
     elif look.settled:
-        await fail(
-            session,
-            post,
-            "not_published",
-            "The platform's answer was lost and the post was not found on the platform "
-            "afterwards, so it was not published. It is safe to publish it again.",
-        )
+        await _publish_again(session, post)
     elif last:
         reason = "the platform had not finished indexing new posts when the checks ran out"
         await fail(session, post, "unconfirmed", COULD_NOT_CHECK.format(reason=reason))
     else:
         return False
     return True
+
+
+async def _publish_again(session: AsyncSession, post: Post) -> None:
+    """Verified absent: the attempt stopped before the platform received the post (our crash,
+    a lost request). Publish it again through the normal path — bounded, so a post whose every
+    attempt is cut short still ends."""
+    if post.recoveries >= MAX_RECOVERIES:
+        await fail(
+            session,
+            post,
+            "not_published",
+            f"The post was not found on the platform after {post.recoveries + 1} attempts that "
+            "each stopped before the platform confirmed it, so it was not published. It is safe "
+            "to publish it again.",
+        )
+        return
+    post.recoveries += 1
+    post.publish_state = PublishState.retrying
+    post.error_code = None
+    post.error_message = (
+        "an earlier attempt stopped before the platform received it (checked: the post is not "
+        f"there); publishing it again (recovery {post.recoveries} of {MAX_RECOVERIES})"
+    )
+    post.updated_at = clock.now()
+    await schedule_publish(session, post, now=True)
+
+
+def _too_late(post: Post) -> str | None:
+    """The reason not to publish, when the post is later than its ``options.max_delay``."""
+    minutes = (post.options or {}).get("max_delay")
+    if not minutes or post.scheduled_time is None:
+        return None
+    late = clock.now() - post.scheduled_time
+    if late <= timedelta(minutes=int(minutes)):
+        return None
+    return (
+        f"Not published: it was {int(late.total_seconds() // 60)} minutes late, more than its "
+        f"max_delay of {minutes} minutes. Nothing was sent; publish it again if it still fits."
+    )
 
 
 @dataclass(frozen=True)
@@ -455,11 +504,8 @@ async def reconcile(ctx: JobContext, services: Services) -> None:
             target = await _load(session, services, post, post.publish_attempts)
         except DecryptionError:
             target = None
-        started = (post.result or {}).get("_send_started_at")
-        since = (
-            datetime.fromisoformat(started.replace("Z", "+00:00")) if started else post.updated_at
-        )
-        since -= timedelta(minutes=1)  # platform clocks differ a little from ours
+        # Platform clocks differ a little from ours.
+        since = (post.send_started_at or post.updated_at) - timedelta(minutes=1)
         adapter_ctx = None
         if target is not None:
             try:

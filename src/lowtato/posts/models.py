@@ -59,5 +59,10 @@ class Post(Base):
     # Extra platform results (e.g. ids of the rest of an X thread, partial failures).
     result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     publish_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Engine bookkeeping: when the last request to the platform may have started (reconcile
+    # looks for posts created since then), and how many times a verified-absent post was
+    # published again after an attempt of ours stopped short.
+    send_started_at: Mapped[datetime | None]
+    recoveries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from lowtato.errors import ValidationFailed
+from lowtato.posts import outcomes
 
 _STRICT = ConfigDict(extra="forbid")
 MediaUrls = list[str]
@@ -132,8 +133,10 @@ class PostOut(BaseModel):
     id: str
     status: Literal["draft", "scheduled", "publishing", "published", "failed"]
     publish_state: str | None = Field(
-        description="While publishing: 'sending', or 'unconfirmed' when the platform's answer "
-        "was lost and the post is being reconciled (it will not be sent twice)."
+        description="While publishing: 'sending'; 'retrying' (the last attempt did not reach "
+        "the platform, or the platform said later: error_code and error_message say why and "
+        "when); or 'unconfirmed' when the platform's answer was lost and the post is being "
+        "reconciled (it will not be sent twice)."
     )
     content_text: str
     target_type: str
@@ -143,8 +146,10 @@ class PostOut(BaseModel):
     options: dict[str, Any]
     public_url: str | None
     platform_post_id: str | None
-    error_code: str | None
-    error_message: str | None
+    error_code: str | None = Field(description=outcomes.describe())
+    error_message: str | None = Field(
+        description="What happened and what to do, in words (for people and agents)."
+    )
     result: dict[str, Any] = Field(
         default_factory=dict,
         description="Platform extras once published: e.g. X thread ids, or a partial failure "
@@ -152,6 +157,12 @@ class PostOut(BaseModel):
     )
     scheduled_time: str | None
     published_at: str | None
+    late_by_seconds: int | None = Field(
+        default=None,
+        description="Once published: how many seconds after scheduled_time it went out (0 when "
+        "on time; large after an outage of the workers). Set options.max_delay (minutes) to "
+        "have a post fail with `too_late` instead of going out later than that.",
+    )
     created_at: str
     updated_at: str
 
@@ -234,7 +245,7 @@ class PublishResult(BaseModel):
     status: str
     public_url: str | None = None
     publish_state: str | None = None
-    error_code: str | None = None
+    error_code: str | None = Field(default=None, description=outcomes.describe())
     error_message: str | None = None
 
     @classmethod

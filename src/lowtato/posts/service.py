@@ -28,6 +28,12 @@ from lowtato.posts.schemas import ListMeta, PostDraft, PostOut, ScheduleUpdate
 EDITABLE = (PostStatus.draft, PostStatus.scheduled, PostStatus.failed)
 
 
+def _late_by(post: Post) -> int | None:
+    if post.status != PostStatus.published or not (post.published_at and post.scheduled_time):
+        return None
+    return max(0, int((post.published_at - post.scheduled_time).total_seconds()))
+
+
 def post_out(post: Post) -> PostOut:
     return PostOut(
         id=post.id,
@@ -47,6 +53,7 @@ def post_out(post: Post) -> PostOut:
         result={k: v for k, v in (post.result or {}).items() if not k.startswith("_")},
         scheduled_time=clock.iso(post.scheduled_time),
         published_at=clock.iso(post.published_at),
+        late_by_seconds=_late_by(post),
         created_at=clock.iso(post.created_at) or "",
         updated_at=clock.iso(post.updated_at) or "",
     )

@@ -132,7 +132,7 @@ async def test_failed_photo_upload_is_retried_then_published(live: Live) -> None
         "Two photos, flaky", [live.fakes.media("cat.png"), live.fakes.media("dog.jpg")]
     )
     post = await live.get(post_id)
-    assert post["publish_state"] == "retrying" and post["error_code"] == "platform_unavailable"
+    assert post["publish_state"] == "retrying" and post["error_code"] == "platform_temporary_error"
     await live.later(31)
     assert (await live.get(post_id))["status"] == "published"
     assert live.feed_creates() == 1

@@ -169,10 +169,10 @@ async def test_first_comment(
         ("posts.create", "duplicate", Rejected, "duplicate"),
         ("posts.create", "policy", Rejected, "content_rejected"),
         ("posts.create", "server_error", UnknownOutcome, "unknown_outcome"),
-        ("images.init", "server_error", Retryable, "platform_unavailable"),
+        ("images.init", "server_error", Retryable, "platform_temporary_error"),
         ("images.init", "rate_limit", RateLimited, "rate_limited"),
-        ("images.upload", "server_error", Retryable, "platform_unavailable"),
-        ("images.get", "timeout_after_commit", Retryable, "platform_unavailable"),
+        ("images.upload", "server_error", Retryable, "platform_temporary_error"),
+        ("images.get", "timeout_after_commit", Retryable, "platform_temporary_error"),
         ("images.get", "processing_failed", Rejected, "invalid_media"),
     ],
 )

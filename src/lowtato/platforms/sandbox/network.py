@@ -23,7 +23,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from lowtato.kit import clock
+from lowtato.kit import clock, sendwindow
 from lowtato.kit.db import Database
 from lowtato.platforms.base import Published, PublishRequest
 from lowtato.platforms.sandbox.models import SandboxPost
@@ -59,6 +59,9 @@ class SandboxNetwork:
         self, platform: str, author_id: str, username: str, req: PublishRequest
     ) -> Published:
         await self._network_delay()  # the request travelling to the platform
+        # The sandbox "platform" lives in this process: the request counts as sent only now,
+        # so a worker paused in transit past its lease must not deliver it afterwards.
+        sendwindow.check()
         async with self.db.transaction() as session:
             count = await session.scalar(
                 select(func.count()).where(

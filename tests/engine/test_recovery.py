@@ -1,0 +1,180 @@
+"""A crash of ours never fails a post: a post verified absent on the platform after an attempt
+of ours stopped short is published again (bounded), and a worker paused past its lease can no
+longer send; `options.max_delay` says how late is too late."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from tests.api import connect, create_post
+from tests.conftest import Owner
+from tests.engine.conftest import event_types, sandbox_creates
+
+from lowtato.jobs.leases import LeaseLost
+from lowtato.jobs.worker import Worker
+from lowtato.kit.clock import FrozenClock, iso
+from lowtato.platforms.errors import UnknownOutcome
+from lowtato.platforms.sandbox.adapter import SandboxAdapter
+from lowtato.posts import flows
+from lowtato.runtime import build_registry
+
+
+async def _due(
+    client: httpx.AsyncClient,
+    owner: Owner,
+    account: str,
+    frozen: FrozenClock,
+    text: str = "hi",
+    **extra: Any,
+) -> str:
+    response = await create_post(
+        client, owner, account, text, scheduledTime=iso(frozen.now() + timedelta(seconds=30)),
+        **extra,
+    )  # fmt: skip
+    assert response.status_code == 201, response.text
+    frozen.advance(timedelta(seconds=30))
+    return str(response.json()["id"])
+
+
+async def _get(client: httpx.AsyncClient, owner: Owner, post_id: str) -> dict[str, Any]:
+    return dict((await client.get(f"/api/v1/posts/{post_id}", headers=owner.headers)).json())
+
+
+async def _run_for(worker: Worker, frozen: FrozenClock, minutes: int) -> None:
+    for _ in range(minutes):
+        frozen.advance(timedelta(minutes=1))
+        await worker.run_once()
+
+
+async def test_a_lost_request_verified_absent_is_published_again(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    tester: Owner,
+    worker: Worker,
+    frozen: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    account = await connect(client, tester, "twitter", "1")
+    post_id = await _due(client, tester, account, frozen)
+    original = SandboxAdapter.publish
+    calls = 0
+
+    async def first_lost(self: SandboxAdapter, *args: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:  # the worker died before the request left: nothing was created
+            raise UnknownOutcome("connection reset before the request was written")
+        return await original(self, *args)
+
+    monkeypatch.setattr(SandboxAdapter, "publish", first_lost)
+    await worker.run_once()
+    assert (await _get(client, tester, post_id))["publish_state"] == "unconfirmed"
+    await _run_for(worker, frozen, 15)
+    assert calls == 2
+    post = await _get(client, tester, post_id)
+    assert (post["status"], post["error_code"]) == ("published", None)
+    assert await sandbox_creates(app, post_id) == 1
+    assert "post.failed" not in await event_types(app, tester)
+
+
+async def test_recovery_is_bounded(
+    app: FastAPI, client: httpx.AsyncClient, tester: Owner, worker: Worker, frozen: FrozenClock
+) -> None:
+    """Every attempt is cut short (the request never arrives): after the bound the post fails
+    `not_published` — verified absent, safe to publish again — and says how often it tried."""
+    account = await connect(client, tester, "linkedin", "1")
+    post_id = await _due(client, tester, account, frozen, "x [sandbox:lost]")
+    for _ in range(60):
+        frozen.advance(timedelta(minutes=1))
+        await worker.run_once()
+        post = await _get(client, tester, post_id)
+        if post["status"] == "failed":
+            break
+    post = await _get(client, tester, post_id)
+    assert (post["status"], post["error_code"]) == ("failed", "not_published")
+    assert "after 4 attempts" in post["error_message"]
+    assert await sandbox_creates(app, post_id) == 0
+    assert (await event_types(app, tester)).count("post.failed") == 1
+
+
+async def test_a_worker_paused_past_its_lease_cannot_send(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    tester: Owner,
+    worker: Worker,
+    frozen: FrozenClock,
+) -> None:
+    """The zombie's own clock says its lease ran out while it was stopped: the request is not
+    sent, another worker finds the post absent and publishes it — once."""
+    account = await connect(client, tester, "bluesky", "1")
+    post_id = await _due(client, tester, account, frozen)
+    [zombie] = [c for c in await worker.claim(10) if c.kind == "posts.publish"]
+    zombie.held_until = time.monotonic() - 1  # it was SIGSTOPped for longer than the lease
+    with pytest.raises(LeaseLost):
+        await flows.publish(zombie, app.state.services)
+    assert await sandbox_creates(app, post_id) == 0
+    other = Worker(app.state.db, build_registry(app.state.services), worker_id="B")
+    await _run_for(other, frozen, 15)
+    post = await _get(client, tester, post_id)
+    assert post["status"] == "published"
+    assert await sandbox_creates(app, post_id) == 1
+
+
+async def test_max_delay_refuses_a_post_that_would_go_out_too_late(
+    app: FastAPI, client: httpx.AsyncClient, tester: Owner, worker: Worker, frozen: FrozenClock
+) -> None:
+    account = await connect(client, tester, "threads", "1")
+    post_id = await _due(client, tester, account, frozen, options={"max_delay": 5})
+    frozen.advance(timedelta(minutes=20))  # the workers were down
+    await worker.run_once()
+    post = await _get(client, tester, post_id)
+    assert (post["status"], post["error_code"]) == ("failed", "too_late")
+    assert "20 minutes late" in post["error_message"] and "max_delay of 5" in post["error_message"]
+    assert await sandbox_creates(app, post_id) == 0
+
+
+async def test_a_late_post_says_how_late(
+    app: FastAPI, client: httpx.AsyncClient, tester: Owner, worker: Worker, frozen: FrozenClock
+) -> None:
+    account = await connect(client, tester, "threads", "1")
+    post_id = await _due(client, tester, account, frozen, options={"max_delay": 180})
+    frozen.advance(timedelta(hours=2))
+    await worker.run_once()
+    post = await _get(client, tester, post_id)
+    assert post["status"] == "published"
+    assert post["late_by_seconds"] == 7200
+
+
+async def test_max_delay_is_validated(
+    client: httpx.AsyncClient, tester: Owner, frozen: FrozenClock
+) -> None:
+    account = await connect(client, tester, "threads", "1")
+    response = await create_post(
+        client, tester, account, "x", scheduledTime=iso(frozen.now() + timedelta(hours=1)),
+        options={"max_delay": 0},
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "max_delay" in response.text
+
+
+async def test_while_recovering_the_post_says_why(
+    app: FastAPI, client: httpx.AsyncClient, tester: Owner, frozen: FrozenClock
+) -> None:
+    """Between the verified-absent look and the new attempt the post is visibly retrying."""
+    account = await connect(client, tester, "facebook", "1")
+    post_id = await _due(client, tester, account, frozen, "x [sandbox:lost]")
+    reconciler = Worker(app.state.db, build_registry(app.state.services), worker_id="R")
+    await reconciler.run_once()
+    assert (await _get(client, tester, post_id))["publish_state"] == "unconfirmed"
+    frozen.advance(timedelta(minutes=5))
+    [look] = [c for c in await reconciler.claim(10) if c.kind == "posts.reconcile"]
+    await reconciler.execute(look)
+    post = await _get(client, tester, post_id)
+    assert (post["status"], post["publish_state"]) == ("publishing", "retrying")
+    assert "before the platform received it" in post["error_message"]
+    assert "recovery 1 of 3" in post["error_message"]
