@@ -7,16 +7,33 @@ that closes a little before the lease expires (by the monotonic clock, which kee
 while a process is stopped), and every outbound platform request checks it first — an
 in-process check, so it adds no round trip and leaves only microseconds between the check and
 the bytes on the wire.
+
+The sandbox network runs its "platform" inside the worker process, so a worker paused there
+would pause the platform too, and deliver its request late. It therefore also takes the
+window's *fence*: a check, inside the sandbox's own insert transaction, that the attempt still
+holds its lease — the request arrives atomically with proof that it may.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 
-_closes_at: ContextVar[float | None] = ContextVar("lowtato_send_window", default=None)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+Fence = Callable[[AsyncSession], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class _Window:
+    closes_at: float
+    fence: Fence | None
+
+
+_window: ContextVar[_Window | None] = ContextVar("lowtato_send_window", default=None)
 
 
 class SendWindowClosed(Exception):
@@ -24,22 +41,30 @@ class SendWindowClosed(Exception):
 
 
 @contextmanager
-def send_window(closes_at: float) -> Iterator[None]:
+def send_window(closes_at: float, fence: Fence | None = None) -> Iterator[None]:
     """Requests made inside (in this task) may leave until ``time.monotonic()`` passes
-    ``closes_at``."""
-    token = _closes_at.set(closes_at)
+    ``closes_at``; ``fence(session)`` raises when the attempt no longer holds its lease."""
+    token = _window.set(_Window(closes_at, fence))
     try:
         yield
     finally:
-        _closes_at.reset(token)
+        _window.reset(token)
 
 
 def check() -> None:
     """Raise ``SendWindowClosed`` if the current send window has closed (no window: allowed)."""
-    closes_at = _closes_at.get()
-    if closes_at is not None and time.monotonic() >= closes_at:
+    window = _window.get()
+    if window is not None and time.monotonic() >= window.closes_at:
         msg = "the publish attempt's lease may have expired; the request was not sent"
         raise SendWindowClosed(msg)
+
+
+async def fence(session: AsyncSession) -> None:
+    """Check the window, then its fence inside ``session``'s transaction (no window: allowed)."""
+    check()
+    window = _window.get()
+    if window is not None and window.fence is not None:
+        await window.fence(session)
 
 
 async def check_request(_request: object) -> None:

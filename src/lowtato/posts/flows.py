@@ -28,7 +28,7 @@ from lowtato.accounts.models import SocialAccount, SubAccount
 from lowtato.accounts.service import account_out, subaccount_token_aad, token_aad
 from lowtato.events.service import EventType, emit
 from lowtato.jobs import queue
-from lowtato.jobs.leases import JobContext, LeaseLost
+from lowtato.jobs.leases import JobContext, LeaseLost, lock_lease
 from lowtato.jobs.registry import RetryLater
 from lowtato.kit import clock
 from lowtato.kit.crypto import DecryptionError
@@ -310,7 +310,8 @@ async def _send(
         # Every request to the platform checks, in-process, that the lease still holds (with
         # a margin for clock differences between hosts): a worker paused past its lease wakes
         # up unable to send what another worker may have taken over.
-        with send_window(ctx.held_until - ctx.lease_seconds * SEND_WINDOW_MARGIN):
+        closes_at = ctx.held_until - ctx.lease_seconds * SEND_WINDOW_MARGIN
+        with send_window(closes_at, lambda s: lock_lease(s, ctx.id, ctx.lease_token)):
             outcome = await adapter.publish(actx, creds, request)
     except LeaseLost:
         raise

@@ -59,10 +59,10 @@ class SandboxNetwork:
         self, platform: str, author_id: str, username: str, req: PublishRequest
     ) -> Published:
         await self._network_delay()  # the request travelling to the platform
-        # The sandbox "platform" lives in this process: the request counts as sent only now,
-        # so a worker paused in transit past its lease must not deliver it afterwards.
-        sendwindow.check()
         async with self.db.transaction() as session:
+            # The sandbox "platform" lives in this process: the request arrives only if the
+            # attempt still holds its lease, in this same transaction (see kit.sendwindow).
+            await sendwindow.fence(session)
             count = await session.scalar(
                 select(func.count()).where(
                     SandboxPost.platform == platform, SandboxPost.request_post_id == req.post_id
