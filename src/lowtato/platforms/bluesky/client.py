@@ -37,6 +37,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from lowtato.kit.netguard import OutboundRequestError, UnsafeURLError
 from lowtato.platforms.errors import (
     AuthExpired,
     PlatformError,
@@ -149,6 +150,17 @@ class Xrpc:
         url = f"{self.service}/xrpc/{nsid}"
         try:
             return await self.http.request(method, url, headers=headers, **kwargs)
+        except UnsafeURLError as exc:
+            # The guarded client refused the account's own PDS before dialling it.
+            msg = (
+                f"the account's Bluesky server {self.host} is refused: {exc.reason}. Reconnect "
+                "the account with the public https:// address of its PDS"
+            )
+            raise Rejected(msg, code="service_url_refused") from exc
+        except OutboundRequestError as exc:  # the name did not resolve: nothing was sent
+            raise Retryable(
+                f"could not reach the Bluesky server {self.host}: {exc.reason}"
+            ) from exc
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             # The request never left: safe to send again, even a create.
             msg = f"could not reach the Bluesky server {self.host} ({type(exc).__name__})"
