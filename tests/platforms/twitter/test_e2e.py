@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from tests.conftest import OwnerFactory, client_for
 from tests.fakes.fixtures import Fakes
 from tests.fakes.x import Store, seed_account, store
-from tests.platforms.live import LivePublisher
+from tests.platforms.live import LivePublisher, assert_errors_summarised
 
 from lowtato.jobs.worker import Worker
 from lowtato.kit.clock import FrozenClock
@@ -192,3 +192,7 @@ async def test_server_error_on_create_is_settled_not_published(live: Live) -> No
     assert (post["status"], post["error_code"]) == ("failed", "not_published")
     assert "safe to publish it again" in post["error_message"]
     assert live.creates() == 1 and live.store.tweets == {}
+
+
+async def test_error_bodies_are_summarised_not_echoed(live: Live) -> None:
+    await assert_errors_summarised(live, "x", "/2/tweets")
