@@ -11,6 +11,7 @@ from lowtato.jobs.registry import Registry, install_housekeeping
 from lowtato.kit import sendwindow
 from lowtato.kit.crypto import KeyRing
 from lowtato.kit.db import Database
+from lowtato.kit.guarded_http import guarded_httpx_client
 from lowtato.media.fetch import GuardedMediaFetcher
 from lowtato.media.storage import Storage, build_storage
 from lowtato.media.upload import Limits
@@ -39,6 +40,11 @@ class Services:
             follow_redirects=False,
             event_hooks={"request": [sendwindow.check_request]},
         )
+        # Hosts users supply (a Bluesky account's own PDS) get the guarded client: https only
+        # and every dialled address checked, so a name later pointed inside is never reached.
+        user_http = guarded_httpx_client(
+            allow_private=settings.allow_private_urls, require_https=True, timeout=timeout
+        )
         sandbox = SandboxNetwork(db, settings.public_url, settings.sandbox_latency_ms)
         storage = build_storage(settings)
         return cls(
@@ -57,12 +63,15 @@ class Services:
                     limits=Limits(settings.media_max_image_bytes, settings.media_max_video_bytes),
                     allow_private=settings.allow_private_urls,
                 ),
+                user_http,
             ),
             storage=storage,
         )
 
     async def close(self) -> None:
         await self.http.aclose()
+        if self.adapters.user_http is not None:
+            await self.adapters.user_http.aclose()
 
 
 def build_registry(services: Services) -> Registry:

@@ -12,14 +12,15 @@ import asyncio
 import contextlib
 import importlib
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 from tests.fakes import media_files
 from tests.fakes.state import FakeState
 
@@ -35,8 +36,42 @@ def _platform_apps(state: FakeState) -> list[Mount]:
             if exc.name == f"tests.fakes.{name}":
                 continue  # that platform's fake is not written yet
             raise
-        mounts.append(Mount(module.PREFIX, app=module.build(state)))
+        platform = getattr(module, "PLATFORM", name)
+        mounts.append(Mount(module.PREFIX, app=_raw_errors(module.build(state), state, platform)))
     return mounts
+
+
+# The shape each platform wraps its error message in, for the ``echo_token`` answer.
+_ERROR_SHAPES: dict[str, Callable[[str], dict[str, Any]]] = {
+    "x": lambda m: {"title": "Invalid Request", "detail": m, "errors": [{"message": m}]},
+    "bluesky": lambda m: {"error": "InvalidRequest", "message": m},
+    "linkedin": lambda m: {"status": 400, "code": "INVALID", "message": m},
+    "facebook": lambda m: {"error": {"message": m, "type": "OAuthException", "code": 100}},
+}
+
+
+def _raw_errors(app: ASGIApp, state: FakeState, platform: str) -> ASGIApp:
+    """Answers a request ``state.inject_raw`` picked with garbage instead of the fake."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        mode = state.take_raw(platform, scope["path"]) if scope["type"] == "http" else None
+        if mode is None:
+            await app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        if mode == "html_500":
+            page = "<html><head><title>502 Bad Gateway</title><script>alert(1)</script></head>"
+            page += "<body><h1>Internal Server Error</h1>" + "<p>upstream failed</p>" * 20_000
+            response: Response = HTMLResponse(page + "</body></html>", status_code=500)
+        else:
+            token = request.headers.get("authorization", "").partition(" ")[2]
+            body = (await request.body()).decode("utf-8", "replace")
+            state.echoed += [token, body]
+            message = f"Invalid token {token} for request {body} " + "x" * 4000
+            response = JSONResponse(_ERROR_SHAPES[platform](message), status_code=400)
+        await response(scope, receive, send)
+
+    return wrapped
 
 
 def build_app(state: FakeState) -> Starlette:

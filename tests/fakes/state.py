@@ -19,6 +19,7 @@ MODES = frozenset({
     "rate_limit", "auth_expired", "auth_revoked", "duplicate", "policy", "server_error",
     "timeout_after_commit", "processing_failed", "slow_processing",
 })  # fmt: skip
+RAW_MODES = frozenset({"html_500", "echo_token"})
 
 
 @dataclass
@@ -36,9 +37,14 @@ class FakeState:
     data: dict[str, dict[str, Any]] = field(default_factory=lambda: defaultdict(dict))
     # Seconds a `timeout_after_commit` response hangs before its 504 (> the client timeout).
     hang_seconds: float = 2.0
+    # Garbage answers (see ``inject_raw``): (platform, path suffix, mode), first match wins.
+    raw_errors: list[tuple[str, str, str]] = field(default_factory=list)
+    echoed: list[str] = field(default_factory=list)  # what ``echo_token`` answers quoted
 
     def reset(self) -> None:
         self.scenarios.clear()
+        self.raw_errors.clear()
+        self.echoed.clear()
         self.calls.clear()
         self.data.clear()
 
@@ -47,6 +53,23 @@ class FakeState:
             msg = f"unknown fake mode {mode!r}; one of {sorted(MODES)}"
             raise ValueError(msg)
         self.scenarios[(platform, endpoint)].append(Scenario(mode, count))
+
+    def inject_raw(self, platform: str, path_suffix: str, mode: str) -> None:
+        """Answer the next request whose path ends with ``path_suffix`` with a body no
+        platform documents but real ones send: ``html_500`` (a large HTML error page from a
+        gateway) or ``echo_token`` (a 400 whose error message quotes the bearer token and the
+        request body). Handled in front of the platform fake, in ``server.py``."""
+        if mode not in RAW_MODES:
+            msg = f"unknown raw mode {mode!r}; one of {sorted(RAW_MODES)}"
+            raise ValueError(msg)
+        self.raw_errors.append((platform, path_suffix, mode))
+
+    def take_raw(self, platform: str, path: str) -> str | None:
+        for index, (name, suffix, mode) in enumerate(self.raw_errors):
+            if name == platform and path.endswith(suffix):
+                del self.raw_errors[index]
+                return mode
+        return None
 
     def take(self, platform: str, endpoint: str) -> str | None:
         """The injected mode for this call of ``endpoint``, consuming one use of it."""

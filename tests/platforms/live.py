@@ -69,3 +69,20 @@ class LivePublisher:
         """Let ``seconds`` pass and run whatever became due."""
         self.frozen.advance(timedelta(seconds=seconds))
         await self.worker.run_once()
+
+
+async def assert_errors_summarised(live: LivePublisher, platform: str, create_path: str) -> None:
+    """The platform answers the create call with a JSON error quoting the token and the
+    request, then with a huge HTML page: the post's error_message says what happened in a
+    few readable words, with no HTML, token or echoed request."""
+    state = live.fakes.state
+    for mode in ("echo_token", "html_500"):
+        state.inject_raw(platform, create_path, mode)
+        post = await live.get(await live.publish(f"garbage answer {mode}"))
+        message = str(post["error_message"] or "")
+        assert post["status"] in ("failed", "publishing"), post
+        assert message and len(message) <= 400, (len(message), message)
+        assert "<" not in message and "alert" not in message and "garbage answer" not in message
+        assert not any(secret and secret in message for secret in state.echoed), message
+    token, _request = state.echoed
+    assert len(token) >= 8  # the fake did echo a real token

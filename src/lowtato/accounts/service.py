@@ -16,7 +16,7 @@ from lowtato.errors import PaymentRequired, ServiceUnavailable, ValidationFailed
 from lowtato.events.service import EventType, emit
 from lowtato.kit import clock
 from lowtato.kit.crypto import KeyRing
-from lowtato.kit.guarded_http import OutboundError, check_url, resolve_and_check
+from lowtato.kit.guarded_http import OutboundError, check_url
 from lowtato.kit.ids import new_id
 from lowtato.platforms.base import Credentials, Identity, SubAccountInfo
 from lowtato.platforms.errors import AuthExpired, PlatformError, Rejected
@@ -200,12 +200,13 @@ async def connect(
 
 
 async def _checked_service_url(services: Services, url: str) -> str:
-    """A self-hosted PDS URL is user-supplied: it gets the same address checks as webhooks
-    (the app password is sent there)."""
+    """A self-hosted PDS URL is user-supplied and the app password is sent there: https only
+    (plain http is allowed with LOWTATO_ALLOW_PRIVATE_URLS, for local testing), and the URL
+    gets the webhook checks. Its addresses are checked each time a call connects, by the
+    guarded client every request to it goes through (``whoami`` below is the first)."""
     allow_private = services.settings.allow_private_urls
     try:
-        parsed = check_url(url, allow_private=allow_private)
-        await resolve_and_check(parsed.host, parsed.port or 443, allow_private=allow_private)
+        parsed = check_url(url, allow_private=allow_private, require_https=True)
     except OutboundError as exc:
         raise ValidationFailed.field("service_url", exc.reason) from exc
     return str(parsed).rstrip("/")
@@ -223,7 +224,13 @@ async def _verify(
     try:
         identity = await adapter.whoami(ctx, creds)
         subs = await adapter.list_subaccounts(ctx, creds)
-    except (AuthExpired, Rejected) as exc:
+    except Rejected as exc:
+        if exc.code == "service_url_refused":  # the guarded client refused the PDS address
+            raise ValidationFailed.field("service_url", exc.reason) from exc
+        raise ValidationFailed.field(
+            "access_token", f"{platform} did not accept this token: {exc.reason}"
+        ) from exc
+    except AuthExpired as exc:
         raise ValidationFailed.field(
             "access_token", f"{platform} did not accept this token: {exc.reason}"
         ) from exc

@@ -70,6 +70,7 @@ __all__ = [
     "UnsafeURLError",
     "check_url",
     "guarded_client",
+    "guarded_httpx_client",
     "resolve_and_check",
 ]
 
@@ -215,10 +216,21 @@ class _GuardedTransport(httpx.AsyncBaseTransport):
     instead of swapping the private `_pool` of `httpx.AsyncHTTPTransport`.
     """
 
-    def __init__(self, pool: httpcore.AsyncConnectionPool) -> None:
+    def __init__(
+        self,
+        pool: httpcore.AsyncConnectionPool,
+        *,
+        check: tuple[bool, bool] | None = None,
+    ) -> None:
         self._pool = pool
+        # (allow_private, require_https): when set, every request URL goes through `check_url`
+        # here, for clients whose callers send requests without GuardedClient.request.
+        self._check = check
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._check is not None:
+            allow_private, require_https = self._check
+            check_url(str(request.url), allow_private=allow_private, require_https=require_https)
         if not isinstance(request.stream, httpx.AsyncByteStream):
             raise TypeError("the guarded transport only sends async request bodies")
         core_request = httpcore.Request(
@@ -349,27 +361,10 @@ class GuardedClient:
         self._timeout = timeout
         self._max_redirects = max_redirects
         self._max_response_bytes = max_response_bytes
-        limits = httpx.Limits()
-        pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context or httpx.create_ssl_context(),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=_GuardedNetworkBackend(
-                network_backend or httpcore.AnyIOBackend(),
-                allow_private=allow_private,
-                resolver=resolver,
-            ),
-        )
-        self._client = httpx.AsyncClient(
-            transport=_GuardedTransport(pool),
-            timeout=httpx.Timeout(timeout),
-            follow_redirects=False,
-            # No proxies or .netrc credentials from the environment: a proxy would dial on our
-            # behalf, out of reach of the connect-time check.
-            trust_env=False,
-            # A cookie set by one user's server must never travel to another user's server.
-            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
+        pool = _guarded_pool(allow_private, resolver, network_backend, ssl_context)
+        self._client = _client_over(
+            _GuardedTransport(pool),
+            httpx.Timeout(timeout),
             headers={"Accept-Encoding": _ACCEPT_ENCODING},
         )
 
@@ -559,6 +554,68 @@ def guarded_client(
         resolver=resolver,
         network_backend=network_backend,
         ssl_context=ssl_context,
+    )
+
+
+def guarded_httpx_client(
+    *,
+    allow_private: bool = False,
+    require_https: bool = False,
+    timeout: float = 30.0,
+    resolver: Resolver | None = None,
+    network_backend: httpcore.AsyncNetworkBackend | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+) -> httpx.AsyncClient:
+    """An `httpx.AsyncClient` for API calls to a user-supplied host (a Bluesky account's own
+    PDS), for code written against httpx (streamed uploads, `params`, `json`).
+
+    It keeps layers 1 and 2 of the module docstring on every request — each URL through
+    `check_url` (with `require_https`), every connection's addresses checked as it is dialled —
+    and never follows a redirect (a 3xx comes back as is). Unlike `GuardedClient` it does not
+    cap response bodies or the whole exchange; `timeout` applies per phase as in httpx.
+    Failures raise `UnsafeURLError` or `OutboundRequestError` (refused or unresolvable host)
+    or httpx's own exceptions (connect errors, timeouts).
+    """
+    pool = _guarded_pool(allow_private, resolver, network_backend, ssl_context)
+    return _client_over(
+        _GuardedTransport(pool, check=(allow_private, require_https)),
+        httpx.Timeout(timeout, connect=min(10.0, timeout)),
+    )
+
+
+def _guarded_pool(
+    allow_private: bool,
+    resolver: Resolver | None,
+    network_backend: httpcore.AsyncNetworkBackend | None,
+    ssl_context: ssl.SSLContext | None,
+) -> httpcore.AsyncConnectionPool:
+    limits = httpx.Limits()
+    return httpcore.AsyncConnectionPool(
+        ssl_context=ssl_context or httpx.create_ssl_context(),
+        max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections,
+        keepalive_expiry=limits.keepalive_expiry,
+        network_backend=_GuardedNetworkBackend(
+            network_backend or httpcore.AnyIOBackend(),
+            allow_private=allow_private,
+            resolver=resolver,
+        ),
+    )
+
+
+def _client_over(
+    transport: _GuardedTransport, timeout: httpx.Timeout, headers: Mapping[str, str] | None = None
+) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=transport,
+        timeout=timeout,
+        follow_redirects=False,
+        # No proxies or .netrc credentials from the environment: a proxy would dial on our
+        # behalf, out of reach of the connect-time check.
+        trust_env=False,
+        # A cookie set by one user's server must never travel to another user's server.
+        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
+        headers=headers,
     )
 
 

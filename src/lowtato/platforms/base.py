@@ -115,7 +115,7 @@ class SubAccountInfo:
 
 @dataclass(frozen=True, slots=True)
 class AdapterContext:
-    """Everything an adapter may use: an HTTP client, where the platform's API lives
+    """Everything an adapter may use: HTTP clients, where the platform's API lives
     (``base_url``; ``auth_url`` is its browser-facing OAuth host), and a media fetcher."""
 
     http: httpx.AsyncClient
@@ -124,6 +124,10 @@ class AdapterContext:
     fetch: MediaFetcher | None = None
     # The operator's app registration (token refresh needs it on X, LinkedIn, Facebook).
     app: OAuthApp | None = None
+    # The client for hosts a *user* supplied (a Bluesky account's own PDS): every URL and every
+    # dialled address is checked (`kit.guarded_http.guarded_httpx_client`). `http` is only for
+    # the operator's configured base URLs. None: this context cannot reach such hosts.
+    user_http: httpx.AsyncClient | None = None
 
 
 class Adapter(Protocol):

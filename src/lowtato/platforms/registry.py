@@ -24,11 +24,13 @@ class AdapterRegistry:
         network: SandboxNetwork,
         http: httpx.AsyncClient,
         fetch: MediaFetcher | None = None,
+        user_http: httpx.AsyncClient | None = None,
     ) -> None:
         self.settings = settings
         self.network = network
         self.http = http
         self.fetch = fetch
+        self.user_http = user_http
         self._sandbox = {p: SandboxAdapter(p, network) for p in Platform}
 
     def get(self, platform: str, *, sandbox: bool) -> tuple[Adapter, AdapterContext]:
@@ -47,7 +49,12 @@ class AdapterRegistry:
         base = configured.base_url if configured and configured.base_url else live.default_base_url
         auth = configured.auth_url if configured and configured.auth_url else live.default_auth_url
         ctx = AdapterContext(
-            self.http, base.rstrip("/"), auth.rstrip("/"), self.fetch, self.oauth_app(platform)
+            self.http,
+            base.rstrip("/"),
+            auth.rstrip("/"),
+            self.fetch,
+            self.oauth_app(platform),
+            user_http=self.user_http,
         )
         return live.create(), ctx  # type: ignore[return-value]
 

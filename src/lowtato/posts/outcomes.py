@@ -73,6 +73,9 @@ OUTCOMES: dict[str, Outcome] = {
     "unsupported": Outcome("fix", "the platform does not support this kind of post"),
     "api_version": Outcome("fix", "the platform refused the API version (operator: upgrade)"),
     "not_found": Outcome("fix", "the platform does not know a referenced object"),
+    "service_url_refused": Outcome(
+        "fix", "the account's own server (Bluesky PDS) resolves to a refused address"
+    ),
     "platform_error": Outcome("fix", "the platform answered an error it did not classify"),
 }
 

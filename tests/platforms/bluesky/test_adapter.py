@@ -4,6 +4,7 @@ failure mapped to the right taxonomy error."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from tests.fakes import bluesky as fake
 from tests.platforms.bluesky.conftest import HANDLE, Bsky
 
 from lowtato.kit import clock
+from lowtato.kit.guarded_http import guarded_httpx_client
 from lowtato.platforms.base import (
     AdapterContext,
     Credentials,
@@ -301,14 +303,24 @@ async def test_whoami_refresh_token_and_no_oauth(bsky: Bsky) -> None:
 
 
 async def test_the_accounts_own_pds_wins_over_the_default(bsky: Bsky) -> None:
-    elsewhere = AdapterContext(bsky.ctx.http, "http://127.0.0.1:9/nowhere", "", bsky.ctx.fetch)
+    # The account's own PDS is reached through the guarded client only (private addresses
+    # allowed here, as with LOWTATO_ALLOW_PRIVATE_URLS, since the fake is on loopback).
+    user_http = guarded_httpx_client(allow_private=True, require_https=True)
+    elsewhere = AdapterContext(
+        bsky.ctx.http, "http://127.0.0.1:9/nowhere", "", bsky.ctx.fetch, user_http=user_http
+    )
     creds = Credentials(
         bsky.account.did,
         HANDLE,
         bsky.account.password,
         meta={"service_url": f"{bsky.fakes.url}/bsky/"},
     )
-    published = await bsky.adapter.publish(elsewhere, creds, _req("own pds"))
+    unguarded = replace(elsewhere, user_http=None)
+    with pytest.raises(Rejected, match="no guarded client") as refused:
+        await bsky.adapter.publish(unguarded, creds, _req("own pds"))
+    assert refused.value.code == "service_url_refused" and not bsky.calls("createSession")
+    async with user_http:
+        published = await bsky.adapter.publish(elsewhere, creds, _req("own pds"))
     assert URL_RE.match(published.public_url)
     # The DID is the login identifier when known: it survives handle changes.
     assert bsky.calls("createSession")[0]["body"]["identifier"] == bsky.account.did  # type: ignore[index]

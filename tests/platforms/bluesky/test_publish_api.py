@@ -240,3 +240,21 @@ async def test_server_error_at_create_is_checked_then_published_again(api: Api) 
     post = await api.post(post_id)
     assert (post["status"], post["error_code"]) == ("published", None)
     assert api.calls("createRecord") == 2 and len(api.records()) == 1
+
+
+async def test_error_bodies_are_summarised_not_echoed(api: Api) -> None:
+    """createRecord answered with a JSON error quoting the session token and the record, then
+    with a huge HTML page: the post's error_message stays short, with no HTML, token or
+    echoed request."""
+    state = api.fakes.state
+    for mode in ("echo_token", "html_500"):
+        state.inject_raw("bluesky", "createRecord", mode)
+        post_id = await api.due(f"garbage answer {mode}")
+        await api.worker.run_once()
+        post = await api.post(post_id)
+        message = str(post["error_message"] or "")
+        assert post["status"] in ("failed", "publishing"), post
+        assert message and len(message) <= 400, (len(message), message)
+        assert "<" not in message and "alert" not in message and "garbage answer" not in message
+        assert not any(secret and secret in message for secret in state.echoed), message
+    assert len(state.echoed[0]) >= 8

@@ -14,7 +14,7 @@ from tests.conftest import OwnerFactory, client_for
 from tests.fakes.facebook_graph import LONG_LIVED, Obj, objects, seed_account
 from tests.fakes.fixtures import Fakes
 from tests.platforms.facebook.conftest import PAGE_ID, USER_ID
-from tests.platforms.live import LivePublisher
+from tests.platforms.live import LivePublisher, assert_errors_summarised
 
 from lowtato.accounts.models import SocialAccount
 from lowtato.accounts.service import add_subaccount
@@ -195,3 +195,7 @@ async def test_video_processing_failure_fails_the_post(live: Live) -> None:
     post = await live.get(await live.publish("Bad video", [live.fakes.media("clip.mp4")]))
     assert (post["status"], post["error_code"]) == ("failed", "processing_failed")
     assert "could not process the video" in str(post["error_message"])
+
+
+async def test_error_bodies_are_summarised_not_echoed(live: Live) -> None:
+    await assert_errors_summarised(live, "facebook", f"/{PAGE_ID}/feed")

@@ -16,7 +16,7 @@ from tests.conftest import OwnerFactory, client_for
 from tests.fakes.fixtures import Fakes
 from tests.fakes.linkedin_store import Post, Seeded, expire, live_posts, seed_account
 from tests.platforms.linkedin.conftest import ORG_ID
-from tests.platforms.live import LivePublisher
+from tests.platforms.live import LivePublisher, assert_errors_summarised
 
 from lowtato.jobs.worker import Worker
 from lowtato.kit.clock import FrozenClock, use_clock
@@ -198,3 +198,7 @@ async def test_token_near_expiry_still_publishes(live: Live) -> None:
     })  # fmt: skip
     assert response.status_code == 201
     assert_published(await live.get(await live.publish("still fresh")), live)
+
+
+async def test_error_bodies_are_summarised_not_echoed(live: Live) -> None:
+    await assert_errors_summarised(live, LI, "/rest/posts")

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from tests.conftest import OwnerFactory, client_for
 from tests.fakes.fixtures import Fakes
 from tests.fakes.x import Store, seed_account, store
-from tests.platforms.live import LivePublisher
+from tests.platforms.live import LivePublisher, assert_errors_summarised
 
 from lowtato.jobs.worker import Worker
 from lowtato.kit.clock import FrozenClock
@@ -193,3 +193,7 @@ async def test_server_error_on_create_is_checked_then_published_again(live: Live
     post = await live.get(post_id)
     assert (post["status"], post["error_code"]) == ("published", None)
     assert live.creates() == 2 and len(live.store.tweets) == 1
+
+
+async def test_error_bodies_are_summarised_not_echoed(live: Live) -> None:
+    await assert_errors_summarised(live, "x", "/2/tweets")

@@ -61,6 +61,20 @@ PROCESS_SESSIONS = SessionCache()
 """The sessions of this process (see ``SessionCache``)."""
 
 
+def _xrpc(ctx: AdapterContext, creds: Credentials) -> Xrpc:
+    """XRPC to the account's PDS. An account's own ``service_url`` was supplied by a user, so
+    its calls go through ``ctx.user_http`` (every dialled address checked, https only): a PDS
+    name later pointed at an internal address is refused at connect time, never dialled. The
+    operator's configured base URL uses the plain platform client."""
+    service = _service(ctx, creds)
+    if not creds.meta.get("service_url"):
+        return Xrpc(ctx.http, service)
+    if ctx.user_http is None:
+        msg = "this server has no guarded client for an account's own Bluesky server"
+        raise Rejected(msg, code="service_url_refused")
+    return Xrpc(ctx.user_http, service)
+
+
 def _service(ctx: AdapterContext, creds: Credentials) -> str:
     """The account's PDS: its ``service_url`` when set, else the configured base URL."""
     raw = str(creds.meta.get("service_url") or ctx.base_url or DEFAULT_BASE_URL).strip()
@@ -172,7 +186,7 @@ class Adapter:
         self.sessions = sessions if sessions is not None else PROCESS_SESSIONS
 
     def _open(self, ctx: AdapterContext, creds: Credentials) -> tuple[Xrpc, Login]:
-        return Xrpc(ctx.http, _service(ctx, creds)), _login(creds)
+        return _xrpc(ctx, creds), _login(creds)
 
     async def _resolve_mentions(self, xrpc: Xrpc, spans: list[facets.Span]) -> dict[str, str]:
         """Handle → DID for each mentioned handle that resolves; the rest stay plain text."""
@@ -310,7 +324,7 @@ class Adapter:
         by exact text, not being a reply, and its media shape (see ``_same_post``) among the
         records created since ``since``; only a second identical post made in that window by
         someone else could be mistaken for it."""
-        xrpc = Xrpc(ctx.http, _service(ctx, creds))  # listRecords is public: no session
+        xrpc = _xrpc(ctx, creds)  # listRecords is public: no session
         repo = _login(creds).identifier
         since = since if since.tzinfo else since.replace(tzinfo=UTC)
         alt_texts = list(req.options.get("alt_texts") or [])

@@ -37,6 +37,8 @@ from typing import Any, TypeVar
 
 import httpx
 
+from lowtato.kit.netguard import OutboundRequestError, UnsafeURLError
+from lowtato.platforms.errorbody import error_json
 from lowtato.platforms.errors import (
     AuthExpired,
     PlatformError,
@@ -48,7 +50,6 @@ from lowtato.platforms.errors import (
 
 POST_COLLECTION = "app.bsky.feed.post"
 T = TypeVar("T")
-_MESSAGE_CHARS = 300  # a server message is quoted to the user; keep it readable
 _RECONNECT_ADVICE = (
     "Create a new app password in Bluesky (Settings → Privacy and security → App passwords) "
     'and reconnect: POST /api/v1/accounts/connect {"platform": "bluesky", '
@@ -82,20 +83,15 @@ class Login:
     password: str = field(repr=False)
 
 
-def _clip(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= _MESSAGE_CHARS else text[: _MESSAGE_CHARS - 1] + "…"
-
-
 def _error_of(response: httpx.Response) -> tuple[str, str]:
-    """The XRPC ``(error, message)`` of a failed response; empty strings when not JSON."""
-    try:
-        body = response.json()
-    except ValueError:
-        return "", _clip(response.text)
-    if not isinstance(body, dict):
-        return "", ""
-    return str(body.get("error") or ""), _clip(str(body.get("message") or ""))
+    """The XRPC ``(error, message)`` of a failed response, scrubbed (``errorbody``); empty
+    strings when the body is not XRPC's JSON (a gateway's HTML page, say)."""
+    body = error_json(response)
+    error, message = body.get("error"), body.get("message")
+    return (
+        error if isinstance(error, str) else "",
+        message if isinstance(message, str) else "",
+    )
 
 
 def _seconds(value: str | None) -> float | None:
@@ -149,6 +145,17 @@ class Xrpc:
         url = f"{self.service}/xrpc/{nsid}"
         try:
             return await self.http.request(method, url, headers=headers, **kwargs)
+        except UnsafeURLError as exc:
+            # The guarded client refused the account's own PDS before dialling it.
+            msg = (
+                f"the account's Bluesky server {self.host} is refused: {exc.reason}. Reconnect "
+                "the account with the public https:// address of its PDS"
+            )
+            raise Rejected(msg, code="service_url_refused") from exc
+        except OutboundRequestError as exc:  # the name did not resolve: nothing was sent
+            raise Retryable(
+                f"could not reach the Bluesky server {self.host}: {exc.reason}"
+            ) from exc
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             # The request never left: safe to send again, even a create.
             msg = f"could not reach the Bluesky server {self.host} ({type(exc).__name__})"

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from lowtato.platforms.base import AdapterContext
+from lowtato.platforms.errorbody import error_json
 from lowtato.platforms.errors import (
     AuthExpired,
     PlatformError,
@@ -171,8 +172,8 @@ def graph_error(response: httpx.Response, *, create: bool, oauth: bool = False) 
     ``Rejected(code="oauth_failed")``, never worth retrying.
     """
     status = response.status_code
-    body = _load_json(response.text)
-    error = body.get("error") if isinstance(body, dict) else None
+    body = error_json(response)  # scrubbed: Graph messages can quote the token or request
+    error = body.get("error")
     if not isinstance(error, dict):
         return _http_error(status, response.headers, create=create)
     message = str(error.get("error_user_msg") or error.get("message") or f"HTTP {status}")

@@ -38,6 +38,7 @@ from urllib.parse import quote
 import httpx
 
 from lowtato.platforms.base import AdapterContext, TokenSet
+from lowtato.platforms.errorbody import error_json
 from lowtato.platforms.errors import (
     AuthExpired,
     RateLimited,
@@ -78,12 +79,7 @@ class LinkedInError:
 
     @classmethod
     def of(cls, response: httpx.Response) -> LinkedInError:
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            body = {}
+        body = error_json(response)  # scrubbed: never the raw body (HTML, echoed tokens)
         message = body.get("message") or body.get("error_description") or ""
         code = body.get("code") or body.get("error") or ""
         service = body.get("serviceErrorCode")

@@ -30,6 +30,7 @@ import httpx
 
 from lowtato.kit import clock
 from lowtato.platforms.base import AdapterContext, OAuthApp
+from lowtato.platforms.errorbody import error_json
 from lowtato.platforms.errors import (
     AuthExpired,
     RateLimited,
@@ -151,6 +152,7 @@ def raise_for_status(
             code = "not_found" if "resource-not-found" in str(first.get("type")) else "rejected"
             raise Rejected(f"X could not {what}: {problem_text(body, 'error')}", code=code)
         return body
+    body = error_json(response)  # scrubbed: X's messages can quote the token or the request
     if status == 429:
         after = rate_limit_wait(response)
         text = problem_text(body, "Too Many Requests")
@@ -260,6 +262,7 @@ async def token_request(
     payload = _json(response)
     if status == 200 and isinstance(payload.get("access_token"), str):
         return payload
+    payload = error_json(response)
     if status == 429:
         after = rate_limit_wait(response)
         raise RateLimited(f"X rate limit reached while trying to {what}", after=after)

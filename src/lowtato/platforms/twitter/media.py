@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from lowtato.platforms.base import FetchedMedia, Media, MediaFetcher
 from lowtato.platforms.capabilities import MediaRules
+from lowtato.platforms.errorbody import scrub
 from lowtato.platforms.errors import Rejected, Retryable
 from lowtato.platforms.twitter.client import JSON, XClient
 
@@ -166,10 +167,10 @@ async def _chunked(client: XClient, upload: Upload) -> JSON:
 def _failure_message(body: JSON, info: JSON) -> str:
     error = info.get("error")
     if isinstance(error, dict) and error.get("message"):
-        return str(error["message"])
+        return scrub(error["message"])
     for problem in body.get("errors") or []:
         if isinstance(problem, dict) and (problem.get("detail") or problem.get("message")):
-            return str(problem.get("detail") or problem.get("message"))
+            return scrub(problem.get("detail") or problem.get("message"))
     return "no reason given"
 
 
