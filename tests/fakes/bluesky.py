@@ -23,6 +23,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -142,6 +143,10 @@ def _cid(seed: bytes, prefix: str = "bafyrei") -> str:
     return (
         prefix + base64.b32encode(hashlib.sha256(seed).digest()).decode().lower().rstrip("=")[:52]
     )
+
+
+# The atproto TID syntax: 13 base32-sortable characters, top bit clear.
+TID_SYNTAX = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
 
 
 def _tid(data: dict[str, Any]) -> str:
@@ -305,8 +310,11 @@ def create_record(call: Call) -> JSONResponse:
         raise invalid(f"Invalid $type: expected {POST}, got {record.get('$type')}")
     check_post(call.data, call.did, record)
     rkey = body.get("rkey") or _tid(call.data)
+    if not isinstance(rkey, str) or not TID_SYNTAX.match(rkey):
+        # A PDS validates the key against the lexicon's keySchema: posts need a TID.
+        raise invalid(f"Invalid record key for {POST}: must be a TID, got {rkey!r}")
     repo = call.data["records"].setdefault(call.did, {})
-    if rkey in repo:
+    if rkey in repo:  # a second create at a key never makes a second record
         raise invalid(f"Record already exists: {rkey}")
     uri = f"at://{call.did}/{POST}/{rkey}"
     cid = _cid(json.dumps(record, sort_keys=True).encode() + rkey.encode())
@@ -344,6 +352,20 @@ def list_records(call: Call) -> JSONResponse:
     return JSONResponse(out)
 
 
+def get_record(call: Call) -> JSONResponse:
+    params = call.request.query_params
+    did = _repo_did(call.data, params.get("repo"))
+    if did is None:
+        raise invalid(f"Could not find repo: {params.get('repo')}")
+    rkey = params.get("rkey")
+    if not rkey:
+        raise invalid('Params must have the property "rkey"')
+    found = call.data["records"].get(did, {}).get(rkey)
+    if params.get("collection") != POST or found is None:
+        return xrpc_error(400, "RecordNotFound", f"Could not locate record: at://{did}/{params.get('collection')}/{rkey}")
+    return JSONResponse(found)
+
+
 def get_posts(call: Call) -> JSONResponse:
     uris = call.request.query_params.getlist("uris")
     if not uris or len(uris) > 25:
@@ -379,6 +401,7 @@ ROUTES: dict[str, tuple[str, Any, bool]] = {
     "com.atproto.repo.createRecord": ("POST", create_record, True),
     "com.atproto.repo.deleteRecord": ("POST", delete_record, True),
     "com.atproto.repo.listRecords": ("GET", list_records, False),
+    "com.atproto.repo.getRecord": ("GET", get_record, False),
     "app.bsky.feed.getPosts": ("GET", get_posts, True),
 }
 

@@ -4,26 +4,23 @@ failure mapped to the right taxonomy error."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from tests.fakes import bluesky as fake
-from tests.platforms.bluesky.conftest import HANDLE, Bsky
+from tests.platforms.bluesky.conftest import Bsky
 
 from lowtato.kit import clock
-from lowtato.kit.guarded_http import guarded_httpx_client
+from lowtato.kit.ids import new_id
 from lowtato.platforms.base import (
-    AdapterContext,
-    Credentials,
     FetchedMedia,
-    OAuthApp,
     PublishRequest,
 )
 from lowtato.platforms.bluesky.adapter import Adapter
 from lowtato.platforms.bluesky.client import SessionCache
+from lowtato.platforms.bluesky.recordkey import TID_PATTERN, record_key
 from lowtato.platforms.errors import (
     AuthExpired,
     RateLimited,
@@ -36,7 +33,8 @@ URL_RE = re.compile(r"^https://bsky\.app/profile/alice\.test/post/[2-7a-z]{13}$"
 
 
 def _req(text: str = "hello", media: Any = (), **options: Any) -> PublishRequest:
-    return PublishRequest(post_id="post_1", text=text, media=list(media), options=options)
+    """A request for a new post (each post has its own id, hence its own record key)."""
+    return PublishRequest(post_id=new_id("post"), text=text, media=list(media), options=options)
 
 
 def _value(record: dict[str, Any]) -> dict[str, Any]:
@@ -233,7 +231,7 @@ async def test_policy_and_over_long_text_are_rejected(bsky: Bsky) -> None:
         await bsky.adapter.publish(bsky.ctx, bsky.creds, _req("é" * 301))
 
 
-async def test_lost_answer_then_reconciled_by_text(bsky: Bsky) -> None:
+async def test_lost_answer_then_reconciled_by_its_record_key(bsky: Bsky) -> None:
     since = clock.now() - timedelta(minutes=1)
     req = _req("exactly once", bsky.media("cat.png"), alt_texts=["cat"])
     bsky.fakes.state.inject("bluesky", "createRecord", "timeout_after_commit")
@@ -244,173 +242,40 @@ async def test_lost_answer_then_reconciled_by_text(bsky: Bsky) -> None:
     assert found is not None and found.platform_post_id == record["uri"]
     assert URL_RE.match(found.public_url)
     assert len(bsky.calls("createRecord")) == 1
-    # Same text without the image, another text, or an older window: not ours.
+    assert bsky.calls("getRecord") and not bsky.calls("listRecords")  # an exact lookup
+    # Another post (its own key) with the same text without the image, or another text: not
+    # ours; the post itself is found by its key whatever the window.
     assert (
         await bsky.adapter.find_published(bsky.ctx, bsky.creds, _req("exactly once"), since) is None
     )
     assert await bsky.adapter.find_published(bsky.ctx, bsky.creds, _req("other"), since) is None
     later = clock.now() + timedelta(minutes=1)
-    assert await bsky.adapter.find_published(bsky.ctx, bsky.creds, req, later) is None
+    assert await bsky.adapter.find_published(bsky.ctx, bsky.creds, req, later) == found
 
 
-async def test_find_published_pages_through_the_repo(bsky: Bsky) -> None:
-    since = clock.now() - timedelta(minutes=1)
-    await bsky.adapter.publish(bsky.ctx, bsky.creds, _req("needle"))
-    now = clock.iso(clock.now()) or ""
-    for n in range(120):
-        fake.seed_post(bsky.fakes.state, bsky.account.did, f"hay {n}", now)
-    found = await bsky.adapter.find_published(bsky.ctx, bsky.creds, _req("needle"), since)
-    assert found is not None and found.platform_post_id == bsky.records()[0]["uri"]
-    assert len(bsky.calls("listRecords")) == 2
+async def test_a_second_create_of_one_post_makes_no_second_record(bsky: Bsky) -> None:
+    """The record key comes from the post: publishing it again (a recovery after a lookup
+    miss, a zombie's late request) is refused by the PDS, and that record is the answer."""
+    req = _req("only once")
+    first = await bsky.adapter.publish(bsky.ctx, bsky.creds, req)
+    again = await bsky.adapter.publish(bsky.ctx, bsky.creds, req)
+    assert again.platform_post_id == first.platform_post_id
+    assert len(bsky.records()) == 1 and len(bsky.calls("createRecord")) == 2
+    rkey = first.platform_post_id.rsplit("/", 1)[1]
+    assert rkey == record_key(req.post_id) and TID_PATTERN.match(rkey)
 
 
-async def test_delete_and_metrics(bsky: Bsky) -> None:
-    published = await bsky.adapter.publish(bsky.ctx, bsky.creds, _req("count me"))
-    uri = published.platform_post_id
-    fake.set_counts(bsky.fakes.state, uri, likes=7, reposts=2, quotes=1, replies=3)
-    metrics = await bsky.adapter.fetch_metrics(bsky.ctx, bsky.creds, uri)
-    assert (metrics.likes, metrics.comments, metrics.shares) == (7, 3, 3)
-    assert metrics.impressions is None and metrics.views is None
-
-    await bsky.adapter.delete(bsky.ctx, bsky.creds, uri)
-    assert bsky.records() == []
-    with pytest.raises(Rejected) as gone:
-        await bsky.adapter.fetch_metrics(bsky.ctx, bsky.creds, uri)
-    assert gone.value.code == "not_found"
-    other = "at://did:plc:someoneelse/app.bsky.feed.post/3kabcdefghij2"
-    with pytest.raises(Rejected, match="another Bluesky account"):
-        await bsky.adapter.delete(bsky.ctx, bsky.creds, other)
-    with pytest.raises(Rejected, match="not the at:// URI"):
-        await bsky.adapter.delete(bsky.ctx, bsky.creds, "12345")
-
-
-async def test_whoami_refresh_token_and_no_oauth(bsky: Bsky) -> None:
-    who = await bsky.adapter.whoami(bsky.ctx, bsky.creds)
-    assert (who.platform_user_id, who.username) == (bsky.account.did, HANDLE)
-    tokens = await bsky.adapter.refresh_token(bsky.ctx, bsky.creds)
-    assert tokens.access_token == bsky.account.password and tokens.expires_in is None
-    assert await bsky.adapter.list_subaccounts(bsky.ctx, bsky.creds) == []
-    app = OAuthApp("id", "secret")
-    with pytest.raises(Rejected, match="app password") as no_link:
-        bsky.adapter.authorize_url(
-            bsky.ctx, app, redirect_uri="https://a/cb", state="s", code_challenge="c"
-        )
-    assert "/api/v1/accounts/connect" in no_link.value.reason
-    with pytest.raises(Rejected, match="app password"):
-        await bsky.adapter.exchange_code(
-            bsky.ctx, app, code="c", redirect_uri="https://a/cb", code_verifier="v"
-        )
-
-
-async def test_the_accounts_own_pds_wins_over_the_default(bsky: Bsky) -> None:
-    # The account's own PDS is reached through the guarded client only (private addresses
-    # allowed here, as with LOWTATO_ALLOW_PRIVATE_URLS, since the fake is on loopback).
-    user_http = guarded_httpx_client(allow_private=True, require_https=True)
-    elsewhere = AdapterContext(
-        bsky.ctx.http, "http://127.0.0.1:9/nowhere", "", bsky.ctx.fetch, user_http=user_http
-    )
-    creds = Credentials(
-        bsky.account.did,
-        HANDLE,
-        bsky.account.password,
-        meta={"service_url": f"{bsky.fakes.url}/bsky/"},
-    )
-    unguarded = replace(elsewhere, user_http=None)
-    with pytest.raises(Rejected, match="no guarded client") as refused:
-        await bsky.adapter.publish(unguarded, creds, _req("own pds"))
-    assert refused.value.code == "service_url_refused" and not bsky.calls("createSession")
-    async with user_http:
-        published = await bsky.adapter.publish(elsewhere, creds, _req("own pds"))
-    assert URL_RE.match(published.public_url)
-    # The DID is the login identifier when known: it survives handle changes.
-    assert bsky.calls("createSession")[0]["body"]["identifier"] == bsky.account.did  # type: ignore[index]
-    with pytest.raises(Retryable, match="could not reach"):
-        await Adapter(SessionCache()).publish(elsewhere, bsky.creds, _req("default pds is down"))
-    bad = Credentials(HANDLE, HANDLE, "pw", meta={"service_url": "ftp://pds.example"})
-    with pytest.raises(AuthExpired, match="not an http"):
-        await bsky.adapter.publish(bsky.ctx, bad, _req())
-
-
-async def test_the_fake_validates_like_a_pds(bsky: Bsky) -> None:
-    """Direct XRPC calls the adapter never makes: the fake refuses what the PDS refuses."""
-    base = f"{bsky.fakes.url}/bsky/xrpc"
-    async with httpx.AsyncClient() as http:
-        login = await http.post(
-            f"{base}/com.atproto.server.createSession",
-            json={"identifier": HANDLE, "password": bsky.account.password},
-        )
-        auth = {"Authorization": f"Bearer {login.json()['accessJwt']}"}
-        text = "👍🏽 ok"
-
-        async def create(record: dict[str, Any], headers: dict[str, str] = auth) -> httpx.Response:
-            body = {"repo": bsky.account.did, "collection": "app.bsky.feed.post", "record": record}
-            return await http.post(
-                f"{base}/com.atproto.repo.createRecord", json=body, headers=headers
-            )
-
-        base_record = {
-            "$type": "app.bsky.feed.post",
-            "text": text,
-            "createdAt": "2026-01-01T00:00:00.000Z",
-        }
-        mid_emoji = {
-            "index": {"byteStart": 0, "byteEnd": 4},
-            "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": "x"}],
-        }
-        past_end = {
-            "index": {"byteStart": 9, "byteEnd": 12},
-            "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": "x"}],
-        }
-        blob = (
-            await http.post(
-                f"{base}/com.atproto.repo.uploadBlob",
-                content=b"img",
-                headers={**auth, "Content-Type": "image/png"},
-            )
-        ).json()["blob"]
-        cases = [
-            ({**base_record, "facets": [mid_emoji]}, "cuts a character"),
-            ({**base_record, "facets": [past_end]}, "inside the 11-byte text"),
-            ({**base_record, "text": "a" * 301}, "300 graphemes"),
-            ({**base_record, "createdAt": "yesterday"}, "createdAt"),
-            ({**base_record, "$type": "app.bsky.feed.like"}, "Invalid $type"),
-            (
-                {
-                    **base_record,
-                    "embed": {
-                        "$type": "app.bsky.embed.images",
-                        "images": [{"image": blob, "alt": ""}] * 5,
-                    },
-                },
-                "1 to 4",
-            ),
-            (
-                {
-                    **base_record,
-                    "embed": {"$type": "app.bsky.embed.images", "images": [{"image": blob}]},
-                },
-                '"alt"',
-            ),
-        ]
-        for record, message in cases:
-            response = await create(record)
-            assert response.status_code == 400, (message, response.text)
-            assert (
-                response.json()["error"] == "InvalidRequest"
-                and message in response.json()["message"]
-            )
-        assert (await create(base_record, {})).json() == {
-            "error": "AuthenticationRequired",
-            "message": "Authentication Required",
-        }
-        too_big = await http.post(
-            f"{base}/com.atproto.repo.uploadBlob",
-            content=b"\0" * 1_000_001,
-            headers={**auth, "Content-Type": "image/jpeg"},
-        )
-        assert too_big.status_code == 400 and too_big.json()["error"] == "BlobTooLarge"
-        ok = await create(
-            {**base_record, "facets": [{**mid_emoji, "index": {"byteStart": 0, "byteEnd": 8}}]}
-        )
-        assert ok.status_code == 200 and ok.json()["validationStatus"] == "valid"
-        assert ok.headers["ratelimit-policy"] == "3000;w=300"
+async def test_the_pds_refuses_a_post_key_that_is_not_a_tid(bsky: Bsky) -> None:
+    async with httpx.AsyncClient(base_url=f"{bsky.fakes.url}/bsky/xrpc") as pds:
+        login = await pds.post("/com.atproto.server.createSession", json={
+            "identifier": bsky.account.handle, "password": bsky.account.password})  # fmt: skip
+        token = login.json()["accessJwt"]
+        response = await pds.post(
+            "/com.atproto.repo.createRecord",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"repo": bsky.account.did, "collection": "app.bsky.feed.post", "rkey": "my-post",
+                  "record": {"$type": "app.bsky.feed.post", "text": "x",
+                             "createdAt": "2026-06-01T12:00:00.000Z"}},
+        )  # fmt: skip
+    assert response.status_code == 400
+    assert response.json()["error"] == "InvalidRequest" and "TID" in response.json()["message"]

@@ -38,6 +38,7 @@ from lowtato.platforms.bluesky.client import (
     SessionCache,
     Xrpc,
 )
+from lowtato.platforms.bluesky.recordkey import record_key
 from lowtato.platforms.capabilities import CAPABILITIES, Capabilities
 from lowtato.platforms.errors import AuthExpired, PlatformError, Rejected, UnknownOutcome
 from lowtato.platforms.names import Platform
@@ -256,15 +257,26 @@ class Adapter:
         return {"$type": IMAGES, "images": images}
 
     async def _create(
-        self, xrpc: Xrpc, login: Login, record: dict[str, Any]
+        self, xrpc: Xrpc, login: Login, record: dict[str, Any], rkey: str
     ) -> tuple[str, str, Session]:
-        """createRecord → ``(uri, cid, session used)``. A lost answer is UnknownOutcome."""
+        """createRecord at ``rkey`` → ``(uri, cid, session used)``. A lost answer is
+        UnknownOutcome. The key is derived from the post (``recordkey``): when the PDS refuses
+        the create because an earlier attempt already made the record, that record is the
+        post — it is never created twice."""
 
         async def call(session: Session) -> tuple[dict[str, Any], Session]:
-            body = {"repo": session.did, "collection": POST_COLLECTION, "record": record}
-            created = await xrpc.procedure(
-                "com.atproto.repo.createRecord", body, token=session.access_jwt, creates=True
-            )
+            body = {
+                "repo": session.did, "collection": POST_COLLECTION, "rkey": rkey, "record": record,
+            }  # fmt: skip
+            try:
+                created = await xrpc.procedure(
+                    "com.atproto.repo.createRecord", body, token=session.access_jwt, creates=True
+                )
+            except Rejected:
+                existing = await xrpc.get_record(session.did, POST_COLLECTION, rkey)
+                if existing is None:
+                    raise
+                return existing, session
             return created, session
 
         created, session = await self.sessions.run(xrpc, login, call)
@@ -274,7 +286,7 @@ class Adapter:
         return uri, cid, session
 
     async def _post(
-        self, xrpc: Xrpc, login: Login, text: str, options: dict[str, Any], *,
+        self, xrpc: Xrpc, login: Login, text: str, options: dict[str, Any], rkey: str, *,
         embed: dict[str, Any] | None = None, reply: dict[str, Any] | None = None,
     ) -> tuple[str, str, Session]:  # fmt: skip
         spans = facets.detect(text)
@@ -285,7 +297,7 @@ class Adapter:
         )
         if reply:
             record["reply"] = reply
-        return await self._create(xrpc, login, record)
+        return await self._create(xrpc, login, record, rkey)
 
     async def publish(
         self, ctx: AdapterContext, creds: Credentials, req: PublishRequest
@@ -297,15 +309,18 @@ class Adapter:
         xrpc, login = self._open(ctx, creds)
         files = await self._fetch_media(ctx, req)
         embed = await self._media_embed(xrpc, login, files)
-        uri, cid, session = await self._post(xrpc, login, req.text, req.options, embed=embed)
+        uri, cid, session = await self._post(
+            xrpc, login, req.text, req.options, record_key(req.post_id), embed=embed
+        )
         extra: dict[str, Any] = {"uri": uri, "cid": cid}
         comment = req.options.get("first_comment")
         if comment:
             ref = {"uri": uri, "cid": cid}
             try:
                 reply_uri, _, _ = await self._post(
-                    xrpc, login, str(comment), req.options, reply={"root": ref, "parent": ref}
-                )
+                    xrpc, login, str(comment), req.options, record_key(req.post_id, 1),
+                    reply={"root": ref, "parent": ref},
+                )  # fmt: skip
                 extra["first_comment_uri"] = reply_uri
             except PlatformError as exc:
                 extra["first_comment_error"] = exc.reason
@@ -316,16 +331,20 @@ class Adapter:
     async def find_published(
         self, ctx: AdapterContext, creds: Credentials, req: PublishRequest, since: datetime
     ) -> Published | None:
-        """Look for the post in the account's repo (``com.atproto.repo.listRecords``, newest
-        first). The repo is read on the PDS itself, which has the record the moment it was
-        written, unlike the AppView feed, which indexes with a delay.
+        """Look for the post in the account's repo, on the PDS itself (which has a record the
+        moment it is written, unlike the AppView feed, which indexes with a delay).
 
-        Bluesky has no idempotency key and allows identical posts, so the post is recognised
-        by exact text, not being a reply, and its media shape (see ``_same_post``) among the
-        records created since ``since``; only a second identical post made in that window by
-        someone else could be mistaken for it."""
-        xrpc = _xrpc(ctx, creds)  # listRecords is public: no session
+        First at the post's own record key (``com.atproto.repo.getRecord``): an exact answer.
+        Then, for a post sent before record keys were derived from posts, among the records
+        created since ``since`` (``listRecords``, newest first) by exact text, not being a
+        reply, and its media shape (see ``_same_post``)."""
+        xrpc = _xrpc(ctx, creds)  # getRecord and listRecords are public: no session
         repo = _login(creds).identifier
+        handle = creds.username.strip().removeprefix("@")
+        keyed = await xrpc.get_record(repo, POST_COLLECTION, record_key(req.post_id))
+        if keyed is not None and isinstance(keyed.get("uri"), str):
+            at = str(keyed["uri"])
+            return Published(at, public_url(handle, at), {"uri": at, "cid": keyed.get("cid")})
         since = since if since.tzinfo else since.replace(tzinfo=UTC)
         alt_texts = list(req.options.get("alt_texts") or [])
         cursor: str | None = None
@@ -345,7 +364,6 @@ class Adapter:
                     continue
                 uri = item.get("uri")
                 if isinstance(uri, str) and _same_post(value, req, alt_texts):
-                    handle = creds.username.strip().removeprefix("@")
                     extra = {"uri": uri, "cid": item.get("cid")}
                     return Published(uri, public_url(handle, uri), extra)
             cursor = page.get("cursor") if isinstance(page.get("cursor"), str) else None

@@ -219,6 +219,16 @@ class Xrpc:
         response = await self._request("GET", nsid, token=token, params=params)
         return self._result(nsid, response, creates=False)
 
+    async def get_record(self, repo: str, collection: str, rkey: str) -> dict[str, Any] | None:
+        """``com.atproto.repo.getRecord`` → ``{uri, cid, value}``, or None when the repo has
+        no record at that key (``RecordNotFound``)."""
+        params = {"repo": repo, "collection": collection, "rkey": rkey}
+        nsid = "com.atproto.repo.getRecord"
+        response = await self._request("GET", nsid, params=params)
+        if response.status_code == 400 and _error_of(response)[0] == "RecordNotFound":
+            return None
+        return self._result(nsid, response, creates=False)
+
     async def procedure(
         self,
         nsid: str,
