@@ -362,7 +362,11 @@ def get_record(call: Call) -> JSONResponse:
         raise invalid('Params must have the property "rkey"')
     found = call.data["records"].get(did, {}).get(rkey)
     if params.get("collection") != POST or found is None:
-        return xrpc_error(400, "RecordNotFound", f"Could not locate record: at://{did}/{params.get('collection')}/{rkey}")
+        return xrpc_error(
+            400,
+            "RecordNotFound",
+            f"Could not locate record: at://{did}/{params.get('collection')}/{rkey}",
+        )
     return JSONResponse(found)
 
 
