@@ -20,7 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.accounts.models import SocialAccount
 from lowtato.accounts.oauth_models import OAuthState
-from lowtato.accounts.service import add_subaccount, check_platform, store_account
+from lowtato.accounts.service import (
+    add_subaccount,
+    check_available,
+    check_platform,
+    store_account,
+)
 from lowtato.auth.principal import Principal, system_principal
 from lowtato.errors import ValidationFailed
 from lowtato.kit import clock
@@ -60,6 +65,7 @@ async def create_link(
     redirect_uri: str | None,
 ) -> ConnectLink:
     platform = check_platform(platform)
+    check_available(principal, platform)
     if platform in NO_CODE_FLOW:
         raise ValidationFailed.field(
             "platform",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from functools import cache
 from types import ModuleType
 
 from lowtato.platforms.names import Platform
@@ -33,6 +34,7 @@ class LiveAdapter:
         return self.module.Adapter()
 
 
+@cache
 def live_adapter(platform: Platform) -> LiveAdapter | None:
     """The platform's live adapter, or None when this build has none for it."""
     try:
@@ -42,3 +44,8 @@ def live_adapter(platform: Platform) -> LiveAdapter | None:
             return None
         raise
     return LiveAdapter(module)
+
+
+def live_platforms() -> list[str]:
+    """The platforms a live key can use: those whose live adapter this build has (sorted)."""
+    return sorted(p.value for p in Platform if live_adapter(p) is not None)
