@@ -1,6 +1,6 @@
-"""Rows an older build could leave behind: live accounts and posts on platforms that have no
-live adapter (connect did not refuse them then). Today's API refuses to create them, so tests
-write them straight to the database."""
+"""Live accounts and posts written straight to the database: rows an older build could leave
+behind (accounts on platforms without a live adapter, which connect refuses today), and live
+accounts a test needs without a platform to check their token."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from lowtato.posts.models import Post, PostStatus
 
 
 async def legacy_account(app: FastAPI, owner: Owner, platform: str) -> str:
-    """A live account on ``platform``, stored with its token unchecked."""
+    """A live account on ``platform``, stored with its token unchecked (and no subaccounts)."""
     principal = Principal(owner.user_id, owner.key_id, True, frozenset(), "starter")
     async with app.state.db.transaction() as session:
         account = await store_account(

@@ -189,7 +189,10 @@ async def connect(
         refresh_token=body.refresh_token,
         meta=meta,
     )
-    identity, subs = await _verify(services, platform, creds) if principal.livemode else (None, [])
+    identity: Identity | None = None
+    subs: list[SubAccountInfo] = []
+    if principal.livemode:
+        identity, subs = await _verify(services, platform, creds)
     account = await store_account(
         session,
         principal,
@@ -205,12 +208,28 @@ async def connect(
         sandbox=not principal.livemode,
         meta=meta,
     )
+    if not principal.livemode:
+        await add_sandbox_subaccounts(session, principal, services, account)
     for sub in subs:
         await add_subaccount(
             session, principal, services.keyring, account, external_id=sub.external_id,
             name=sub.name, type=sub.type, access_token=sub.access_token,
         )  # fmt: skip
     return account
+
+
+async def add_sandbox_subaccounts(
+    session: AsyncSession, principal: Principal, services: Services, account: SocialAccount
+) -> None:
+    """A sandbox account gets the Page / organization / board its platform would list, so a
+    test-mode Facebook post can target a Page as a live one must."""
+    adapter, ctx = services.adapters.get(account.platform, sandbox=True)
+    creds = Credentials(account.platform_user_id, account.username, None)
+    for sub in await adapter.list_subaccounts(ctx, creds):
+        await add_subaccount(
+            session, principal, services.keyring, account, external_id=sub.external_id,
+            name=sub.name, type=sub.type,
+        )  # fmt: skip
 
 
 async def _checked_service_url(services: Services, url: str) -> str:

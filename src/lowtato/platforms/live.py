@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
 
+from lowtato.platforms.base import Adapter
 from lowtato.platforms.names import Platform
 
 MODULES: dict[Platform, str] = {p: f"lowtato.platforms.{p.value}.adapter" for p in Platform}
@@ -30,8 +31,9 @@ class LiveAdapter:
     def default_auth_url(self) -> str:
         return str(getattr(self.module, "DEFAULT_AUTH_URL", ""))
 
-    def create(self) -> object:
-        return self.module.Adapter()
+    def create(self) -> Adapter:
+        adapter: Adapter = self.module.Adapter()
+        return adapter
 
 
 @cache
