@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     # Simulated platform latency of the sandbox network, so agents (and chaos tests) see a
     # publish take real time.
     sandbox_latency_ms: int = 0
+    # How long after a lost answer a sandbox "not found" still counts as "maybe not indexed
+    # yet", like the live adapters' settle delay (0 for benchmarks).
+    sandbox_settle_seconds: float = Field(default=30.0, ge=0)
     # First start of an empty embedded database creates a demo owner and test key.
     bootstrap_demo: bool = True
 

@@ -1,7 +1,8 @@
 """The one error tree of the API. Every error leaves as ``{"error": {code, message, details?}}``.
 
     LowtatoError (status, code)
-    ├── BadRequest 400 ─────────── ValidationFailed "validation_error", InvalidJSON "invalid_json"
+    ├── BadRequest 400 ─────────── ValidationFailed "validation_error", InvalidJSON "invalid_json",
+    │                             PlatformUnavailable "platform_unavailable"
     ├── Unauthorized 401 "unauthorized"
     ├── PaymentRequired 402 "payment_required"
     │     ├── ApiAccessNotInPlan "api_access_not_in_plan"
@@ -71,6 +72,22 @@ class ValidationFailed(BadRequest):
 class InvalidJSON(BadRequest):
     code = "invalid_json"
     default_message = "The request body is not valid JSON."
+
+
+class PlatformUnavailable(BadRequest):
+    """A live key asked for a platform this build has no live adapter for. ``details`` names
+    the platform and the platforms that do work live."""
+
+    code = "platform_unavailable"
+
+    def __init__(self, platform: str, live_platforms: list[str]) -> None:
+        working = ", ".join(live_platforms) or "none"
+        super().__init__(
+            f"{platform} is not available with a live key in this Lowtato build: it cannot "
+            f"publish to {platform} yet. Live keys work with: {working}. Use a test-mode key "
+            f"(lt_test_…) to try {platform} on the sandbox network.",
+            details={"platform": platform, "live_platforms": live_platforms},
+        )
 
 
 class Unauthorized(LowtatoError):

@@ -7,18 +7,28 @@ from datetime import timedelta
 import httpx
 from fastapi import FastAPI
 from tests.api import connect, create_post
-from tests.conftest import Owner
+from tests.conftest import AppFactory, Owner
 from tests.engine.conftest import event_types, sandbox_creates
 
 from lowtato.jobs.worker import Worker
 from lowtato.kit.clock import FrozenClock, iso
+from lowtato.platforms.base import Credentials, PublishRequest
 
 
 async def _due(
     client: httpx.AsyncClient, owner: Owner, account: str, text: str, frozen: FrozenClock
 ) -> str:
-    response = await create_post(
-        client, owner, account, text, scheduledTime=iso(frozen.now() + timedelta(seconds=30))
+    # A Facebook post goes to a Page (the sandbox account's, as a live one would need).
+    subs = await client.get(f"/api/v1/accounts/{account}/subaccounts", headers=owner.headers)
+    pages = [s["id"] for s in subs.json()["subaccounts"] if s["type"] == "facebook_page"]
+    post = {"accountId": account, "content": {"text": text}}
+    response = await client.post(
+        "/api/v1/posts",
+        headers=owner.headers,
+        json={
+            "post": {**post, "subaccountId": pages[0]} if pages else post,
+            "scheduledTime": iso(frozen.now() + timedelta(seconds=30)),
+        },
     )
     assert response.status_code == 201, response.text
     frozen.advance(timedelta(seconds=30))
@@ -135,7 +145,11 @@ async def test_lost_request_is_settled_failed_within_bounded_time(
     post_id = await _due(client, tester, account, "[sandbox:lost]", frozen)
     await worker.run_once()
     assert (await _get(client, tester, post_id))["publish_state"] == "unconfirmed"
-    elapsed = timedelta(0)
+    # Like a live platform's index, a miss soon after the send proves nothing yet.
+    frozen.advance(timedelta(seconds=5))
+    await worker.run_once()
+    assert (await _get(client, tester, post_id))["publish_state"] == "unconfirmed"
+    elapsed = timedelta(seconds=5)
     while (await _get(client, tester, post_id))["status"] == "publishing":
         frozen.advance(timedelta(seconds=30))
         elapsed += timedelta(seconds=30)
@@ -145,3 +159,51 @@ async def test_lost_request_is_settled_failed_within_bounded_time(
     assert (post["status"], post["error_code"]) == ("failed", "not_published")
     assert "safe to publish it again" in str(post["error_message"])
     assert await sandbox_creates(app, post_id) == 0
+
+
+async def test_sandbox_finds_a_lost_post_by_content_and_author_like_live(
+    app: FastAPI, frozen: FrozenClock
+) -> None:
+    adapter, ctx = app.state.services.adapters.get("bluesky", sandbox=True)
+    me = Credentials("did:plc:me", "me.test", None)
+    other = Credentials("did:plc:other", "other.test", None)
+    since = frozen.now()
+    # What the platform holds: our text made under another request id (a live platform has
+    # no idea of our ids), another author's identical text, and other text of ours.
+    await app.state.services.sandbox.create(
+        "bluesky",
+        me.platform_user_id,
+        me.username,
+        PublishRequest("post_elsewhere", "the text", [], {}),
+    )
+    await app.state.services.sandbox.create("bluesky", other.platform_user_id, other.username,
+                                            PublishRequest("post_other", "other text", [], {}))  # fmt: skip
+    found = await adapter.find_published(
+        ctx, me, PublishRequest("post_mine", "the text", [], {}), since
+    )
+    assert found is not None and found.public_url.startswith("http://testserver/sandbox/bluesky/")
+    assert (
+        await adapter.find_published(
+            ctx, me, PublishRequest("post_elsewhere", "other text", [], {}), since
+        )
+        is None
+    )
+    assert (
+        await adapter.find_published(
+            ctx, other, PublishRequest("post_elsewhere", "the text", [], {}), since
+        )
+        is None
+    )
+    later = since + timedelta(seconds=1)
+    assert await adapter.find_published(ctx, me, PublishRequest("post_mine", "the text", [], {}), later) is None  # fmt: skip
+
+
+async def test_sandbox_miss_settles_after_a_realistic_delay(app: FastAPI) -> None:
+    adapter, _ = app.state.services.adapters.get("twitter", sandbox=True)
+    assert adapter.find_settle_seconds == 30.0
+
+
+async def test_sandbox_settle_delay_is_configurable(app_factory: AppFactory) -> None:
+    quick = await app_factory(sandbox_settle_seconds=0)
+    adapter, _ = quick.state.services.adapters.get("twitter", sandbox=True)
+    assert adapter.find_settle_seconds == 0.0

@@ -211,7 +211,8 @@ async def test_a_miss_before_the_platform_settled_is_not_verified_absent(
 ) -> None:
     """A platform that indexes slowly: the lookups keep going until its settle time has
     passed; running out of looks before that is `unconfirmed`, never `not_published`."""
-    monkeypatch.setattr(SandboxAdapter, "find_settle_seconds", 6 * 3600.0, raising=False)
+    sandbox, _ = app.state.services.adapters.get("twitter", sandbox=True)
+    monkeypatch.setattr(sandbox, "find_settle_seconds", 6 * 3600.0)
     account = await connect(client, tester, "twitter", "1")
     post_id = await _due(client, tester, account, frozen, "x [sandbox:lost]")
     await worker.run_once()

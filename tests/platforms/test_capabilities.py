@@ -232,6 +232,17 @@ class TestCatalog:
         post_types = {item["name"]: item for item in entries["instagram"]["post_types"]}
         assert post_types["carousel"]["max_media"] == 10
         assert post_types["story"]["text_allowed"] is False
+        assert post_types["story"]["not_published"] is None
+
+    def test_what_lowtato_does_not_publish_is_listed(self) -> None:
+        entries = {entry["platform"]: entry for entry in public_capabilities()}
+        facebook = entries["facebook"]
+        post_types = {item["name"]: item for item in facebook["post_types"]}
+        assert "not published by Lowtato" in post_types["story"]["not_published"]
+        assert post_types["feed"]["not_published"] is None
+        assert facebook["subaccount_required"] is True
+        assert facebook["options_excluding_media"] == ["link"]
+        assert entries["linkedin"]["subaccount_required"] is False
 
     def test_every_counting_method_is_explained(self) -> None:
         assert set(COUNTING_METHODS) == {item.value for item in TextCounting}

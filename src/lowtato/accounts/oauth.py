@@ -20,7 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.accounts.models import SocialAccount
 from lowtato.accounts.oauth_models import OAuthState
-from lowtato.accounts.service import add_subaccount, check_platform, store_account
+from lowtato.accounts.service import (
+    add_sandbox_subaccounts,
+    add_subaccount,
+    check_available,
+    check_platform,
+    store_account,
+)
 from lowtato.auth.principal import Principal, system_principal
 from lowtato.errors import ValidationFailed
 from lowtato.kit import clock
@@ -60,6 +66,7 @@ async def create_link(
     redirect_uri: str | None,
 ) -> ConnectLink:
     platform = check_platform(platform)
+    check_available(principal, platform)
     if platform in NO_CODE_FLOW:
         raise ValidationFailed.field(
             "platform",
@@ -197,7 +204,9 @@ async def _sandbox_account(
     session: AsyncSession, services: Services, principal: Principal, platform: str
 ) -> SocialAccount:
     handle = f"sandbox_{platform}_{secrets.token_hex(3)}"
-    return await store_account(
+    account = await store_account(
         session, principal, services.keyring, platform=platform,
         platform_user_id=f"sandbox-{handle}", username=handle, access_token=None, sandbox=True,
     )  # fmt: skip
+    await add_sandbox_subaccounts(session, principal, services, account)
+    return account

@@ -12,7 +12,12 @@ from lowtato.accounts.schemas import AccountOut, ConnectRequest, SubAccountOut
 from lowtato.auth.principal import Principal
 from lowtato.auth.repository import UserRepository
 from lowtato.billing.plans import PLANS, PlanName
-from lowtato.errors import PaymentRequired, ServiceUnavailable, ValidationFailed
+from lowtato.errors import (
+    PaymentRequired,
+    PlatformUnavailable,
+    ServiceUnavailable,
+    ValidationFailed,
+)
 from lowtato.events.service import EventType, emit
 from lowtato.kit import clock
 from lowtato.kit.crypto import KeyRing
@@ -20,8 +25,8 @@ from lowtato.kit.guarded_http import OutboundError, check_url
 from lowtato.kit.ids import new_id
 from lowtato.platforms.base import Credentials, Identity, SubAccountInfo
 from lowtato.platforms.errors import AuthExpired, PlatformError, Rejected
+from lowtato.platforms.live import live_platforms
 from lowtato.platforms.names import PLATFORMS
-from lowtato.platforms.registry import AdapterUnavailable
 from lowtato.runtime import Services
 
 
@@ -53,6 +58,14 @@ def check_platform(platform: str, field: str = "platform") -> str:
             field, f"unknown platform '{platform}'; use one of {', '.join(PLATFORMS)}"
         )
     return value
+
+
+def check_available(principal: Principal, platform: str) -> None:
+    """400 ``platform_unavailable`` when a live key names a platform this build cannot publish
+    to live: refusing at connect (and at every later write) beats accepting posts that can
+    only fail at publish time. Test keys use the sandbox network, which has every platform."""
+    if principal.livemode and platform not in (working := live_platforms()):
+        raise PlatformUnavailable(platform, working)
 
 
 async def get_account(
@@ -160,6 +173,7 @@ async def connect(
     (``whoami``), which also supplies the account's id, handle and pages. With a test-mode
     key the account lives on the sandbox network and no platform is called."""
     platform = check_platform(body.platform)
+    check_available(principal, platform)
     user_id = body.platform_user_id.strip() or (body.platform_username or "").strip()
     if not user_id:
         raise ValidationFailed.field(
@@ -175,7 +189,10 @@ async def connect(
         refresh_token=body.refresh_token,
         meta=meta,
     )
-    identity, subs = await _verify(services, platform, creds) if principal.livemode else (None, [])
+    identity: Identity | None = None
+    subs: list[SubAccountInfo] = []
+    if principal.livemode:
+        identity, subs = await _verify(services, platform, creds)
     account = await store_account(
         session,
         principal,
@@ -191,12 +208,28 @@ async def connect(
         sandbox=not principal.livemode,
         meta=meta,
     )
+    if not principal.livemode:
+        await add_sandbox_subaccounts(session, principal, services, account)
     for sub in subs:
         await add_subaccount(
             session, principal, services.keyring, account, external_id=sub.external_id,
             name=sub.name, type=sub.type, access_token=sub.access_token,
         )  # fmt: skip
     return account
+
+
+async def add_sandbox_subaccounts(
+    session: AsyncSession, principal: Principal, services: Services, account: SocialAccount
+) -> None:
+    """A sandbox account gets the Page / organization / board its platform would list, so a
+    test-mode Facebook post can target a Page as a live one must."""
+    adapter, ctx = services.adapters.get(account.platform, sandbox=True)
+    creds = Credentials(account.platform_user_id, account.username, None)
+    for sub in await adapter.list_subaccounts(ctx, creds):
+        await add_subaccount(
+            session, principal, services.keyring, account, external_id=sub.external_id,
+            name=sub.name, type=sub.type,
+        )  # fmt: skip
 
 
 async def _checked_service_url(services: Services, url: str) -> str:
@@ -214,13 +247,10 @@ async def _checked_service_url(services: Services, url: str) -> str:
 
 async def _verify(
     services: Services, platform: str, creds: Credentials
-) -> tuple[Identity | None, list[SubAccountInfo]]:
-    """Ask the platform whose token this is (and its pages); (None, []) when this build has
-    no live adapter for the platform, in which case the token is stored as given."""
-    try:
-        adapter, ctx = services.adapters.get(platform, sandbox=False)
-    except AdapterUnavailable:
-        return None, []
+) -> tuple[Identity, list[SubAccountInfo]]:
+    """Ask the platform whose token this is (and its pages). ``check_available`` ran first,
+    so the platform has a live adapter."""
+    adapter, ctx = services.adapters.get(platform, sandbox=False)
     try:
         identity = await adapter.whoami(ctx, creds)
         subs = await adapter.list_subaccounts(ctx, creds)

@@ -108,6 +108,8 @@ class PostType:
     video_min_seconds: float | None = None
     video_max_seconds: float | None = None
     disallowed_options: tuple[str, ...] = ()
+    refused: str = ""
+    """Why Lowtato does not publish this post type to the platform ("" when it does)."""
 
     @property
     def capacity(self) -> int | None:
@@ -157,6 +159,10 @@ class Capabilities:
     per_media_options: tuple[str, ...] = ()
     rate_limits: tuple[RateLimit, ...] = ()
     notes: tuple[str, ...] = ()
+    target_required: str = ""
+    """When set, posts must target a subaccount (a Facebook Page); this is the advice."""
+    media_exclusive_options: tuple[str, ...] = ()
+    """Options a post cannot combine with media (a Facebook link preview)."""
 
     @property
     def text_limit(self) -> int:
@@ -419,6 +425,14 @@ _FACEBOOK = Capabilities(
             text_allowed=False,
             max_image_bytes=10 * _MB,
             disallowed_options=("link",),
+            # A story has no text: after a lost answer nothing tells ours among the Page's
+            # stories, so reconciliation could not promise "never twice" (photo stories
+            # cannot be deleted through the API either).
+            refused=(
+                "Facebook stories are not published by Lowtato: a story has no text, so a lost "
+                "answer could not be checked without risking a second story. Publish it as a "
+                "feed post or a reel."
+            ),
         ),
     ),
     media=MediaRules(
@@ -429,6 +443,11 @@ _FACEBOOK = Capabilities(
     ),
     options_model=FacebookOptions,
     content_options=("link",),  # §12 Facebook fake: `message` or `attached_media`/`link`
+    media_exclusive_options=("link",),  # a Page post shows a link preview or media, not both
+    target_required=(
+        "Facebook posts go to a Page: create the post with subaccountId set to one of the "
+        "Pages listed by GET /api/v1/accounts/{id}/subaccounts."
+    ),
     # §6 Publishing [P]: permalink_url is authoritative; this form opens "{page}_{post}" ids
     public_url="https://www.facebook.com/{id}",
     first_comment=True,  # §6: POST /{post-id}/comments [P]

@@ -42,7 +42,8 @@ def public_capabilities() -> list[dict[str, Any]]:
     """Describe every platform for agents: limits, counting, media rules, post types, options.
 
     Each entry has `platform`, `display_name`, `text`, `media`, `post_types`, `text_options`,
-    `options_schema` (the options model's JSON Schema), `required_options`, `first_comment`,
+    `options_schema` (the options model's JSON Schema), `required_options`,
+    `subaccount_required`, `options_excluding_media`, `first_comment`,
     `public_url`, `rate_limits`, `notes` and `reference` (the section of the platform facts the
     numbers come from).
     """
@@ -60,6 +61,8 @@ def _describe(caps: Capabilities) -> dict[str, Any]:
         "options_schema": caps.options_model.model_json_schema(),
         "required_options": list(caps.required_options),
         "content_options": list(caps.content_options),
+        "options_excluding_media": list(caps.media_exclusive_options),
+        "subaccount_required": bool(caps.target_required),
         "per_media_options": list(caps.per_media_options),
         "first_comment": caps.first_comment,
         "public_url": caps.public_url,
@@ -130,6 +133,7 @@ def _post_type(post_type: PostType) -> dict[str, Any]:
         "video_min_seconds": post_type.video_min_seconds,
         "video_max_seconds": post_type.video_max_seconds,
         "options_not_allowed": list(post_type.disallowed_options),
+        "not_published": post_type.refused or None,
     }
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from functools import cache
 from types import ModuleType
 
+from lowtato.platforms.base import Adapter
 from lowtato.platforms.names import Platform
 
 MODULES: dict[Platform, str] = {p: f"lowtato.platforms.{p.value}.adapter" for p in Platform}
@@ -29,10 +31,12 @@ class LiveAdapter:
     def default_auth_url(self) -> str:
         return str(getattr(self.module, "DEFAULT_AUTH_URL", ""))
 
-    def create(self) -> object:
-        return self.module.Adapter()
+    def create(self) -> Adapter:
+        adapter: Adapter = self.module.Adapter()
+        return adapter
 
 
+@cache
 def live_adapter(platform: Platform) -> LiveAdapter | None:
     """The platform's live adapter, or None when this build has none for it."""
     try:
@@ -42,3 +46,8 @@ def live_adapter(platform: Platform) -> LiveAdapter | None:
             return None
         raise
     return LiveAdapter(module)
+
+
+def live_platforms() -> list[str]:
+    """The platforms a live key can use: those whose live adapter this build has (sorted)."""
+    return sorted(p.value for p in Platform if live_adapter(p) is not None)

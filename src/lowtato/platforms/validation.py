@@ -167,6 +167,7 @@ def validate_content(
     parsed = _parse_options(caps, {} if options is None else options, problems)
     _check_text_fields(caps, raw, problems)
     _check_option_scope(caps, post_type, counts, raw, problems)
+    _check_publishable(caps, post_type, counts, raw, problems)
     return ValidationResult(problems=problems, options=parsed, post_type=post_type.name)
 
 
@@ -570,6 +571,25 @@ def _check_option_scope(
             message = (
                 f"options.{option} has {len(value)} {entries} for {counts.total} media {items}; "
                 'give one per media item, in order ("" for none)'
+            )
+            problems.append(Problem(f"options.{option}", message))
+
+
+def _check_publishable(
+    caps: Capabilities,
+    post_type: PostType,
+    counts: _Counts,
+    raw: Mapping[str, Any],
+    problems: list[Problem],
+) -> None:
+    """What Lowtato itself will not send: refused post types, options that exclude media."""
+    if post_type.refused:
+        problems.append(Problem("options.post_type", post_type.refused))
+    for option in caps.media_exclusive_options:
+        if counts.total and _is_set(raw.get(option)):
+            message = (
+                f"{caps.platform.value} cannot show options.{option} and media in one post: put "
+                f"it in the text, or drop the media"
             )
             problems.append(Problem(f"options.{option}", message))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.accounts.repository import AccountRepository
-from lowtato.accounts.service import check_platform
+from lowtato.accounts.service import check_available, check_platform
 from lowtato.auth.principal import Principal
 from lowtato.errors import LowtatoError, ValidationFailed
 from lowtato.posts.schemas import BulkCreate, BulkError, BulkItem, BulkPost, BulkResult, PostDraft
@@ -39,6 +39,7 @@ async def create_bulk(session: AsyncSession, principal: Principal, body: BulkCre
             try:
                 async with session.begin_nested():
                     platform = check_platform(raw_platform, "platforms")
+                    check_available(principal, platform)
                     draft = PostDraft(
                         account_id=await _account_for(session, principal, item, platform),
                         platform=platform,

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.accounts.models import SocialAccount
 from lowtato.accounts.repository import SubAccountRepository
-from lowtato.accounts.service import check_platform, get_account
+from lowtato.accounts.service import check_available, check_platform, get_account
 from lowtato.auth.principal import Principal
 from lowtato.errors import Conflict, NotFound, ValidationFailed
 from lowtato.events.service import EventType, emit
@@ -103,6 +103,7 @@ async def _target(
 ) -> tuple[SocialAccount, str]:
     account = await get_account(session, principal, draft.account_id)
     platform = account.platform
+    check_available(principal, platform)
     if draft.platform is not None:
         wanted = check_platform(draft.platform, f"{prefix}post.target.targetType")
         if wanted != account.platform:
@@ -230,6 +231,7 @@ async def update_schedule(
     the same transaction."""
     post = await get_post(session, principal, post_id, for_update=True)
     _refuse_if_locked(post, "edited")
+    check_available(principal, post.platform)
     text = data.content_text if data.content_text is not None else post.content_text
     media = data.media_urls if data.media_urls is not None else list(post.media_urls or [])
     options = data.options if data.options is not None else dict(post.options or {})

@@ -55,10 +55,7 @@ __all__ = ["DEFAULT_AUTH_URL", "DEFAULT_BASE_URL", "Adapter", "FacebookAdapter"]
 
 _COUNTS = "reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0)"
 POST_METRIC_FIELDS = f"shares,{_COUNTS}"  # videos and reels have no `shares` field
-SUBACCOUNT_HELP = (
-    "Facebook posts go to a Page: create the post with subaccountId set to one of the Pages "
-    "listed by GET /api/v1/accounts/{id}/subaccounts."
-)
+SUBACCOUNT_HELP = CAPABILITIES[Platform.FACEBOOK].target_required
 _RECONNECT = "No Facebook user token is stored; reconnect the account."
 
 

@@ -10,7 +10,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from lowtato.platforms.base import AdapterContext, Media, PublishRequest
+from lowtato.platforms.capabilities import CAPABILITIES
 from lowtato.platforms.errors import Rejected, UnknownOutcome
+from lowtato.platforms.names import Platform
 
 PUBLIC_HOST = "https://www.facebook.com"
 
@@ -61,21 +63,13 @@ async def media_kind(ctx: AdapterContext, media: Media) -> str:
 
 
 async def make_plan(ctx: AdapterContext, req: PublishRequest) -> Plan:
-    """The plan for ``req``; Rejected for what a Page post cannot hold.
-
-    Stories are refused: a story has no text, so after a lost answer nothing identifies ours
-    among the Page's stories and reconciliation could not promise "never twice" (photo stories
-    cannot be deleted through the API either).
-    """
+    """The plan for ``req``; Rejected for what a Page post cannot hold. Post types Lowtato
+    does not publish (stories, see ``capabilities``) are refused as ``unsupported``."""
     options = req.options
     post_type = str(options.get("post_type") or "feed")
-    if post_type == "story":
-        raise Rejected(
-            "Facebook stories are not published by Lowtato: a story has no text, so a lost "
-            "answer could not be checked without risking a second story. Publish it as a feed "
-            "post or a reel.",
-            code="unsupported",
-        )
+    known = CAPABILITIES[Platform.FACEBOOK].post_type(post_type)
+    if known is not None and known.refused:
+        raise Rejected(known.refused, code="unsupported")
     link, comment = options.get("link"), options.get("first_comment")
     plan = Plan(
         post_type, link=str(link) if link else None, first_comment=str(comment) if comment else None

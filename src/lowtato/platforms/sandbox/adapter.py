@@ -1,4 +1,10 @@
-"""A sandbox adapter: the real platform's rules, the sandbox network's storage."""
+"""A sandbox adapter: the real platform's rules, the sandbox network's storage.
+
+It refuses what the live adapters refuse (``platforms.rules``, the same checks and error codes
+the registry puts in front of every live adapter), and after a lost answer it looks for the
+post the way the live adapters must: by the author's text and media count since the send,
+never by our id, with a settle delay before a miss counts.
+"""
 
 from __future__ import annotations
 
@@ -26,18 +32,27 @@ from lowtato.platforms.errors import (
     UnknownOutcome,
 )
 from lowtato.platforms.names import Platform
+from lowtato.platforms.rules import check_publish
 from lowtato.platforms.sandbox.network import MAGIC, RATE_LIMIT_RESET_SECONDS, SandboxNetwork
-from lowtato.platforms.validation import MediaRef, validate_content
+
+# The subaccount a sandbox account gets on connect, where the platform has them (Facebook
+# needs one to post at all): (type, name suffix).
+SUBACCOUNTS = {
+    Platform.FACEBOOK: ("facebook_page", "Page"),
+    Platform.LINKEDIN: ("linkedin_organization", "Company"),
+    Platform.PINTEREST: ("pinterest_board", "Board"),
+}
 
 
 class SandboxAdapter:
-    # The sandbox stores a post before it answers, so a miss is conclusive at once.
-    find_settle_seconds = 0.0
-
-    def __init__(self, platform: Platform, network: SandboxNetwork) -> None:
+    def __init__(
+        self, platform: Platform, network: SandboxNetwork, *, settle_seconds: float = 30.0
+    ) -> None:
         self.platform = platform
         self.capabilities: Capabilities = CAPABILITIES[platform]
         self.network = network
+        # Read by the reconcile flow: how long a miss stays inconclusive after the send.
+        self.find_settle_seconds = settle_seconds
 
     async def publish(
         self, ctx: AdapterContext, creds: Credentials, req: PublishRequest
@@ -57,16 +72,7 @@ class SandboxAdapter:
             raise UnknownOutcome(
                 "sandbox: the request timed out (magic string); nothing was created"
             )
-        media = [
-            MediaRef(url=m.url, kind=m.kind, mime_type=m.mime_type, size=m.size)  # type: ignore[arg-type]
-            for m in req.media
-        ]
-        result = validate_content(self.platform, text, media, req.options)
-        if result.problems:
-            raise Rejected(
-                "; ".join(f"{p.field}: {p.message}" for p in result.problems),
-                code="invalid_content",
-            )
+        check_publish(self.platform, creds, req)
         published = await self.network.create(
             self.platform, creds.platform_user_id, creds.username, req
         )
@@ -77,7 +83,9 @@ class SandboxAdapter:
     async def find_published(
         self, ctx: AdapterContext, creds: Credentials, req: PublishRequest, since: datetime
     ) -> Published | None:
-        return await self.network.find(self.platform, req.post_id, since)
+        return await self.network.find(
+            self.platform, creds.platform_user_id, req.text, len(req.media), since
+        )
 
     async def delete(self, ctx: AdapterContext, creds: Credentials, platform_post_id: str) -> None:
         if not await self.network.delete(self.platform, platform_post_id):
@@ -101,7 +109,11 @@ class SandboxAdapter:
     async def list_subaccounts(
         self, ctx: AdapterContext, creds: Credentials
     ) -> list[SubAccountInfo]:
-        return []
+        if self.platform not in SUBACCOUNTS:
+            return []
+        kind, noun = SUBACCOUNTS[self.platform]
+        name = f"{creds.username or creds.platform_user_id} {noun} (sandbox)"
+        return [SubAccountInfo(f"sandbox-{kind}-{creds.platform_user_id}", name, kind)]
 
     def authorize_url(
         self,

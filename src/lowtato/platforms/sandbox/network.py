@@ -11,8 +11,9 @@ so agents can exercise their error handling:
 | ``[sandbox:token_expired]``        | the token is refused: post fails, account disconnected    |
 | ``[sandbox:rejected]``             | content refused: post fails with ``error_code: rejected`` |
 | ``[sandbox:timeout_after_accept]`` | creates the post, then the answer is lost: the post goes  |
-|                                    | ``unconfirmed`` and reconciliation finds it (published)   |
+|                                    | ``unconfirmed`` and reconciliation finds it by its text   |
 | ``[sandbox:lost]``                 | answer lost and nothing created: reconciliation fails it  |
+|                                    | once the settle delay has passed                          |
 """
 
 from __future__ import annotations
@@ -86,19 +87,24 @@ class SandboxNetwork:
         await self._network_delay()  # the answer travelling back (a kill here = unknown outcome)
         return Published(post.id, self.url(platform, post.id))
 
-    async def find(self, platform: str, request_post_id: str, since: datetime) -> Published | None:
+    async def find(
+        self, platform: str, author_id: str, text: str, media_count: int, since: datetime
+    ) -> Published | None:
+        """The author's oldest live post since ``since`` with this text and number of media:
+        what a live platform can be asked (it knows nothing of our ids)."""
         async with self.db.transaction() as session:
-            post = await session.scalar(
+            posts = await session.scalars(
                 select(SandboxPost)
                 .where(
                     SandboxPost.platform == platform,
-                    SandboxPost.request_post_id == request_post_id,
+                    SandboxPost.author_id == author_id,
+                    SandboxPost.text == text,
                     SandboxPost.created_at >= since,
                     SandboxPost.deleted_at.is_(None),
                 )
-                .order_by(SandboxPost.created_at)
-                .limit(1)
+                .order_by(SandboxPost.created_at, SandboxPost.id)
             )
+            post = next((p for p in posts if len(p.media) == media_count), None)
         if post is None:
             return None
         return Published(post.id, self.url(platform, post.id), created_at=post.created_at)

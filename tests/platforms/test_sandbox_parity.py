@@ -1,0 +1,169 @@
+"""The sandbox accepts and refuses what the live adapters do.
+
+Each platform with a live adapter has a table of publish requests (text, media, options,
+target; valid and invalid). Every request goes through the adapters the app builds: the live
+one against its contract fake (tests/fakes, real HTTP on loopback) and the sandbox one. Both
+must accept the same requests and refuse the same ones with the same error code (messages may
+differ: the live ones quote the platform).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from tests.fakes import bluesky as bluesky_fake
+from tests.fakes import facebook_graph, linkedin_store, x
+from tests.fakes.fixtures import Fakes
+
+from lowtato.platforms.base import Credentials, Media, PublishRequest
+from lowtato.platforms.errors import PlatformError
+from lowtato.platforms.facebook.adapter import FacebookAdapter
+from lowtato.platforms.live import live_platforms
+
+PAGE_ID, ORG_ID = "200001", "2414183"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    text: str
+    media: tuple[str, ...] = ()  # files of the fakes' media host
+    options: dict[str, Any] = field(default_factory=dict)
+    target: bool = True  # aimed at the account's Page / organization (where it has one)
+
+
+def case(name: str, text: str, *media: str, target: bool = True, **options: Any) -> Case:
+    return Case(name, text, media, options, target)
+
+
+LONG = "word " * 700  # 3,500 characters: over X, Bluesky and LinkedIn limits
+TABLES: dict[str, list[Case]] = {
+    "twitter": [
+        case("text", "parity text"),
+        case("photo", "parity photo", "cat.png"),
+        case("four photos", "parity four", "cat.png", "dog.jpg", "cat.png", "dog.jpg"),
+        case("five photos", "parity five", *(["cat.png"] * 5)),
+        case("video", "parity video", "clip.mp4"),
+        case("photo and video", "parity mix", "cat.png", "clip.mp4"),
+        case("thread", "parity thread", thread=["second", "third"]),
+        case("reply settings", "parity replies", reply_settings="following"),
+        case("too long", "x" * 281),
+        case("unknown option", "parity option", board_id="1"),
+        case("empty", ""),
+    ],
+    "bluesky": [
+        case("text", "parity text"),
+        case("photo", "parity photo", "cat.png", alt_texts=["a cat"]),
+        case("four photos", "parity four", "cat.png", "dog.jpg", "cat.png", "dog.jpg"),
+        case("five photos", "parity five", *(["cat.png"] * 5)),
+        case("video", "parity video", "clip.mp4"),
+        case("photo and video", "parity mix", "cat.png", "clip.mp4"),
+        case("first comment", "parity comment", first_comment="more below"),
+        case("too long", "y" * 301),
+        case("too many langs", "parity langs", langs=["en", "de", "fr", "es"]),
+        case("alt texts mismatch", "parity alts", "cat.png", alt_texts=["a", "b"]),
+        case("empty", ""),
+    ],
+    "linkedin": [
+        case("member text", "parity member", target=False),
+        case("organization text", "parity org"),
+        case("photo", "parity photo", "cat.png"),
+        case("photos", "parity photos", "cat.png", "dog.jpg"),
+        case("video", "parity video", "clip.mp4"),
+        case("photo and video", "parity mix", "cat.png", "clip.mp4"),
+        case("connections only", "parity vis", visibility="CONNECTIONS"),
+        case("first comment", "parity comment", first_comment="more below"),
+        case("too long", LONG),
+        case("bad visibility", "parity bad", visibility="FRIENDS"),
+        case("empty", ""),
+    ],
+    "facebook": [
+        case("text", "parity text"),
+        case("without a page", "parity no page", target=False),
+        case("link", "", link="https://example.com/menu"),
+        case("photo", "parity photo", "cat.png"),
+        case("photos", "parity photos", "cat.png", "dog.jpg"),
+        case("video", "parity video", "clip.mp4"),
+        case("reel", "parity reel", "clip.mp4", post_type="reel"),
+        case("reel of a photo", "parity reel photo", "cat.png", post_type="reel"),
+        case("story", "", "cat.png", post_type="story"),
+        case("video story", "", "clip.mp4", post_type="story"),
+        case("link and photo", "parity link photo", "cat.png", link="https://example.com/x"),
+        case("photo and video", "parity mix", "cat.png", "clip.mp4"),
+        case("first comment", "parity comment", first_comment="more below"),
+        case("empty", ""),
+    ],
+}
+
+
+def test_every_live_platform_has_a_table() -> None:
+    assert sorted(TABLES) == live_platforms()
+
+
+Seeder = Callable[[Fakes], Credentials]
+
+
+def _twitter(fakes: Fakes) -> Credentials:
+    access, refresh = x.seed_account(fakes.state, "1001", "parity_fan")
+    return Credentials("1001", "parity_fan", access, refresh)
+
+
+def _bluesky(fakes: Fakes) -> Credentials:
+    account = bluesky_fake.seed_account(fakes.state, "parity.test")
+    return Credentials(account.did, "parity.test", account.password)
+
+
+def _linkedin(fakes: Fakes) -> Credentials:
+    member = linkedin_store.seed_account(fakes.state, orgs={ORG_ID: ("Acme", "ADMINISTRATOR")})
+    creds = Credentials(member.sub, member.name, member.token, member.refresh_token)
+    return replace(creds, target_id=f"urn:li:organization:{ORG_ID}")
+
+
+def _facebook(fakes: Fakes) -> Credentials:
+    seeded = facebook_graph.seed_account(fakes.state)
+    creds = Credentials("100001", "Ada Lovelace", seeded.user_token)
+    return replace(creds, target_id=PAGE_ID, target_token=seeded.page_tokens[PAGE_ID])
+
+
+SEEDERS: dict[str, Seeder] = {
+    "twitter": _twitter,
+    "bluesky": _bluesky,
+    "linkedin": _linkedin,
+    "facebook": _facebook,
+}
+
+
+async def _outcome(app: FastAPI, platform: str, *, sandbox: bool, creds: Credentials,
+                   req: PublishRequest) -> tuple[str, str]:  # fmt: skip
+    adapter, ctx = app.state.services.adapters.get(platform, sandbox=sandbox)
+    try:
+        await adapter.publish(ctx, creds, req)
+    except PlatformError as exc:
+        return type(exc).__name__, exc.code
+    return "accepted", ""
+
+
+@pytest.fixture(autouse=True)
+def quick_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(FacebookAdapter, "poll_delays", (0.0,) * 8)
+
+
+@pytest.mark.parametrize("platform", sorted(TABLES))
+async def test_sandbox_accepts_and_refuses_what_the_live_adapter_does(
+    live_app: FastAPI, fakes: Fakes, platform: str
+) -> None:
+    creds = SEEDERS[platform](fakes)
+    differences = []
+    for number, item in enumerate(TABLES[platform]):
+        media = [Media(url=fakes.media(name)) for name in item.media]
+        req = PublishRequest(f"post_parity_{number}", item.text, media, dict(item.options))
+        aimed = creds if item.target else replace(creds, target_id=None, target_token=None)
+        live = await _outcome(live_app, platform, sandbox=False, creds=aimed, req=req)
+        sandbox = await _outcome(live_app, platform, sandbox=True, creds=aimed, req=req)
+        if live != sandbox:
+            differences.append(f"{item.name}: live {live}, sandbox {sandbox}")
+    assert differences == [], "\n".join(differences)
