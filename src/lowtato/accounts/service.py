@@ -16,6 +16,7 @@ from lowtato.errors import PaymentRequired, ServiceUnavailable, ValidationFailed
 from lowtato.events.service import EventType, emit
 from lowtato.kit import clock
 from lowtato.kit.crypto import KeyRing
+from lowtato.kit.db import Database
 from lowtato.kit.guarded_http import OutboundError, check_url, resolve_and_check
 from lowtato.kit.ids import new_id
 from lowtato.platforms.base import Credentials, Identity, SubAccountInfo
@@ -154,11 +155,14 @@ async def store_account(
 
 
 async def connect(
-    session: AsyncSession, principal: Principal, services: Services, body: ConnectRequest
+    db: Database, principal: Principal, services: Services, body: ConnectRequest
 ) -> SocialAccount:
     """Store the given tokens. A live key's token is first checked with the platform
     (``whoami``), which also supplies the account's id, handle and pages. With a test-mode
-    key the account lives on the sandbox network and no platform is called."""
+    key the account lives on the sandbox network and no platform is called.
+
+    The platform (and a PDS's DNS) is asked before the storing transaction begins, so a slow
+    platform holds no database lock."""
     platform = check_platform(body.platform)
     user_id = body.platform_user_id.strip() or (body.platform_username or "").strip()
     if not user_id:
@@ -176,26 +180,27 @@ async def connect(
         meta=meta,
     )
     identity, subs = await _verify(services, platform, creds) if principal.livemode else (None, [])
-    account = await store_account(
-        session,
-        principal,
-        services.keyring,
-        platform=platform,
-        platform_user_id=identity.platform_user_id if identity else user_id,
-        username=identity.username if identity else (body.platform_username or user_id).strip(),
-        fullname=identity.fullname if identity else "",
-        profile_image_url=identity.profile_image_url if identity else None,
-        access_token=body.access_token,
-        refresh_token=body.refresh_token,
-        expires_in=body.expires_in,
-        sandbox=not principal.livemode,
-        meta=meta,
-    )
-    for sub in subs:
-        await add_subaccount(
-            session, principal, services.keyring, account, external_id=sub.external_id,
-            name=sub.name, type=sub.type, access_token=sub.access_token,
-        )  # fmt: skip
+    async with db.transaction() as session:
+        account = await store_account(
+            session,
+            principal,
+            services.keyring,
+            platform=platform,
+            platform_user_id=identity.platform_user_id if identity else user_id,
+            username=identity.username if identity else (body.platform_username or user_id).strip(),
+            fullname=identity.fullname if identity else "",
+            profile_image_url=identity.profile_image_url if identity else None,
+            access_token=body.access_token,
+            refresh_token=body.refresh_token,
+            expires_in=body.expires_in,
+            sandbox=not principal.livemode,
+            meta=meta,
+        )
+        for sub in subs:
+            await add_subaccount(
+                session, principal, services.keyring, account, external_id=sub.external_id,
+                name=sub.name, type=sub.type, access_token=sub.access_token,
+            )  # fmt: skip
     return account
 
 
