@@ -8,8 +8,8 @@ import asyncio
 from urllib.parse import urlsplit
 
 import httpx
-from fastapi import FastAPI
 import pytest
+from fastapi import FastAPI
 from tests.conftest import AppFactory, Owner, OwnerFactory, client_for, empty_database
 from tests.fakes.fixtures import FAKE_PREFIXES, Fakes
 from tests.fakes.state import Gate
@@ -89,7 +89,7 @@ async def test_connect_with_a_slow_whoami_blocks_no_one(
                     "refresh_token": refresh,
                     "platform_user_id": "1001",
                 },
-            )  # fmt: skip
+            )
         )
         try:
             await _patch_profile_while_held(client, other, gate)
