@@ -1,5 +1,5 @@
-"""A test guard: no platform adapter call and no outbound HTTP request may run while a writing
-database transaction is open in the same task.
+"""A test guard: no platform adapter call, no outbound HTTP request and no object-storage call
+may run while a writing database transaction is open in the same task.
 
 A transaction held across the network keeps SQLite's single write lock (or PostgreSQL's row
 locks) for as long as a platform, webhook receiver or media host takes to answer, so one slow
@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from lowtato.kit.db import write_transaction_open
+from lowtato.media.storage import S3Storage
 from lowtato.platforms.base import Adapter, AdapterContext
 from lowtato.platforms.registry import AdapterRegistry
 
@@ -59,6 +60,15 @@ class OutboundGuard:
 
         monkeypatch.setattr(httpx.AsyncClient, "send", guarded_send)
         monkeypatch.setattr(AdapterRegistry, "get", guarded_get)
+        for name in ("put_file", "read", "delete", "check"):  # boto3 calls S3 over the network
+            monkeypatch.setattr(S3Storage, name, self._checked(getattr(S3Storage, name), name))
+
+    def _checked(self, method: Callable[..., Awaitable[Any]], name: str) -> Any:
+        async def checked(*args: Any, **kwargs: Any) -> Any:
+            self.check(f"S3Storage.{name}()")
+            return await method(*args, **kwargs)
+
+        return checked
 
 
 class _Watched:
