@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +16,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
+from tests.outbound_guard import OutboundGuard
 
 from lowtato.app import create_app
 from lowtato.auth import service
@@ -46,6 +47,17 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
         except redis.RedisError as exc:
             pytest.exit(f"Redis at {REDIS_URL} is unreachable: {exc}", returncode=3)
+
+
+@pytest.fixture(autouse=True)
+def outbound_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[OutboundGuard]:
+    """Every test fails if Lowtato calls out while holding a write transaction (see
+    tests/outbound_guard.py)."""
+    guard = OutboundGuard()
+    guard.install(monkeypatch)
+    yield guard
+    if guard.violations:
+        pytest.fail("outbound call inside a write transaction:\n" + "\n".join(guard.violations))
 
 
 @pytest.fixture(scope="session")

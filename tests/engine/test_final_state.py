@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import update
 from tests.api import connect, create_post
-from tests.conftest import Owner
+from tests.conftest import AppFactory, Owner, OwnerFactory, client_for
 from tests.engine.conftest import event_types, sandbox_creates
 
 from lowtato.accounts.models import SocialAccount
@@ -23,6 +23,7 @@ from lowtato.media import service as media_service
 from lowtato.platforms.base import TokenSet
 from lowtato.platforms.errors import AuthExpired, Retryable
 from lowtato.platforms.sandbox.adapter import SandboxAdapter
+from lowtato.runtime import build_registry
 
 
 async def _due(
@@ -202,22 +203,20 @@ async def test_lookups_that_keep_failing_end_unconfirmed(
 
 
 async def test_a_miss_before_the_platform_settled_is_not_verified_absent(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    tester: Owner,
-    worker: Worker,
-    frozen: FrozenClock,
-    monkeypatch: pytest.MonkeyPatch,
+    app_factory: AppFactory, make_owner: OwnerFactory, frozen: FrozenClock
 ) -> None:
     """A platform that indexes slowly: the lookups keep going until its settle time has
     passed; running out of looks before that is `unconfirmed`, never `not_published`."""
-    sandbox, _ = app.state.services.adapters.get("twitter", sandbox=True)
-    monkeypatch.setattr(sandbox, "find_settle_seconds", 6 * 3600.0)
-    account = await connect(client, tester, "twitter", "1")
-    post_id = await _due(client, tester, account, frozen, "x [sandbox:lost]")
-    await worker.run_once()
-    await _run_for(worker, frozen, 30)
-    post = await _get(client, tester, post_id)
+    slow = await app_factory(sandbox_settle_seconds=6 * 3600.0)
+    worker = Worker(slow.state.db, build_registry(slow.state.services), lease_seconds=60)
+    tester = await make_owner()
+    async with client_for(slow) as client:
+        account = await connect(client, tester, "twitter", "1")
+        post_id = await _due(client, tester, account, frozen, "x [sandbox:lost]")
+        await worker.run_once()
+        await _run_for(worker, frozen, 30)
+        post = await _get(client, tester, post_id)
+    assert post["status"] == "publishing" and post["publish_state"] == "unconfirmed"
     assert post["error_code"] != "not_published"
 
 

@@ -7,10 +7,15 @@ for this call. Injected modes (platforms.md §12):
 ``rate_limit`` · ``auth_expired`` · ``auth_revoked`` · ``duplicate`` · ``policy`` ·
 ``server_error`` · ``timeout_after_commit`` (create, then hang past the client's timeout and
 answer 504) · ``processing_failed`` · ``slow_processing`` (``count`` extra polls before ready).
+
+Latency control: ``state.hold(platform, endpoint)`` returns a ``Gate``; the next calls of that
+endpoint wait at it (``gate.reached`` is set when one arrives) until the test calls
+``gate.open()``. It makes "the platform is slow right now" deterministic, with no sleeps.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +34,15 @@ class Scenario:
 
 
 @dataclass
+class Gate:
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+    opened: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def open(self) -> None:
+        self.opened.set()
+
+
+@dataclass
 class FakeState:
     scenarios: dict[tuple[str, str], list[Scenario]] = field(
         default_factory=lambda: defaultdict(list)
@@ -40,8 +54,12 @@ class FakeState:
     # Garbage answers (see ``inject_raw``): (platform, path suffix, mode), first match wins.
     raw_errors: list[tuple[str, str, str]] = field(default_factory=list)
     echoed: list[str] = field(default_factory=list)  # what ``echo_token`` answers quoted
+    gates: dict[tuple[str, str], Gate] = field(default_factory=dict)
 
     def reset(self) -> None:
+        for gate in self.gates.values():  # never leave a handler waiting for a finished test
+            gate.open()
+        self.gates.clear()
         self.scenarios.clear()
         self.raw_errors.clear()
         self.echoed.clear()
@@ -70,6 +88,17 @@ class FakeState:
                 del self.raw_errors[index]
                 return mode
         return None
+
+    def hold(self, platform: str, endpoint: str) -> Gate:
+        """Make calls of ``endpoint`` wait until the returned gate is opened."""
+        gate = self.gates[(platform, endpoint)] = Gate()
+        return gate
+
+    async def pass_gate(self, platform: str, endpoint: str) -> None:
+        gate = self.gates.get((platform, endpoint))
+        if gate is not None:
+            gate.reached.set()
+            await gate.opened.wait()
 
     def take(self, platform: str, endpoint: str) -> str | None:
         """The injected mode for this call of ``endpoint``, consuming one use of it."""

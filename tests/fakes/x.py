@@ -11,7 +11,7 @@ token errors, and `x-rate-limit-*` headers on every API answer.
 Failure injection: ``state.take("x", endpoint)`` with endpoints ``token``, ``users_me``,
 ``tweets`` (create), ``tweet_get``, ``tweet_delete``, ``user_tweets``, ``media_upload``,
 ``media_initialize``, ``media_append``, ``media_finalize``, ``media_status``,
-``media_metadata``. ``slow_processing`` and ``processing_failed`` act on ``media_status``
+``media_metadata``; ``state.hold("x", endpoint)`` holds the same endpoints. ``slow_processing`` and ``processing_failed`` act on ``media_status``
 (each slow use is one more `in_progress` poll). Times come from ``lowtato.kit.clock`` so a
 test's frozen clock moves this fake too. Data lives in ``state.data["x"]["store"]`` (the
 fake's key is ``x``, as in the harness test; Lowtato's platform value is ``twitter``).
@@ -326,6 +326,7 @@ def endpoint(state: FakeState, name: str, scopes: tuple[str, ...], handler: Hand
         limit = LIMITS.get(name, 900)
         rate = {"x-rate-limit-limit": str(limit), "x-rate-limit-reset": str(int(window[0])),
                 "x-rate-limit-remaining": str(max(0, limit - int(window[1])))}  # fmt: skip
+        await state.pass_gate(PLATFORM, name)
         mode = state.take(PLATFORM, name)
         if mode == "auth_revoked":  # the token stays dead, and so does its refresh token
             s.tokens.pop(bearer[7:], None)
@@ -420,6 +421,7 @@ def build(state: FakeState) -> Starlette:
         auth = {"authorization": request.headers.get("authorization", "")}
         state.record(PLATFORM, "POST", request.url.path, auth, form)
         s = store(state)
+        await state.pass_gate(PLATFORM, "token")
         mode = state.take(PLATFORM, "token")
         if mode and (answer := injected(mode, clock.now().timestamp() + WINDOW)) is not None:
             return answer

@@ -30,16 +30,16 @@ async def list_subaccounts(
 
 
 @router.post("/connect", summary="Connect an account with OAuth tokens", status_code=201)
-async def connect(
-    body: ConnectRequest, principal: AccountsWrite, session: Session, request: Request
-) -> Connected:
+async def connect(body: ConnectRequest, principal: AccountsWrite, request: Request) -> Connected:
     """Store an account's tokens (encrypted at rest, never returned). With a live key the
     token is checked with the platform first (400 with the platform's reason when it is not
     accepted) and its pages/organizations become subaccounts. Connecting the same platform
     user again updates that account. Plan limits apply (402 `payment_required`). A live key
     and a platform this build cannot publish to live → 400 `platform_unavailable`. With a
     `lt_test_` key the account is a sandbox account and no platform is called."""
-    account = await service.connect(session, principal, request.app.state.services, body)
+    # No request-wide session: the platform is asked before the account's transaction begins.
+    services = request.app.state.services
+    account = await service.connect(services.db, principal, services, body)
     return Connected(id=account.id, platform=account.platform, username=account.username)
 
 

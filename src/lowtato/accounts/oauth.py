@@ -2,8 +2,9 @@
 
 ``connect-link`` stores a one-time ``state`` (hashed) and a PKCE verifier (encrypted), and
 returns the platform's authorize URL. The callback checks the state (unknown, used, expired or
-for another platform → refused), exchanges the code, asks the platform who the token belongs
-to, stores the account and its pages/organizations, and sends the browser on. Test-mode links
+for another platform → refused) and burns it, exchanges the code, asks the platform who the
+token belongs to, stores the account and its pages/organizations, and sends the browser on; no
+database transaction is open while the platform is being asked. Test-mode links
 go to the sandbox network's own approval page, so agents can rehearse the flow.
 """
 
@@ -30,8 +31,9 @@ from lowtato.accounts.service import (
 from lowtato.auth.principal import Principal, system_principal
 from lowtato.errors import ValidationFailed
 from lowtato.kit import clock
+from lowtato.kit.db import Database
 from lowtato.kit.ids import new_id
-from lowtato.platforms.base import Credentials, OAuthApp
+from lowtato.platforms.base import Credentials, Identity, OAuthApp, SubAccountInfo, TokenSet
 from lowtato.platforms.errors import PlatformError
 from lowtato.platforms.registry import AdapterUnavailable
 from lowtato.runtime import Services
@@ -131,8 +133,25 @@ class Connected:
     redirect_uri: str | None
 
 
+@dataclass(frozen=True)
+class _Claim:
+    """A burnt state: who asked for the link, and what the platform needs for the exchange."""
+
+    row_id: str
+    principal: Principal
+    redirect_uri: str | None
+    code_verifier_enc: str
+
+
+@dataclass(frozen=True)
+class _Grant:
+    tokens: TokenSet
+    who: Identity
+    subs: list[SubAccountInfo]
+
+
 async def complete(
-    session: AsyncSession,
+    db: Database,
     services: Services,
     platform: str,
     *,
@@ -140,6 +159,25 @@ async def complete(
     state: str | None,
     error: str | None,
 ) -> Connected:
+    """Three steps, so no transaction waits on the platform: burn the state (committed on its
+    own, so a link works once even if the rest fails), exchange the code and ask who the
+    token belongs to (no transaction), store the account (a short transaction)."""
+    async with db.transaction() as session:
+        claim = await _burn(session, platform, state)
+    if error or not code:
+        raise CallbackError(
+            f"The platform did not grant access ({error or 'no code'}).", claim.redirect_uri
+        )
+    grant = await _exchange(services, platform, claim, code) if claim.principal.livemode else None
+    async with db.transaction() as session:
+        if grant is None:
+            account = await _sandbox_account(session, services, claim.principal, platform)
+        else:
+            account = await _store(session, services, platform, claim.principal, grant)
+    return Connected(account, claim.redirect_uri)
+
+
+async def _burn(session: AsyncSession, platform: str, state: str | None) -> _Claim:
     row = None
     if state:
         row = await session.scalar(
@@ -156,22 +194,22 @@ async def complete(
     if row.expires_at <= clock.now():
         raise CallbackError("This connect link has expired. Ask for a new one.", row.redirect_uri)
     row.used_at = clock.now()
-    if error or not code:
-        raise CallbackError(
-            f"The platform did not grant access ({error or 'no code'}).", row.redirect_uri
-        )
-    principal = system_principal(row.owner_id, row.livemode)
-    if not row.livemode:
-        return Connected(
-            await _sandbox_account(session, services, principal, platform), row.redirect_uri
-        )
-    verifier = services.keyring.decrypt(row.code_verifier_enc, aad=f"oauth_states:{row.id}")
+    return _Claim(
+        row_id=row.id,
+        principal=system_principal(row.owner_id, row.livemode),
+        redirect_uri=row.redirect_uri,
+        code_verifier_enc=row.code_verifier_enc,
+    )
+
+
+async def _exchange(services: Services, platform: str, claim: _Claim, code: str) -> _Grant:
+    verifier = services.keyring.decrypt(claim.code_verifier_enc, aad=f"oauth_states:{claim.row_id}")
     app = services.adapters.oauth_app(platform)
     try:
         adapter, ctx = services.adapters.get(platform, sandbox=False)
         if app is None:
             raise CallbackError(
-                f"No OAuth app is configured for {platform} any more.", row.redirect_uri
+                f"No OAuth app is configured for {platform} any more.", claim.redirect_uri
             )
         tokens = await adapter.exchange_code(
             ctx,
@@ -185,19 +223,26 @@ async def complete(
         who = await adapter.whoami(ctx, creds)
         subs = await adapter.list_subaccounts(ctx, creds)
     except (PlatformError, AdapterUnavailable) as exc:
-        raise CallbackError(f"Connecting to {platform} failed: {exc}", row.redirect_uri) from exc
+        raise CallbackError(f"Connecting to {platform} failed: {exc}", claim.redirect_uri) from exc
+    return _Grant(tokens, who, subs)
+
+
+async def _store(
+    session: AsyncSession, services: Services, platform: str, principal: Principal, grant: _Grant
+) -> SocialAccount:
+    who, tokens = grant.who, grant.tokens
     account = await store_account(
         session, principal, services.keyring, platform=platform,
         platform_user_id=who.platform_user_id, username=who.username, fullname=who.fullname,
         profile_image_url=who.profile_image_url, access_token=tokens.access_token,
         refresh_token=tokens.refresh_token, expires_in=tokens.expires_in,
     )  # fmt: skip
-    for sub in subs:
+    for sub in grant.subs:
         await add_subaccount(
             session, principal, services.keyring, account, external_id=sub.external_id,
             name=sub.name, type=sub.type, access_token=sub.access_token,
         )  # fmt: skip
-    return Connected(account, row.redirect_uri)
+    return account
 
 
 async def _sandbox_account(

@@ -63,21 +63,18 @@ def _with_query(url: str, params: dict[str, str]) -> str:
 @router.get("/oauth/{platform}/callback", include_in_schema=False)
 async def callback(platform: str, request: Request) -> Response:
     params = request.query_params
-    db = request.app.state.db
     failure: oauth.CallbackError | None = None
-    # The state is burnt even when the callback fails, so the transaction commits either way.
-    async with db.transaction() as session:
-        try:
-            done = await oauth.complete(
-                session,
-                request.app.state.services,
-                platform,
-                code=params.get("code"),
-                state=params.get("state"),
-                error=params.get("error"),
-            )
-        except oauth.CallbackError as exc:
-            failure = exc
+    try:
+        done = await oauth.complete(
+            request.app.state.db,
+            request.app.state.services,
+            platform,
+            code=params.get("code"),
+            state=params.get("state"),
+            error=params.get("error"),
+        )
+    except oauth.CallbackError as exc:
+        failure = exc
     if failure is not None:
         if failure.redirect_uri:
             return RedirectResponse(

@@ -21,12 +21,14 @@ from lowtato.errors import (
 from lowtato.events.service import EventType, emit
 from lowtato.kit import clock
 from lowtato.kit.crypto import KeyRing
+from lowtato.kit.db import Database
 from lowtato.kit.guarded_http import OutboundError, check_url
 from lowtato.kit.ids import new_id
 from lowtato.platforms.base import Credentials, Identity, SubAccountInfo
 from lowtato.platforms.errors import AuthExpired, PlatformError, Rejected
 from lowtato.platforms.live import live_platforms
-from lowtato.platforms.names import PLATFORMS
+from lowtato.platforms.names import PLATFORMS, Platform
+from lowtato.platforms.sandbox.adapter import sandbox_subaccounts
 from lowtato.runtime import Services
 
 
@@ -167,11 +169,14 @@ async def store_account(
 
 
 async def connect(
-    session: AsyncSession, principal: Principal, services: Services, body: ConnectRequest
+    db: Database, principal: Principal, services: Services, body: ConnectRequest
 ) -> SocialAccount:
     """Store the given tokens. A live key's token is first checked with the platform
     (``whoami``), which also supplies the account's id, handle and pages. With a test-mode
-    key the account lives on the sandbox network and no platform is called."""
+    key the account lives on the sandbox network and no platform is called.
+
+    The platform (and a PDS's DNS) is asked before the storing transaction begins, so a slow
+    platform holds no database lock."""
     platform = check_platform(body.platform)
     check_available(principal, platform)
     user_id = body.platform_user_id.strip() or (body.platform_username or "").strip()
@@ -193,28 +198,29 @@ async def connect(
     subs: list[SubAccountInfo] = []
     if principal.livemode:
         identity, subs = await _verify(services, platform, creds)
-    account = await store_account(
-        session,
-        principal,
-        services.keyring,
-        platform=platform,
-        platform_user_id=identity.platform_user_id if identity else user_id,
-        username=identity.username if identity else (body.platform_username or user_id).strip(),
-        fullname=identity.fullname if identity else "",
-        profile_image_url=identity.profile_image_url if identity else None,
-        access_token=body.access_token,
-        refresh_token=body.refresh_token,
-        expires_in=body.expires_in,
-        sandbox=not principal.livemode,
-        meta=meta,
-    )
-    if not principal.livemode:
-        await add_sandbox_subaccounts(session, principal, services, account)
-    for sub in subs:
-        await add_subaccount(
-            session, principal, services.keyring, account, external_id=sub.external_id,
-            name=sub.name, type=sub.type, access_token=sub.access_token,
-        )  # fmt: skip
+    async with db.transaction() as session:
+        account = await store_account(
+            session,
+            principal,
+            services.keyring,
+            platform=platform,
+            platform_user_id=identity.platform_user_id if identity else user_id,
+            username=identity.username if identity else (body.platform_username or user_id).strip(),
+            fullname=identity.fullname if identity else "",
+            profile_image_url=identity.profile_image_url if identity else None,
+            access_token=body.access_token,
+            refresh_token=body.refresh_token,
+            expires_in=body.expires_in,
+            sandbox=not principal.livemode,
+            meta=meta,
+        )
+        if not principal.livemode:
+            await add_sandbox_subaccounts(session, principal, services, account)
+        for sub in subs:
+            await add_subaccount(
+                session, principal, services.keyring, account, external_id=sub.external_id,
+                name=sub.name, type=sub.type, access_token=sub.access_token,
+            )  # fmt: skip
     return account
 
 
@@ -223,9 +229,8 @@ async def add_sandbox_subaccounts(
 ) -> None:
     """A sandbox account gets the Page / organization / board its platform would list, so a
     test-mode Facebook post can target a Page as a live one must."""
-    adapter, ctx = services.adapters.get(account.platform, sandbox=True)
     creds = Credentials(account.platform_user_id, account.username, None)
-    for sub in await adapter.list_subaccounts(ctx, creds):
+    for sub in sandbox_subaccounts(Platform(account.platform), creds):
         await add_subaccount(
             session, principal, services.keyring, account, external_id=sub.external_id,
             name=sub.name, type=sub.type,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 
 import typer
 import uvicorn
@@ -19,21 +20,51 @@ from lowtato.kit.migrate import upgrade
 
 def serve(
     host: str = typer.Option("127.0.0.1", "--host"),
-    port: int = typer.Option(8000, "--port"),
+    port: int = typer.Option(8000, "--port", help="0 picks a free port"),
     no_worker: bool = typer.Option(False, "--no-worker", help="API only (scale-out)"),
     log_level: str = typer.Option("info", "--log-level"),
 ) -> None:
     """Start the API. On the embedded default (SQLite) this migrates the database first."""
-    config = settings()
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
+    # Bound before anything else, so the links this server hands out name the port it really
+    # listens on (also when --port 0 let the system choose).
+    sock = _bind(host, port)
+    config = with_public_url(settings(), host, sock.getsockname()[1])
     if config.is_sqlite:
         upgrade(config.resolved_database_url)
         if config.bootstrap_demo:
             _bootstrap(config)
     app = create_app(config, worker=not no_worker)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False)
+    server = uvicorn.Server(uvicorn.Config(app, log_level=log_level, proxy_headers=False))
+    console.print(f"Lowtato listens on {config.public_url}")
+    server.run(sockets=[sock])
+
+
+def with_public_url(config: Settings, host: str, port: int) -> Settings:
+    """``LOWTATO_PUBLIC_URL`` when the operator set it; otherwise this server's own address
+    (a wildcard host is not an address to link to, so it becomes the loopback)."""
+    if "public_url" in config.model_fields_set:
+        return config
+    shown = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, host)  # noqa: S104
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"  # an IPv6 literal in a URL
+    return config.model_copy(update={"public_url": f"http://{shown}:{port}"})
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        console.print(f"[red]error:[/red] cannot listen on {host}:{port}: {exc.strerror}")
+        raise typer.Exit(1) from exc
+    sock.set_inheritable(True)
+    return sock
 
 
 def _bootstrap(config: Settings) -> None:
@@ -53,7 +84,7 @@ def _bootstrap(config: Settings) -> None:
             f"Test-mode API key (shown once, publishes to the sandbox network only):\n\n"
             f"    [bold]{made.test_key}[/bold]\n\n"
             f"Sandbox accounts (one per platform): {', '.join(made.accounts)} — list them with\n"
-            "    curl -s localhost:8000/api/v1/accounts -H 'x-api-key: <key>'\n"
+            f"    curl -s {config.public_url}/api/v1/accounts -H 'x-api-key: <key>'\n"
             "Make more keys with: lowtato keys create --email demo@lowtato.local [--test]\n"
         )
 

@@ -3,12 +3,18 @@
 SQLite (embedded default) runs in WAL mode with a busy timeout so the API and the embedded
 worker can share the file; PostgreSQL is the scale-out engine. Services never commit: the
 request (``session`` dependency) or the job runner owns the transaction.
+
+A writing transaction must never wait on the network: on SQLite it holds the database's only
+write lock, on PostgreSQL its row locks, for as long as the slowest platform takes. Call
+platforms, webhooks and media hosts between transactions; ``write_transaction_open()`` lets the
+test suite fail any outbound call made inside one.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -98,6 +104,15 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     return create_async_engine(url, poolclass=NullPool)
 
 
+# Writing ``Database.transaction`` scopes open in this task (a child task copies the count).
+_open_writes: ContextVar[int] = ContextVar("lowtato_open_write_transactions", default=0)
+
+
+def write_transaction_open() -> bool:
+    """Whether the current task is inside a writing ``Database.transaction``."""
+    return _open_writes.get() > 0
+
+
 class Database:
     """Engine + session factory, one per process."""
 
@@ -121,13 +136,19 @@ class Database:
         ``readonly`` transactions must not write (on SQLite they do not hold the write lock).
         """
         maker = self.read_sessionmaker if readonly else self.sessionmaker
-        async with maker() as session:
-            try:
-                yield session
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                raise
+        depth = _open_writes.get()
+        if not readonly:
+            _open_writes.set(depth + 1)
+        try:
+            async with maker() as session:
+                try:
+                    yield session
+                    await session.commit()
+                except BaseException:
+                    await session.rollback()
+                    raise
+        finally:
+            _open_writes.set(depth)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

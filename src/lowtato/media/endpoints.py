@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.auth.deps import MediaUpload, PostsRead, PostsWrite
 from lowtato.idempotency import service as idempotency
@@ -55,7 +56,7 @@ def _services(request: Request) -> Services:
         415: {"description": "Not JPEG/PNG/GIF/WebP/MP4/WebM, or not what was declared."},
     },
 )
-async def upload(request: Request, principal: MediaUpload, session: Session) -> JSONResponse:
+async def upload(request: Request, principal: MediaUpload) -> JSONResponse:
     """Upload a file as `multipart/form-data` (field `file`) or as JSON
     `{"data": "<base64>", "mime_type": "image/png"}` (`filename` optional; a `data:` URL works
     as `data`). Answers `{id, url, mime_type, kind, size, width?, height?, duration_seconds?,
@@ -74,22 +75,25 @@ async def upload(request: Request, principal: MediaUpload, session: Session) -> 
     """
     services = _services(request)
     settings = services.settings
-    # The body may take minutes to arrive: end the request's transaction first, so no database
-    # connection or lock (SQLite has a single writer) is held while it streams in.
-    await session.commit()
+    # No request-wide transaction: the body may take minutes to arrive and storage may be a
+    # network upload, and no database connection or lock (SQLite has a single writer) may be
+    # held meanwhile. The row is written in a short transaction of its own.
     limits = Limits(settings.media_max_image_bytes, settings.media_max_video_bytes)
     received = await receive(request, limits, services.storage.spool_dir)
     fingerprint = {"sha256": received.sha256, "mime_type": received.mime_type,
                    "filename": received.filename}  # fmt: skip
 
-    async def create() -> tuple[int, dict[str, Any]]:
-        media = await service.store(
-            session, principal, services.storage, settings.public_url, received
-        )
+    async def put() -> service.Stored:
+        return await service.put(services.storage, received)
+
+    async def create(session: AsyncSession, stored: service.Stored) -> tuple[int, dict[str, Any]]:
+        media = await service.record(session, principal, settings.public_url, stored)
         return 201, service.media_out(media).model_dump(exclude_none=True)
 
     try:
-        return await idempotency.run(request, session, principal, fingerprint, create)
+        return await idempotency.run_staged(
+            request, services.db, principal, fingerprint, stage=put, create=create
+        )
     finally:
         # Stored (moved away) already, or not wanted (a replay, a failure).
         await asyncio.to_thread(received.path.unlink, missing_ok=True)

@@ -6,6 +6,7 @@ import asyncio
 import re
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,14 +59,20 @@ async def _probe(received: Received) -> probe.Probed:
         ) from exc
 
 
-async def store(
-    session: AsyncSession,
-    principal: Principal,
-    storage: Storage,
-    public_url: str,
-    received: Received,
-) -> MediaFile:
-    """Check that the spooled upload decodes, move it into storage, and record it."""
+@dataclass(frozen=True)
+class Stored:
+    """An upload's bytes in storage, not yet recorded."""
+
+    media_id: str
+    token: str
+    key: str
+    received: Received
+    probed: probe.Probed
+
+
+async def put(storage: Storage, received: Received) -> Stored:
+    """Check that the spooled upload decodes and move it into storage. No transaction may be
+    open: with object storage this is a network upload."""
     probed = await _probe(received)
     media_id = new_id("med")
     token = secrets.token_urlsafe(24)  # 192 bits: the public URL's only protection
@@ -73,15 +80,23 @@ async def store(
     # Bytes first, row second: a failure in between leaves an unreferenced object, never a
     # row whose URL serves nothing.
     await storage.put_file(key, received.path, received.mime_type)
+    return Stored(media_id, token, key, received, probed)
+
+
+async def record(
+    session: AsyncSession, principal: Principal, public_url: str, stored: Stored
+) -> MediaFile:
+    """The row of an upload ``put`` into storage."""
+    received, probed = stored.received, stored.probed
     now = clock.now()
     repo = MediaRepository(session, principal)
     return await repo.add(
         MediaFile(
-            id=media_id,
+            id=stored.media_id,
             **repo.owned_fields(),
-            token=token,
-            storage_key=key,
-            url=f"{public_url.rstrip('/')}/media/{key}",
+            token=stored.token,
+            storage_key=stored.key,
+            url=f"{public_url.rstrip('/')}/media/{stored.key}",
             mime_type=received.mime_type,
             kind=sniff.kind_of(received.mime_type) or "image",
             size=received.size,

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.auth.deps import PostsRead, PostsWrite
 from lowtato.idempotency import service as idempotency
@@ -30,7 +31,7 @@ IDEMPOTENCY_DOC = (
     " Send an `Idempotency-Key` header to make retries safe: a repeat within 24 h returns the "
     "original response with status 200 and `Idempotent-Replayed: true`; the same key with a "
     "different body is 422 `idempotency_key_reused`; while the first is still running, 409 "
-    "`idempotency_key_in_use`."
+    "`idempotency_key_in_use` with `Retry-After` (a request that failed frees its key)."
 )
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size, 1-100 (more is a 400).")]
 Offset = Annotated[int, Query(ge=0)]
@@ -48,19 +49,19 @@ Offset = Annotated[int, Query(ge=0)]
     "Content is checked against the platform's limits (see GET /api/v1/platforms)."
     + IDEMPOTENCY_DOC,
 )
-async def create_post(
-    body: PostCreate, principal: PostsWrite, session: Session, request: Request
-) -> JSONResponse:
+async def create_post(body: PostCreate, principal: PostsWrite, request: Request) -> JSONResponse:
     draft = normalize(body)
 
-    async def create() -> tuple[int, dict[str, object]]:
+    async def create(session: AsyncSession) -> tuple[int, dict[str, object]]:
         post = await service.create_post(session, principal, draft)
         out = PostCreated(
             id=post.id, status=post.status, scheduled_time=service.post_out(post).scheduled_time
         )
         return 201, out.model_dump()
 
-    return await idempotency.run(request, session, principal, draft.model_dump(mode="json"), create)
+    # The Idempotency-Key claim commits on its own before the create's transaction begins.
+    db = request.app.state.db
+    return await idempotency.run(request, db, principal, draft.model_dump(mode="json"), create)
 
 
 @router.post(
@@ -73,14 +74,13 @@ async def create_post(
     "one connected account on it (ambiguous or missing → an error for that item)."
     + IDEMPOTENCY_DOC,
 )
-async def create_bulk(
-    body: BulkCreate, principal: PostsWrite, session: Session, request: Request
-) -> JSONResponse:
-    async def create() -> tuple[int, dict[str, object]]:
+async def create_bulk(body: BulkCreate, principal: PostsWrite, request: Request) -> JSONResponse:
+    async def create(session: AsyncSession) -> tuple[int, dict[str, object]]:
         result = await bulk.create_bulk(session, principal, body)
         return (201 if result.created else 200), result.model_dump(exclude_none=True)
 
-    return await idempotency.run(request, session, principal, body.model_dump(mode="json"), create)
+    db = request.app.state.db
+    return await idempotency.run(request, db, principal, body.model_dump(mode="json"), create)
 
 
 @router.post("/{post_id}/publish", summary="Publish a post now")

@@ -67,11 +67,10 @@ Config = Annotated[service.Config, Depends(_config)]
 async def create_webhook(
     body: WebhookCreate,
     principal: WebhooksWrite,
-    session: Session,
     config: Config,
     request: Request,
 ) -> JSONResponse:
-    return await service.create_webhook_once(request, session, principal, config, body)
+    return await service.create_webhook_once(request, request.app.state.db, principal, config, body)
 
 
 @router.get("", summary="List webhooks")

@@ -29,6 +29,7 @@ from lowtato.idempotency import service as idempotency
 from lowtato.jobs import queue
 from lowtato.kit import clock
 from lowtato.kit.crypto import KeyRing
+from lowtato.kit.db import Database
 from lowtato.kit.guarded_http import UnsafeURLError, check_url
 from lowtato.kit.ids import new_id
 from lowtato.posts.schemas import ListMeta
@@ -196,7 +197,7 @@ async def create_webhook(
 
 async def create_webhook_once(
     request: Request,
-    session: AsyncSession,
+    db: Database,
     principal: Principal,
     config: Config,
     body: WebhookCreate,
@@ -208,16 +209,17 @@ async def create_webhook_once(
     """
     shown: list[str] = []
 
-    async def create() -> tuple[int, dict[str, object]]:
+    async def create(session: AsyncSession) -> tuple[int, dict[str, object]]:
         created = await create_webhook(session, principal, config, body)
         shown.append(created.secret)
         return 201, created.model_dump(exclude={"secret"})
 
-    response = await idempotency.run(request, session, principal, body.model_dump(), create)
+    response = await idempotency.run(request, db, principal, body.model_dump(), create)
     stored = json.loads(bytes(response.body))
     secret = shown[0] if shown else None
     if secret is None:
-        webhook = await WebhookRepository(session, principal).get(str(stored["id"]))
+        async with db.transaction(readonly=True) as session:
+            webhook = await WebhookRepository(session, principal).get(str(stored["id"]))
         if webhook is not None:
             secret = config.keyring.decrypt(webhook.secret_enc, aad=_aad(webhook.id, "secret"))
     replayed = {k: v for k, v in response.headers.items() if k.lower() == "idempotent-replayed"}

@@ -44,6 +44,16 @@ SUBACCOUNTS = {
 }
 
 
+def sandbox_subaccounts(platform: Platform, creds: Credentials) -> list[SubAccountInfo]:
+    """The Page / organization / board a sandbox account has (no I/O: the sandbox makes them
+    up from the account, so connecting can add them inside its transaction)."""
+    if platform not in SUBACCOUNTS:
+        return []
+    kind, noun = SUBACCOUNTS[platform]
+    name = f"{creds.username or creds.platform_user_id} {noun} (sandbox)"
+    return [SubAccountInfo(f"sandbox-{kind}-{creds.platform_user_id}", name, kind)]
+
+
 class SandboxAdapter:
     def __init__(
         self, platform: Platform, network: SandboxNetwork, *, settle_seconds: float = 30.0
@@ -109,11 +119,7 @@ class SandboxAdapter:
     async def list_subaccounts(
         self, ctx: AdapterContext, creds: Credentials
     ) -> list[SubAccountInfo]:
-        if self.platform not in SUBACCOUNTS:
-            return []
-        kind, noun = SUBACCOUNTS[self.platform]
-        name = f"{creds.username or creds.platform_user_id} {noun} (sandbox)"
-        return [SubAccountInfo(f"sandbox-{kind}-{creds.platform_user_id}", name, kind)]
+        return sandbox_subaccounts(self.platform, creds)
 
     def authorize_url(
         self,
