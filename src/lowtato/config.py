@@ -17,6 +17,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from lowtato.kit.files import FILE_MODE, private_dir
+
 
 class PlatformApp(BaseModel):
     """OAuth app credentials and API base URL of one platform (empty = not configured)."""
@@ -120,16 +122,17 @@ def new_key_material() -> str:
 
 
 def _key_file(path: Path) -> str:
-    """Read a key file, creating it with mode 0600 the first time."""
+    """Read a key file, creating it with mode 0600 (in a 0700 data dir) the first time."""
     if path.exists():
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     material = new_key_material()
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     except FileExistsError:  # another process created it first
         return path.read_text().strip()
     try:
+        os.fchmod(fd, FILE_MODE)
         os.write(fd, material.encode())
     finally:
         os.close(fd)

@@ -67,4 +67,3 @@ async def test_fresh_data_dir_is_private_under_umask_000(tmp_path: Path, open_um
     assert _mode(data) == 0o700
     for name in ("secret.key", "encryption.key"):
         assert _mode(data / name) == 0o600, name
-
