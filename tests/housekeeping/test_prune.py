@@ -12,7 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
-from tests.api import connect, create_post
+from tests.api import connect
 from tests.conftest import AppFactory, Owner, client_for
 from tests.webhooks.conftest import Received, Receiver, Reply, create_webhook, deliveries
 

@@ -7,11 +7,13 @@ import logging
 
 import typer
 import uvicorn
+from sqlalchemy.exc import SQLAlchemyError
 
 from lowtato.app import create_app
 from lowtato.auth.bootstrap import bootstrap_demo
-from lowtato.cli.common import console, settings
+from lowtato.cli.common import console, err_console, settings
 from lowtato.config import Settings
+from lowtato.encryption import fingerprint
 from lowtato.kit.crypto import KeyRing
 from lowtato.kit.db import Database
 from lowtato.kit.migrate import upgrade
@@ -30,10 +32,31 @@ def serve(
     )
     if config.is_sqlite:
         upgrade(config.resolved_database_url)
-        if config.bootstrap_demo:
-            _bootstrap(config)
+    _check_keys(config)
+    if config.is_sqlite and config.bootstrap_demo:
+        _bootstrap(config)
     app = create_app(config, worker=not no_worker)
     uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False)
+
+
+def _check_keys(config: Settings) -> None:
+    """Refuse, with a one-line reason, a key ring that cannot read the stored secrets (the app
+    checks again at start-up; this only spares the operator a traceback)."""
+
+    async def go() -> None:
+        db = Database(config.resolved_database_url)
+        try:
+            await fingerprint.verify(db, KeyRing(config.resolved_encryption_keys))
+        except (SQLAlchemyError, OSError):
+            return  # unreachable or not migrated: the app starts and its health check says so
+        finally:
+            await db.dispose()
+
+    try:
+        asyncio.run(go())
+    except fingerprint.KeyRingMismatch as exc:
+        err_console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from exc
 
 
 def _bootstrap(config: Settings) -> None:
