@@ -62,6 +62,17 @@ class Settings(BaseSettings):
     media_max_video_bytes: int = 512 * 1024 * 1024
     # Uploads no post refers to are deleted by housekeeping once they are this old.
     media_orphan_hours: float = 24.0
+    # Housekeeping (hourly) deletes finished rows older than these; see README "Housekeeping".
+    # Idempotency keys still in flight, pending webhook deliveries and the events they carry
+    # are never deleted.
+    retention_idempotency_hours: float = 24.0
+    retention_events_days: float = 30.0
+    retention_webhook_deliveries_days: float = 30.0
+    # OAuth connect states go this long after their link expired.
+    retention_oauth_states_hours: float = 1.0
+    retention_sandbox_posts_days: float = 30.0
+    # Done and cancelled jobs (failed ones are kept for the operator).
+    retention_jobs_days: float = 7.0
     # Simulated platform latency of the sandbox network, so agents (and chaos tests) see a
     # publish take real time.
     sandbox_latency_ms: int = 0
