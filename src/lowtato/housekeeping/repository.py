@@ -93,9 +93,7 @@ def targets(
 
 async def delete_batch(session: AsyncSession, target: Target, now: datetime, limit: int) -> int:
     """Delete up to ``limit`` deletable rows of ``target`` (the oldest first); how many went."""
-    oldest = (
-        select(target.id).where(*target.conditions(now)).order_by(target.time).limit(limit)
-    )
+    oldest = select(target.id).where(*target.conditions(now)).order_by(target.time).limit(limit)
     table = target.id.class_
     result: CursorResult[Any] = await session.execute(  # type: ignore[assignment]
         delete(table)

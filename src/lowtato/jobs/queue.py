@@ -224,9 +224,7 @@ async def cancel(session: AsyncSession, key: str) -> bool:
     return result.scalar_one_or_none() is not None
 
 
-async def prune(
-    session: AsyncSession, *, older_than: timedelta, limit: int | None = None
-) -> int:
+async def prune(session: AsyncSession, *, older_than: timedelta, limit: int | None = None) -> int:
     """Delete ``done`` and ``cancelled`` jobs finished more than ``older_than`` ago; at most
     ``limit`` of them (the oldest first), so a caller can keep each transaction short.
 
