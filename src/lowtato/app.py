@@ -7,12 +7,14 @@ onto ``app.state`` at start-up and includes one router per domain.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy.exc import SQLAlchemyError
 
 from lowtato.accounts.endpoints import router as accounts_router
 from lowtato.accounts.oauth_endpoints import router as oauth_router
@@ -20,6 +22,7 @@ from lowtato.auth.service import Authenticator
 from lowtato.billing.endpoints import router as credits_router
 from lowtato.config import Settings
 from lowtato.discovery.platforms import router as platforms_router
+from lowtato.encryption import fingerprint
 from lowtato.health.endpoints import router as health_router
 from lowtato.jobs.worker import Worker
 from lowtato.kit import errors_http
@@ -64,6 +67,30 @@ def _redis_client(url: str) -> Any:
     return aioredis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
 
 
+async def _verify_keys(services: Services) -> bool:
+    """Refuse to start with a key ring that cannot read the stored secrets.
+
+    True once checked. An unreachable database does not stop the API (its health check
+    reports it); the embedded worker then checks before it runs any job.
+    """
+    try:
+        await fingerprint.verify(services.db, services.keyring)
+    except (SQLAlchemyError, OSError) as exc:
+        log.warning("could not check the encryption key fingerprint: %s", exc)
+        return False
+    return True
+
+
+async def _run_embedded(embedded: Worker, services: Services, verified: bool) -> None:
+    if not verified:
+        try:
+            await fingerprint.verify_when_reachable(services.db, services.keyring)
+        except fingerprint.KeyRingMismatch as exc:
+            log.error("embedded worker not started: %s", exc)
+            return
+    await embedded.run()
+
+
 def create_app(settings: Settings | None = None, *, worker: bool = False) -> FastAPI:
     settings = settings or Settings()
 
@@ -72,6 +99,12 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
         state = app.state
         state.settings = settings
         services = Services.build(settings)
+        try:
+            verified = await _verify_keys(services)
+        except BaseException:
+            await services.close()
+            await services.db.dispose()
+            raise
         state.services = services
         state.db = services.db
         state.keyring = services.keyring
@@ -97,13 +130,18 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
             embedded = Worker(
                 services.db, build_registry(services), concurrency=settings.worker_concurrency
             )
-            state.worker_task = asyncio.create_task(embedded.run(), name="embedded-worker")
+            state.worker_task = asyncio.create_task(
+                _run_embedded(embedded, services, verified), name="embedded-worker"
+            )
         try:
             yield
         finally:
             if embedded is not None:
                 await embedded.stop(grace=10.0)
-                await state.worker_task
+                if not embedded.ready.is_set():  # still waiting to check the keys
+                    state.worker_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await state.worker_task
             if state.redis is not None:
                 await state.redis.aclose()
             await services.close()

@@ -17,6 +17,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from lowtato.kit.files import FILE_MODE, private_dir
+
 
 class PlatformApp(BaseModel):
     """OAuth app credentials and API base URL of one platform (empty = not configured)."""
@@ -60,6 +62,17 @@ class Settings(BaseSettings):
     media_max_video_bytes: int = 512 * 1024 * 1024
     # Uploads no post refers to are deleted by housekeeping once they are this old.
     media_orphan_hours: float = 24.0
+    # Housekeeping (hourly) deletes finished rows older than these; see README "Housekeeping".
+    # Idempotency keys still in flight, pending webhook deliveries and the events they carry
+    # are never deleted.
+    retention_idempotency_hours: float = 24.0
+    retention_events_days: float = 30.0
+    retention_webhook_deliveries_days: float = 30.0
+    # OAuth connect states go this long after their link expired.
+    retention_oauth_states_hours: float = 1.0
+    retention_sandbox_posts_days: float = 30.0
+    # Done and cancelled jobs (failed ones are kept for the operator).
+    retention_jobs_days: float = 7.0
     # Simulated platform latency of the sandbox network, so agents (and chaos tests) see a
     # publish take real time.
     sandbox_latency_ms: int = 0
@@ -123,16 +136,17 @@ def new_key_material() -> str:
 
 
 def _key_file(path: Path) -> str:
-    """Read a key file, creating it with mode 0600 the first time."""
+    """Read a key file, creating it with mode 0600 (in a 0700 data dir) the first time."""
     if path.exists():
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     material = new_key_material()
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     except FileExistsError:  # another process created it first
         return path.read_text().strip()
     try:
+        os.fchmod(fd, FILE_MODE)
         os.write(fd, material.encode())
     finally:
         os.close(fd)

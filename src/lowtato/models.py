@@ -4,7 +4,9 @@ from lowtato.accounts.models import SocialAccount, SubAccount
 from lowtato.accounts.oauth_models import OAuthState
 from lowtato.auth.models import ApiKey, User
 from lowtato.billing.models import CreditEntry
+from lowtato.encryption.models import KeyCanary
 from lowtato.events.models import Event
+from lowtato.housekeeping import indexes as _indexes  # noqa: F401 - registers the prune indexes
 from lowtato.idempotency.models import IdempotencyRecord
 from lowtato.jobs.models import Job, JobSerialLock
 from lowtato.kit.db import Base
@@ -22,6 +24,7 @@ __all__ = [
     "IdempotencyRecord",
     "Job",
     "JobSerialLock",
+    "KeyCanary",
     "MediaFile",
     "OAuthState",
     "Post",

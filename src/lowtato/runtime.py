@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import httpx
 
 from lowtato.config import Settings
-from lowtato.jobs.registry import Registry, install_housekeeping
+from lowtato.jobs.registry import Registry
 from lowtato.kit import sendwindow
 from lowtato.kit.crypto import KeyRing
 from lowtato.kit.db import Database
@@ -77,12 +77,13 @@ class Services:
 def build_registry(services: Services) -> Registry:
     """Every job kind this process can run, bound to these services."""
     from lowtato.billing import tasks as billing_tasks  # noqa: PLC0415
+    from lowtato.housekeeping import tasks as housekeeping_tasks  # noqa: PLC0415
     from lowtato.media import tasks as media_tasks  # noqa: PLC0415
     from lowtato.posts import tasks as post_tasks  # noqa: PLC0415 - avoid import cycles
     from lowtato.webhooks import tasks as webhook_tasks  # noqa: PLC0415
 
     registry = Registry()
-    install_housekeeping(registry)
+    housekeeping_tasks.install(registry, services.settings)
     post_tasks.install(registry, services)
     media_tasks.install(registry, services)
     billing_tasks.install(registry)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lowtato.cli import db, keys, users
+from lowtato.cli import db, keys, secrets, users
 from lowtato.cli.serve import serve
 from lowtato.cli.worker import worker
 
@@ -14,6 +14,7 @@ app.command()(worker)
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
 app.add_typer(keys.app, name="keys")
+app.add_typer(secrets.app, name="secrets")
 
 if __name__ == "__main__":
     app()

@@ -8,11 +8,13 @@ import socket
 
 import typer
 import uvicorn
+from sqlalchemy.exc import SQLAlchemyError
 
 from lowtato.app import create_app
 from lowtato.auth.bootstrap import bootstrap_demo
-from lowtato.cli.common import console, settings
+from lowtato.cli.common import console, err_console, settings
 from lowtato.config import Settings
+from lowtato.encryption import fingerprint
 from lowtato.kit.crypto import KeyRing
 from lowtato.kit.db import Database
 from lowtato.kit.migrate import upgrade
@@ -28,14 +30,16 @@ def serve(
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
-    # Bound before anything else, so the links this server hands out name the port it really
-    # listens on (also when --port 0 let the system choose).
+    base = settings()
+    if base.is_sqlite:
+        upgrade(base.resolved_database_url)
+    _check_keys(base)  # a host with the wrong keys never takes the port
+    # Bound before the app is built, so the links this server hands out name the port it
+    # really listens on (also when --port 0 let the system choose).
     sock = _bind(host, port)
-    config = with_public_url(settings(), host, sock.getsockname()[1])
-    if config.is_sqlite:
-        upgrade(config.resolved_database_url)
-        if config.bootstrap_demo:
-            _bootstrap(config)
+    config = with_public_url(base, host, sock.getsockname()[1])
+    if config.is_sqlite and config.bootstrap_demo:
+        _bootstrap(config)
     app = create_app(config, worker=not no_worker)
     server = uvicorn.Server(uvicorn.Config(app, log_level=log_level, proxy_headers=False))
     console.print(f"Lowtato listens on {config.public_url}")
@@ -65,6 +69,26 @@ def _bind(host: str, port: int) -> socket.socket:
         raise typer.Exit(1) from exc
     sock.set_inheritable(True)
     return sock
+
+
+def _check_keys(config: Settings) -> None:
+    """Refuse, with a one-line reason, a key ring that cannot read the stored secrets (the app
+    checks again at start-up; this only spares the operator a traceback)."""
+
+    async def go() -> None:
+        db = Database(config.resolved_database_url)
+        try:
+            await fingerprint.verify(db, KeyRing(config.resolved_encryption_keys))
+        except (SQLAlchemyError, OSError):
+            return  # unreachable or not migrated: the app starts and its health check says so
+        finally:
+            await db.dispose()
+
+    try:
+        asyncio.run(go())
+    except fingerprint.KeyRingMismatch as exc:
+        err_console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from exc
 
 
 def _bootstrap(config: Settings) -> None:

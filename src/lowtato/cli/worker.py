@@ -8,7 +8,8 @@ import signal
 
 import typer
 
-from lowtato.cli.common import console, settings
+from lowtato.cli.common import console, err_console, settings
+from lowtato.encryption import fingerprint
 from lowtato.jobs.worker import Worker
 from lowtato.runtime import Services, build_registry
 
@@ -37,6 +38,12 @@ def worker(
 
     async def main() -> None:
         services = Services.build(config)
+        try:
+            await fingerprint.verify_when_reachable(services.db, services.keyring)
+        except BaseException:
+            await services.close()
+            await services.db.dispose()
+            raise
         runner = Worker(
             services.db,
             build_registry(services),
@@ -64,4 +71,8 @@ def worker(
             await services.db.dispose()
 
     console.print(f"worker starting (concurrency {concurrency})", highlight=False)
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except fingerprint.KeyRingMismatch as exc:
+        err_console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from exc

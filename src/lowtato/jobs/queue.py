@@ -224,18 +224,22 @@ async def cancel(session: AsyncSession, key: str) -> bool:
     return result.scalar_one_or_none() is not None
 
 
-async def prune(session: AsyncSession, *, older_than: timedelta) -> int:
-    """Delete ``done`` and ``cancelled`` jobs finished more than ``older_than`` ago.
+async def prune(session: AsyncSession, *, older_than: timedelta, limit: int | None = None) -> int:
+    """Delete ``done`` and ``cancelled`` jobs finished more than ``older_than`` ago; at most
+    ``limit`` of them (the oldest first), so a caller can keep each transaction short.
 
     Failed jobs are kept: they are what an operator looks at.
     """
     cutoff = clock.now() - older_than
+    finished = select(Job.id).where(
+        Job.status.in_([JobStatus.done.value, JobStatus.cancelled.value]),
+        Job.finished_at < cutoff,
+    )
+    if limit is not None:
+        finished = finished.order_by(Job.finished_at).limit(limit)
     result: CursorResult[Any] = await session.execute(  # type: ignore[assignment]
         delete(Job)
-        .where(
-            Job.status.in_([JobStatus.done.value, JobStatus.cancelled.value]),
-            Job.finished_at < cutoff,
-        )
+        .where(Job.id.in_(finished.scalar_subquery()))
         # Bulk delete: no need to match the session's objects, which may be many.
         .execution_options(synchronize_session=False)
     )

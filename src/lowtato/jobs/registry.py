@@ -167,14 +167,29 @@ class Registry:
         return registration.max_attempts if registration else DEFAULT_MAX_ATTEMPTS
 
 
-async def _prune(ctx: JobContext) -> None:
-    async with ctx.fenced(done=True) as session:
-        await queue.prune(session, older_than=PRUNE_AFTER)
+# Jobs deleted per transaction, and transactions per run: short write locks, and a backlog
+# drains over successive runs instead of in one long one.
+PRUNE_BATCH = 500
+PRUNE_MAX_BATCHES = 200
 
 
-def install_housekeeping(registry: Registry, *, every: timedelta = timedelta(hours=1)) -> None:
-    """Register ``jobs.prune``: delete done/cancelled jobs older than 7 days, every ``every``."""
-    registry.register(PRUNE_KIND, max_attempts=3, timeout=600.0)(_prune)
+def install_housekeeping(
+    registry: Registry,
+    *,
+    every: timedelta = timedelta(hours=1),
+    older_than: timedelta = PRUNE_AFTER,
+) -> None:
+    """Register ``jobs.prune``: delete done/cancelled jobs finished more than ``older_than``
+    ago (7 days unless told), every ``every``, in batches of ``PRUNE_BATCH``."""
+
+    async def prune(ctx: JobContext) -> None:
+        for _ in range(PRUNE_MAX_BATCHES):
+            async with ctx.fenced() as session:
+                deleted = await queue.prune(session, older_than=older_than, limit=PRUNE_BATCH)
+            if deleted < PRUNE_BATCH:
+                return
+
+    registry.register(PRUNE_KIND, max_attempts=3, timeout=600.0)(prune)
     registry.periodic(PRUNE_KIND, every=every)
 
 

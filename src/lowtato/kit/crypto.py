@@ -32,6 +32,8 @@ class KeyRing:
         self._primary = keys[0]
         self._by_id = {_key_id(k): AESGCM(k) for k in keys}
         self.primary_id = _key_id(keys[0])
+        # Every key's id, first (encrypting) key first: safe to show, it is in ciphertexts.
+        self.key_ids = list(self._by_id)
 
     def encrypt(self, plaintext: str, *, aad: str) -> str:
         nonce = os.urandom(12)

@@ -29,6 +29,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import NullPool
 
+from lowtato.kit.files import private_file, sqlite_path
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -95,6 +97,11 @@ def _sqlite_begin(conn: Any) -> None:
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     if url.startswith("sqlite"):
+        database = sqlite_path(url)
+        if database is not None:
+            # Created here 0600 so SQLite never creates it under the umask; SQLite gives the
+            # -wal and -shm files the database file's mode.
+            private_file(database)
         engine = create_async_engine(url, connect_args={"timeout": 10})
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)

@@ -29,6 +29,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 
 from lowtato.config import Settings
 from lowtato.errors import NotFound
+from lowtato.kit.files import private_dir
 
 Check = Literal["ok", "error", "not_configured"]
 
@@ -113,8 +114,7 @@ class LocalStorage:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.spool_dir = root / ".incoming"
-        self.spool_dir.mkdir(parents=True, exist_ok=True)
+        self.spool_dir = private_dir(root / ".incoming")
 
     def path(self, key: str) -> Path:
         return self.root / _checked(key)
@@ -124,7 +124,7 @@ class LocalStorage:
 
     @staticmethod
     def _move(source: Path, dest: Path) -> None:
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(dest.parent)
         try:
             os.replace(source, dest)  # atomic: a reader never sees half a file
         except OSError as exc:
@@ -174,8 +174,7 @@ class S3Storage:
         self.bucket = bucket
         self.prefix = prefix
         self.url_seconds = url_seconds
-        self.spool_dir = spool_dir
-        self.spool_dir.mkdir(parents=True, exist_ok=True)
+        self.spool_dir = private_dir(spool_dir)
 
     def _key(self, key: str) -> str:
         return self.prefix + _checked(key)

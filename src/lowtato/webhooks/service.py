@@ -80,7 +80,7 @@ def job_key(delivery_id: str) -> str:
     return f"webhook.deliver:{delivery_id}"
 
 
-def _aad(webhook_id: str, which: str) -> str:
+def secret_aad(webhook_id: str, which: str) -> str:
     return f"webhooks.{which}:{webhook_id}"
 
 
@@ -127,10 +127,12 @@ def _overlap_end(webhook: Webhook, now: datetime) -> str | None:
 
 def signing_secrets(keyring: KeyRing, webhook: Webhook, now: datetime) -> list[str]:
     """The current secret, plus the previous one while a rotation's overlap lasts."""
-    secrets = [keyring.decrypt(webhook.secret_enc, aad=_aad(webhook.id, "secret"))]
+    secrets = [keyring.decrypt(webhook.secret_enc, aad=secret_aad(webhook.id, "secret"))]
     if _overlap_end(webhook, now) is not None and webhook.previous_secret_enc:
         secrets.append(
-            keyring.decrypt(webhook.previous_secret_enc, aad=_aad(webhook.id, "previous_secret"))
+            keyring.decrypt(
+                webhook.previous_secret_enc, aad=secret_aad(webhook.id, "previous_secret")
+            )
         )
     return secrets
 
@@ -179,7 +181,7 @@ async def create_webhook(
             url=url,
             events=events_,
             is_active=True,
-            secret_enc=config.keyring.encrypt(secret, aad=_aad(webhook_id, "secret")),
+            secret_enc=config.keyring.encrypt(secret, aad=secret_aad(webhook_id, "secret")),
             created_at=now,
             updated_at=now,
         )
@@ -221,7 +223,9 @@ async def create_webhook_once(
         async with db.transaction(readonly=True) as session:
             webhook = await WebhookRepository(session, principal).get(str(stored["id"]))
         if webhook is not None:
-            secret = config.keyring.decrypt(webhook.secret_enc, aad=_aad(webhook.id, "secret"))
+            secret = config.keyring.decrypt(
+                webhook.secret_enc, aad=secret_aad(webhook.id, "secret")
+            )
     replayed = {k: v for k, v in response.headers.items() if k.lower() == "idempotent-replayed"}
     return JSONResponse(
         {**stored, "secret": secret}, status_code=response.status_code, headers=replayed
@@ -278,12 +282,14 @@ async def rotate_secret(
     within the overlap retires the oldest secret at once (two secrets at most)."""
     webhook = await get_webhook(session, principal, webhook_id, for_update=True)
     ring = config.keyring
-    current = ring.decrypt(webhook.secret_enc, aad=_aad(webhook.id, "secret"))
+    current = ring.decrypt(webhook.secret_enc, aad=secret_aad(webhook.id, "secret"))
     secret = signing.new_secret()
     now = clock.now()
-    webhook.previous_secret_enc = ring.encrypt(current, aad=_aad(webhook.id, "previous_secret"))
+    webhook.previous_secret_enc = ring.encrypt(
+        current, aad=secret_aad(webhook.id, "previous_secret")
+    )
     webhook.previous_secret_expires_at = now + ROTATION_OVERLAP
-    webhook.secret_enc = ring.encrypt(secret, aad=_aad(webhook.id, "secret"))
+    webhook.secret_enc = ring.encrypt(secret, aad=secret_aad(webhook.id, "secret"))
     webhook.updated_at = now
     await session.flush()
     return webhook, secret

@@ -1,7 +1,7 @@
 """post send bookkeeping: when the last send started, how many crash recoveries it took
 
-Revision ID: 0014
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from alembic import op
 
 import lowtato.kit.db
 
-revision = "0014"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

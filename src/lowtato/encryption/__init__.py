@@ -1,0 +1,1 @@
+"""Secrets at rest across processes: the stored key fingerprint and key rotation."""

@@ -1,0 +1,1 @@
+"""Periodic pruning of tables that would otherwise grow forever."""
