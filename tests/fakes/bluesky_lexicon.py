@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-import grapheme  # type: ignore[import-untyped]
+import regex
 from starlette.responses import JSONResponse
 
 POST = "app.bsky.feed.post"
@@ -78,7 +78,7 @@ def _check_embed(data: dict[str, Any], did: str, embed: object) -> None:
             data, did, embed.get("video"), "video/mp4", MAX_VIDEO_BYTES, "Record/embed/video"
         )
         alt = embed.get("alt", "")
-        if not isinstance(alt, str) or grapheme.length(alt) > 1000:
+        if not isinstance(alt, str) or len(regex.findall(r"\X", alt)) > 1000:
             raise _bad("Record/embed/alt", "must be a string of at most 1000 graphemes")
     elif kind == "app.bsky.embed.external":
         card = embed.get("external")
@@ -93,7 +93,7 @@ def _check_embed(data: dict[str, Any], did: str, embed: object) -> None:
 def _byte_boundaries(text: str) -> set[int]:
     """UTF-8 offsets between grapheme clusters: where a facet may start or end."""
     bounds, offset = {0}, 0
-    for cluster in grapheme.graphemes(text):
+    for cluster in regex.findall(r"\X", text):
         offset += len(cluster.encode("utf-8", errors="surrogatepass"))
         bounds.add(offset)
     return bounds
@@ -110,7 +110,7 @@ def _valid_feature(feature: object) -> bool:
     return (
         kind == "app.bsky.richtext.facet#tag"
         and isinstance(tag, str)
-        and 0 < grapheme.length(tag) <= 64
+        and 0 < len(regex.findall(r"\X", tag)) <= 64
         and len(tag.encode()) <= 640
         and not tag.startswith(("#", "＃"))
     )
@@ -142,7 +142,7 @@ def check_post(data: dict[str, Any], did: str, record: dict[str, Any]) -> None:
     text = record.get("text")
     if not isinstance(text, str):
         raise _bad("Record", 'must have the property "text"')
-    if grapheme.length(text) > 300:
+    if len(regex.findall(r"\X", text)) > 300:
         raise _bad("Record/text", "must not be longer than 300 graphemes")
     if len(text.encode("utf-8", errors="surrogatepass")) > 3000:
         raise _bad("Record/text", "must not be longer than 3000 characters")

@@ -64,8 +64,6 @@ MAX_SIMPLE = {"tweet_image": 5 * 2**20, "tweet_gif": 15 * 2**20}
 MAX_CHUNKED = {**MAX_SIMPLE, "tweet_video": 8 * 2**30}
 MAGIC = {"image/png": b"\x89PNG", "image/jpeg": b"\xff\xd8\xff", "image/gif": b"GIF8"}
 POST_SCOPES = ("tweet.read", "tweet.write", "users.read")
-TWEET_QUERY = {"tweet.fields", "post.fields", "expansions", "user.fields", "media.fields",
-               "poll.fields", "place.fields"}  # fmt: skip
 
 
 @dataclass
@@ -299,9 +297,12 @@ Handler = Callable[[Request, str, str | None], Awaitable[Response]]
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def endpoint(state: FakeState, name: str, scopes: tuple[str, ...], handler: Handler) -> Endpoint:
+def endpoint(
+    state: FakeState, name: str, scopes: tuple[str, ...], handler: Handler, method: str, path: str
+) -> Endpoint:
     """Wrap ``handler(request, user_id, injected_mode)`` in what every API call goes through:
-    logging, bearer auth, scopes, the 15-minute rate-limit window and injected failures."""
+    logging, bearer auth, scopes, the inputs X's document declares for ``method path``, the
+    15-minute rate-limit window and injected failures."""
 
     async def run(request: Request) -> Response:
         headers = {
@@ -319,6 +320,8 @@ def endpoint(state: FakeState, name: str, scopes: tuple[str, ...], handler: Hand
         if missing := [scope for scope in scopes if scope not in token["scopes"]]:
             return problem(403, "Forbidden", f"Missing required OAuth 2.0 scopes: {', '.join(missing)}",
                            PROBLEMS + "client-forbidden", reason="missing-scopes")  # fmt: skip
+        if refused := await undeclared_inputs(request, method, path):
+            return refused
         window = s.windows.setdefault((token["user_id"], name), [now + WINDOW, 0])
         if window[0] <= now:
             window[:] = [now + WINDOW, 0]
@@ -355,13 +358,54 @@ async def read_json(request: Request) -> Any:
         return None
 
 
-def unknown_query(request: Request, allowed: set[str]) -> Response | None:
-    extra = sorted(set(request.query_params) - allowed)
-    if not extra:
+@cache
+def declared_inputs(method: str, path: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The query parameters and multipart form fields X's OpenAPI document declares for one
+    operation (`path` as the document writes it, e.g. ``/2/tweets/{id}``)."""
+    spec = json.loads(SPEC_PATH.read_text())
+
+    def resolve(node: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in node:
+            target: Any = spec
+            for part in node["$ref"].split("/")[1:]:
+                target = target[part]
+            node = target
+        return node
+
+    item = spec["paths"][path]
+    operation = item[method.lower()]
+    parameters = [
+        resolve(p) for p in (*item.get("parameters", ()), *operation.get("parameters", ()))
+    ]
+    query = frozenset(p["name"] for p in parameters if p["in"] == "query")
+    content = resolve(operation.get("requestBody", {})).get("content", {})
+    multipart = resolve(content.get("multipart/form-data", {}).get("schema", {}))
+    return query, frozenset(multipart.get("properties", {}))
+
+
+async def undeclared_inputs(request: Request, method: str, path: str) -> Response | None:
+    """X's 400 for any query parameter or form field its document does not declare."""
+    query, form_fields = declared_inputs(method, path)
+    errors = [
+        {"parameters": {name: request.query_params.getlist(name)},
+         "message": f"The query parameter [{name}] is not one of [{','.join(sorted(query))}]"}
+        for name in sorted(set(request.query_params) - query)
+    ]  # fmt: skip
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        form = await request.form()
+        errors += [
+            {"parameters": {name: ["<form field>"]},
+             "message": f"The form field [{name}] is not one of [{','.join(sorted(form_fields))}]"}
+            for name in sorted(set(form) - form_fields)
+        ]  # fmt: skip
+    if not errors:
         return None
-    return invalid(
-        f"The query parameters [{','.join(extra)}] is not one of [{','.join(sorted(allowed))}]"
-    )
+    return JSONResponse(
+        {"errors": errors, "title": "Invalid Request",
+         "detail": "One or more parameters to your request was invalid.",
+         "type": "https://api.twitter.com/2/problems/invalid-request"},
+        status_code=400,
+    )  # fmt: skip
 
 
 def _pkce(verifier: str, method: str) -> str:
@@ -457,10 +501,6 @@ def build(state: FakeState) -> Starlette:
                              "error_description": "grant_type is not supported"}, 400)  # fmt: skip
 
     async def users_me(request: Request, user_id: str, _mode: str | None) -> Response:
-        if bad := unknown_query(
-            request, {"user.fields", "expansions", "tweet.fields", "post.fields"}
-        ):
-            return bad
         user: dict[str, str] = dict(store(state).user(user_id))
         if "profile_image_url" in request.query_params.get("user.fields", "").split(","):
             user["profile_image_url"] = (
@@ -474,7 +514,7 @@ def build(state: FakeState) -> Starlette:
             Route("/2/oauth2/token", token, methods=["POST"]),
             Route(
                 "/2/users/me",
-                endpoint(state, "users_me", ("users.read",), users_me),
+                endpoint(state, "users_me", ("users.read",), users_me, "GET", "/2/users/me"),
                 methods=["GET"],
             ),
             *content_routes(state),

@@ -10,6 +10,7 @@ from lowtato.platforms.text import (
     count_mentions,
     emoji_bytes_length,
     grapheme_length,
+    graphemes,
     is_emoji_cluster,
     text_length,
     twitter_weighted_length,
@@ -81,11 +82,17 @@ class TestTwitterWeightedLength:
         assert twitter_weighted_length("See https://a.com.") == 4 + 23 + 1
         assert twitter_weighted_length("(https://en.wikipedia.org/wiki/Foo_(bar))") == 1 + 23 + 1
 
+    def test_bare_domains_with_a_known_tld_are_links(self) -> None:
+        # X links any word that ends in a TLD it knows, country codes included ("py" is
+        # Paraguay), so a file name in prose costs 23 like any link.
+        assert twitter_weighted_length("file.py") == 23
+        assert twitter_weighted_length("lowtato.io") == 23
+        assert twitter_weighted_length("example.community") == 23
+
     def test_text_that_only_looks_like_a_domain_is_counted_as_text(self) -> None:
-        assert twitter_weighted_length("file.py") == 7
-        assert twitter_weighted_length("lowtato.io") == 10  # ccTLD without subdomain or path
         assert twitter_weighted_length("a@example.com") == 13
-        assert twitter_weighted_length("example.community") == 17
+        assert twitter_weighted_length("notes.txt") == 9
+        assert twitter_weighted_length("v1.2.3") == 6
 
     def test_two_urls_count_23_each(self) -> None:
         text = "https://a.example.com/x https://b.example.com/y"
@@ -110,8 +117,39 @@ class TestGraphemesAndBytes:
     def test_flags_and_skin_tones_are_one_grapheme(self) -> None:
         assert grapheme_length(FLAG_JP + THUMBS_UP_MEDIUM) == 2
 
+    @pytest.mark.parametrize(
+        ("text", "clusters"),
+        [
+            ("\u0915\u094d\u0937", 1),  # Devanagari ksha: one conjunct since Unicode 15.1
+            ("\u0928\u092e\u0938\u094d\u0924\u0947", 3),  # Hindi "namaste": na, ma, ste
+            ("\u0995\u09cd\u09b7", 1),  # Bengali khiya conjunct
+            ("\u0d15\u0d4d\u0d37", 1),  # Malayalam conjunct
+        ],
+    )
+    def test_indic_conjuncts_follow_current_unicode(self, text: str, clusters: int) -> None:
+        assert grapheme_length(text) == clusters
+        assert "".join(graphemes(text)) == text
+
+    @pytest.mark.parametrize(
+        "emoji",
+        [
+            "\U0001fae8",  # shaking face (Unicode 15)
+            "\U0001f426\u200d\U0001f525",  # phoenix (Emoji 15.1 ZWJ sequence)
+            "\U0001f642\u200d\u2194\ufe0f",  # head shaking horizontally (15.1)
+            "\U0001f34b\u200d\U0001f7e9",  # lime (15.1)
+            "\U0001f9d1\u200d\U0001f9d1\u200d\U0001f9d2",  # family: adult, adult, child (15.1)
+            "\U0001faf1\U0001f3fb\u200d\U0001faf2\U0001f3ff",  # handshake with two skin tones
+        ],
+    )
+    def test_recent_emoji_sequences_are_one_grapheme(self, emoji: str) -> None:
+        assert grapheme_length(emoji) == 1
+        assert grapheme_length(emoji * 300) == 300
+        assert twitter_weighted_length(emoji) == 2
+
     def test_lone_surrogate_is_measured_not_raised(self) -> None:
         assert utf8_length("\ud800") == 3
+        assert grapheme_length("a\ud800") == 2
+        assert twitter_weighted_length("a\ud800") == 3
 
     def test_emoji_bytes_length_counts_emoji_by_utf8_size(self) -> None:
         assert emoji_bytes_length("\U0001f600") == 4

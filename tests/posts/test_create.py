@@ -122,6 +122,14 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
     ("facebook", {"text": "x" * 63207}, {"text": "x" * 63206}, "63206"),
     ("threads", {"text": "x" * 501}, {"text": "x" * 500}, "500"),
     ("bluesky", {"text": "é" * 301}, {"text": "👨‍👩‍👧" * 100}, "300"),
+    # Unicode 15.1: a Devanagari conjunct (ka + virama + ssa) is one grapheme, 9 UTF-8 bytes.
+    ("bluesky", {"text": "\u0915\u094d\u0937" * 301}, {"text": "\u0915\u094d\u0937" * 300},
+     "text is 301 graphemes"),
+    # X refuses U+FFFF (and U+FFFE, U+FEFF) anywhere in a post.
+    ("twitter", {"text": "ok \uffff"}, {"text": "ok"}, "U+FFFF"),
+    # X links a bare domain with a country TLD ("lowtato.io") and counts it 23, not 10.
+    ("twitter", {"text": "字" * 130 + " lowtato.io"}, {"text": "字" * 128 + " lowtato.io"},
+     "text is 284 weighted characters"),
     ("youtube", {"text": "desc", "media": ["https://e.com/v.mp4"]},
      {"text": "desc", "media": ["https://e.com/v.mp4"], "options": {"title": "My video"}}, "title"),
     ("pinterest", {"text": "pin", "media": ["https://e.com/a.jpg"]},

@@ -28,6 +28,7 @@ from lowtato.platforms.options import (
     YouTubeOptions,
 )
 from lowtato.platforms.text import TextCounting
+from lowtato.platforms.x_text import X_INVALID_CHARACTERS
 
 _MB = 1024 * 1024
 _GB = 1024 * _MB
@@ -212,8 +213,12 @@ class Capabilities:
 
 
 _X_TEXT = TextRule(
-    280, TextCounting.TWITTER_WEIGHTED, max_cashtags=1, note="URLs count as 23"
-)  # §2 Limits [V]: twitter-text v3; §2 Limits [P]: "maximum of one cashtag"
+    280,
+    TextCounting.TWITTER_WEIGHTED,
+    forbidden_characters=X_INVALID_CHARACTERS,
+    max_cashtags=1,
+    note="URLs count as 23",
+)  # §2 Limits [V]: twitter-text v3 (its invalid characters); [P]: "maximum of one cashtag"
 _INSTAGRAM_TEXT = TextRule(2200, max_hashtags=30, max_mentions=20)  # §3 Limits [S/U]
 _THREADS_TEXT = TextRule(
     500,

@@ -21,12 +21,16 @@ from lowtato.platforms.text import TextCounting
 
 COUNTING_METHODS: dict[str, str] = {
     TextCounting.TWITTER_WEIGHTED: (
-        "X weighted length (twitter-text v3): text is NFC-normalised; every URL counts 23; "
+        "X weighted length (twitter-text v3): text is NFC-normalised; every link counts 23, "
+        "including a bare domain ending in a known TLD (example.com, lowtato.io, file.py); "
         "an emoji (with skin tone or ZWJ sequence) counts 2; code points in U+0000-U+10FF, "
-        "U+2000-U+200D, U+2010-U+201F and U+2032-U+2037 count 1; all others (CJK ...) count 2."
+        "U+2000-U+200D, U+2010-U+201F and U+2032-U+2037 count 1; all others (CJK ...) count 2. "
+        "U+FFFE, U+FEFF and U+FFFF are refused anywhere in the text."
     ),
     TextCounting.GRAPHEMES: (
-        "Extended grapheme clusters: what a reader sees as one character (a family emoji is 1)."
+        "Extended grapheme clusters under current Unicode rules (UAX #29): what a reader sees "
+        "as one character (a family emoji is 1; a Devanagari conjunct such as "
+        "\u0915\u094d\u0937 is 1)."
     ),
     TextCounting.CHARACTERS: "Unicode code points.",
     TextCounting.CHARACTERS_EMOJI_BYTES: (

@@ -366,8 +366,9 @@ def _measure(field: str, label: str, value: str, rule: TextRule, platform: str) 
     if rule.max_bytes is not None and (size := utf8_length(value)) > rule.max_bytes:
         message = f"{label} is {size} UTF-8 bytes; {platform} allows {rule.max_bytes} bytes"
         found.append(Problem(field, message))
-    if present := " and ".join(char for char in rule.forbidden_characters if char in value):
-        banned = " or ".join(rule.forbidden_characters)
+    forbidden = rule.forbidden_characters
+    if present := " and ".join(_shown_char(char) for char in forbidden if char in value):
+        banned = " or ".join(_shown_char(char) for char in forbidden)
         message = f"{label} contains {present}; {platform} does not allow {banned} there"
         found.append(Problem(field, f"{message}, remove them"))
     for cap, counter, what in (
@@ -378,6 +379,11 @@ def _measure(field: str, label: str, value: str, rule: TextRule, platform: str) 
         if cap is not None and (count := counter(value)) > cap:
             found.append(Problem(field, f"{label} has {count} {what}; {platform} allows {cap}"))
     return found
+
+
+def _shown_char(char: str) -> str:
+    """`<` as itself, an invisible or non-character code point as `U+FFFF`."""
+    return char if char.isprintable() else f"U+{ord(char):04X}"
 
 
 def _check_counts(

@@ -132,7 +132,7 @@ async def test_metrics_from_public_metrics(x: X) -> None:
     )
     metrics = await x.adapter.fetch_metrics(x.ctx, x.creds, post)
     assert metrics == Metrics(likes=7, comments=2, shares=4, impressions=420)
-    # (the fake returns public_metrics only when tweet.fields asks for them)
+    # (the fake returns public_metrics only when post.fields asks for them)
     # Live payloads have named reposts retweet_count.
     x.store.tweets[post].metrics = {"retweet_count": 5, "like_count": 1}
     legacy = await x.adapter.fetch_metrics(x.ctx, x.creds, post)
@@ -154,7 +154,7 @@ async def test_find_published_undoes_tco_links_media_links_and_escaping(
     published = await x.adapter.publish(x.ctx, x.creds, replace(req, options={}))
     rendered = await x.ctx.http.get(
         f"{x.fakes.url}/x/2/tweets/{published.platform_post_id}",
-        params={"tweet.fields": "entities"},
+        params={"post.fields": "entities"},
         headers={"Authorization": f"Bearer {x.access_token}"},
     )
     assert "https://t.co/" in rendered.json()["data"]["text"]
@@ -193,3 +193,29 @@ async def test_find_published_reads_further_pages(x: X, frozen: FrozenClock) -> 
     )
     assert found is not None and found.platform_post_id == target.id
     assert len(x.fakes.state.calls_to("x", "GET", "/2/users/1001/tweets")) == 2
+
+
+async def test_the_fake_refuses_inputs_the_openapi_document_does_not_declare(x: X) -> None:
+    """X answers 400 to parameters an operation does not declare (`tweet.fields` was renamed
+    `post.fields`); the fake does the same, so the adapter cannot drift from the document."""
+    auth = {"Authorization": f"Bearer {x.access_token}"}
+    post = (
+        await x.adapter.publish(x.ctx, x.creds, PublishRequest("p", "m", [], {}))
+    ).platform_post_id
+    refused = await x.ctx.http.get(
+        f"{x.fakes.url}/x/2/tweets/{post}", params={"tweet.fields": "entities"}, headers=auth
+    )
+    assert refused.status_code == 400
+    body = refused.json()
+    assert body["title"] == "Invalid Request"
+    assert body["type"] == "https://api.twitter.com/2/problems/invalid-request"
+    assert body["errors"][0]["parameters"] == {"tweet.fields": ["entities"]}
+    assert "[tweet.fields] is not one of" in body["errors"][0]["message"]
+    upload = await x.ctx.http.post(
+        f"{x.fakes.url}/x/2/media/upload",
+        data={"media_category": "tweet_image", "media_type": "image/png"},
+        files={"media": ("m.png", b"\x89PNG" + b"0" * 64, "image/png")},
+        headers=auth,
+    )
+    assert upload.status_code == 400
+    assert upload.json()["errors"][0]["parameters"] == {"media_type": ["<form field>"]}

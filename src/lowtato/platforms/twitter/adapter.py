@@ -28,7 +28,6 @@ from lowtato.platforms.base import (
 from lowtato.platforms.capabilities import CAPABILITIES, Capabilities
 from lowtato.platforms.errors import AuthExpired, PlatformError, Rejected, UnknownOutcome
 from lowtato.platforms.names import Platform
-from lowtato.platforms.text import url_spans
 from lowtato.platforms.twitter.client import JSON, XClient, token_request
 from lowtato.platforms.twitter.media import (
     PollPolicy,
@@ -37,6 +36,7 @@ from lowtato.platforms.twitter.media import (
     fetch_all,
     upload_all,
 )
+from lowtato.platforms.x_text import x_url_spans
 
 DEFAULT_BASE_URL = "https://api.x.com"
 DEFAULT_AUTH_URL = "https://x.com"
@@ -105,7 +105,7 @@ class Adapter:
             "start_time": start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "max_results": "100",
             "exclude": "retweets",
-            "tweet.fields": "created_at,attachments,entities",
+            "post.fields": "created_at,attachments,entities",
         }
         for _ in range(_FIND_PAGES):
             body = await client.call(
@@ -139,7 +139,7 @@ class Adapter:
             "GET",
             f"/2/tweets/{platform_post_id}",
             what="read the post's metrics",
-            params={"tweet.fields": "public_metrics"},
+            params={"post.fields": "public_metrics"},
         )
         metrics = (body.get("data") or {}).get("public_metrics") or {}
 
@@ -311,7 +311,7 @@ def _normal(text: str) -> str:
 
 
 def _mask_urls(text: str) -> str:
-    spans = url_spans(text)
+    spans = x_url_spans(text)
     for start, end in reversed(spans):
         text = text[:start] + _URL_MARK + text[end:]
     return text
