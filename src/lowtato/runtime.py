@@ -76,6 +76,7 @@ class Services:
 
 def build_registry(services: Services) -> Registry:
     """Every job kind this process can run, bound to these services."""
+    from lowtato.accounts import tokens as account_tokens  # noqa: PLC0415
     from lowtato.billing import tasks as billing_tasks  # noqa: PLC0415
     from lowtato.housekeeping import tasks as housekeeping_tasks  # noqa: PLC0415
     from lowtato.media import tasks as media_tasks  # noqa: PLC0415
@@ -87,6 +88,7 @@ def build_registry(services: Services) -> Registry:
     post_tasks.install(registry, services)
     media_tasks.install(registry, services)
     billing_tasks.install(registry)
+    account_tokens.install(registry, services)
     # Also registers the event hook that fans events out into deliveries.
     webhook_tasks.install(registry, services)
     return registry

@@ -30,7 +30,8 @@ async def test_connect_list_and_fields(client: httpx.AsyncClient, owner: Owner) 
     accounts = (await client.get("/api/v1/accounts", headers=owner.headers)).json()["accounts"]
     assert accounts == [
         {"id": created["id"], "platform": "linkedin", "username": "ada", "fullname": "ada",
-         "profile_image_url": None, "is_active": True, "sandbox": True, "disconnected_reason": None}
+         "profile_image_url": None, "is_active": True, "sandbox": True, "disconnected_reason": None,
+         "token_expires_at": None}
     ]  # fmt: skip
     profile = (await client.get("/api/v1/profile", headers=owner.headers)).json()
     assert profile["account_count"] == 1

@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lowtato.kit.db import Base
@@ -33,6 +42,10 @@ class SocialAccount(Base):
     access_token_enc: Mapped[str | None] = mapped_column(Text)
     refresh_token_enc: Mapped[str | None] = mapped_column(Text)
     token_expires_at: Mapped[datetime | None]
+    # Refresh refusals in a row that did not say the grant is dead (accounts/tokens.py).
+    refresh_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Held while one process refreshes the token, so two never spend a rotating refresh token.
+    refresh_claimed_until: Mapped[datetime | None]
     # Platform-specific connection facts (e.g. a Bluesky account's PDS service URL).
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     disconnected_reason: Mapped[str | None] = mapped_column(Text)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.accounts.models import SocialAccount, SubAccount
 from lowtato.kit.repository import OwnedRepository
@@ -53,3 +56,23 @@ class SubAccountRepository(OwnedRepository[SubAccount]):
             SubAccount.account_id == account_id, SubAccount.external_id == external_id
         )
         return (await self.session.execute(stmt)).scalar_one_or_none()
+
+
+async def due_for_refresh(
+    session: AsyncSession, expiring_before: datetime, limit: int
+) -> list[SocialAccount]:
+    """Active live accounts (any owner) whose access token expires before ``expiring_before``,
+    soonest first: the periodic token refresh's work list."""
+    stmt = (
+        select(SocialAccount)
+        .where(
+            SocialAccount.is_active.is_(True),
+            SocialAccount.deleted_at.is_(None),
+            SocialAccount.sandbox.is_(False),
+            SocialAccount.token_expires_at.is_not(None),
+            SocialAccount.token_expires_at <= expiring_before,
+        )
+        .order_by(SocialAccount.token_expires_at, SocialAccount.id)
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).scalars())

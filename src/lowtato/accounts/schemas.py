@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -13,7 +15,14 @@ class AccountOut(BaseModel):
     profile_image_url: str | None
     is_active: bool
     sandbox: bool = Field(description="True for test-mode accounts on the sandbox network.")
-    disconnected_reason: str | None = None
+    disconnected_reason: str | None = Field(
+        default=None, description="Why the account is inactive (the platform's reason)."
+    )
+    token_expires_at: datetime | None = Field(
+        default=None,
+        description="When the stored access token expires (null: unknown or does not expire). "
+        "Lowtato refreshes it before then.",
+    )
 
 
 class AccountList(BaseModel):

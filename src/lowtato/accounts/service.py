@@ -50,6 +50,7 @@ def account_out(account: SocialAccount) -> AccountOut:
         is_active=account.is_active,
         sandbox=account.sandbox,
         disconnected_reason=account.disconnected_reason,
+        token_expires_at=account.token_expires_at,
     )
 
 
@@ -150,12 +151,16 @@ async def store_account(
         if access_token
         else None
     )
-    account.refresh_token_enc = (
-        keyring.encrypt(refresh_token, aad=token_aad(account.id, "refresh_token"))
-        if refresh_token
-        else None
-    )
+    # A grant without a refresh token keeps the stored one: Google, for one, sends a refresh
+    # token only on the first consent, and dropping it would disconnect the account at the
+    # next expiry. A grant that brings one replaces it.
+    if refresh_token:
+        account.refresh_token_enc = keyring.encrypt(
+            refresh_token, aad=token_aad(account.id, "refresh_token")
+        )
     account.token_expires_at = now + timedelta(seconds=expires_in) if expires_in else None
+    account.refresh_failures = 0
+    account.refresh_claimed_until = None
     account.updated_at = now
     await session.flush()
     await emit(
@@ -163,7 +168,7 @@ async def store_account(
         owner_id=principal.user_id,
         livemode=principal.livemode,
         type=EventType.account_connected,
-        data=account_out(account).model_dump(),
+        data=account_out(account).model_dump(mode="json"),
     )
     return account
 
@@ -307,9 +312,10 @@ async def add_subaccount(
         session.add(sub)
     sub.name = name
     sub.type = type
-    sub.access_token_enc = (
-        keyring.encrypt(access_token, aad=subaccount_token_aad(sub.id)) if access_token else None
-    )
+    if (
+        access_token
+    ):  # a listing without a token (e.g. no Page token this time) keeps the stored one
+        sub.access_token_enc = keyring.encrypt(access_token, aad=subaccount_token_aad(sub.id))
     await session.flush()
     return sub
 
@@ -336,5 +342,12 @@ async def disconnect(session: AsyncSession, principal: Principal, account_id: st
         owner_id=principal.user_id,
         livemode=principal.livemode,
         type=EventType.account_disconnected,
-        data={**account_out(account).model_dump(), "reason": account.disconnected_reason},
+        data={
+            **account_out(account).model_dump(mode="json"),
+            "account_id": account.id,
+            "platform": account.platform,
+            "reason": account.disconnected_reason,
+            "kind": "revoked",  # the owner revoked it here
+            "reconnect_url": None,
+        },
     )

@@ -24,8 +24,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lowtato.accounts import tokens
 from lowtato.accounts.models import SocialAccount, SubAccount
-from lowtato.accounts.service import account_out, subaccount_token_aad, token_aad
+from lowtato.accounts.service import subaccount_token_aad, token_aad
 from lowtato.events.service import EventType, emit
 from lowtato.jobs import queue
 from lowtato.jobs.leases import JobContext, LeaseLost, lock_lease
@@ -53,7 +54,7 @@ log = logging.getLogger(__name__)
 
 RECONCILE_KIND = "posts.reconcile"
 RECONCILE_DELAYS = (5.0, 15.0, 30.0, 60.0, 120.0)  # seconds; bounded: ~4 min then settle
-REFRESH_MARGIN = timedelta(minutes=5)
+REFRESH_MARGIN = tokens.PUBLISH_REFRESH_MARGIN
 DEFAULT_SETTLE_SECONDS = 120.0
 # The send window closes this fraction of the lease before the lease itself would expire.
 SEND_WINDOW_MARGIN = 0.2
@@ -153,13 +154,16 @@ async def mark_unconfirmed(session: AsyncSession, post: Post, reason: str) -> No
     await _emit_post(session, post, EventType.post_unconfirmed)
 
 
-async def disconnect_account(session: AsyncSession, account: SocialAccount, reason: str) -> None:
-    account.is_active = False
-    account.disconnected_reason = reason
-    account.updated_at = clock.now()
-    await emit(session, owner_id=account.owner_id, livemode=account.livemode,
-               type=EventType.account_disconnected,
-               data={**account_out(account).model_dump(), "reason": reason})  # fmt: skip
+async def disconnect_account(
+    session: AsyncSession,
+    account: SocialAccount,
+    reason: str,
+    *,
+    kind: tokens.DisconnectKind = "revoked",
+    services: Services | None = None,
+) -> None:
+    """Once per disconnection (an inactive account is left alone): see accounts.tokens."""
+    await tokens.disconnect(session, services, account, reason, kind=kind)
 
 
 async def _locked_post(session: AsyncSession, post_id: str) -> Post | None:
@@ -169,32 +173,23 @@ async def _locked_post(session: AsyncSession, post_id: str) -> Post | None:
 async def _refresh_if_needed(
     ctx: JobContext, services: Services, adapter: Adapter, actx: AdapterContext, target: Target
 ) -> Credentials:
+    """Fresh credentials for the send: refreshed first when the token expires within
+    PUBLISH_REFRESH_MARGIN (stored at once, in its own transaction, not inside the job's
+    fence: a platform that rotates refresh tokens has just killed the old one, so losing the
+    lease now must not lose the new one). A transient refusal raises Retryable (the post
+    retries, the account stays active); a dead grant raises AuthExpired after disconnecting
+    the account once (accounts.tokens)."""
     creds = target.creds
-    expires = creds.expires_at
-    if not creds.refresh_token or expires is None or expires > clock.now() + REFRESH_MARGIN:
+    if creds.expires_at is None or creds.expires_at > clock.now() + REFRESH_MARGIN:
         return creds
-    tokens = await adapter.refresh_token(actx, creds)
-    # Stored at once in its own transaction, not inside the job's fence: a platform that
-    # rotates refresh tokens has just killed the old one, so losing the lease now must not
-    # lose the new one.
-    async with services.db.transaction() as session:
-        account = await session.get(SocialAccount, target.account.id)
-        if account is not None:
-            ring = services.keyring
-            account.access_token_enc = ring.encrypt(
-                tokens.access_token, aad=token_aad(account.id, "access_token")
-            )
-            if tokens.refresh_token:  # rotation: the old refresh token is now dead
-                account.refresh_token_enc = ring.encrypt(
-                    tokens.refresh_token, aad=token_aad(account.id, "refresh_token")
-                )
-            account.token_expires_at = (
-                clock.now() + timedelta(seconds=tokens.expires_in) if tokens.expires_in else None
-            )
+    fresh = await tokens.refresh(
+        services, target.account.id, adapter, actx, creds, margin=REFRESH_MARGIN
+    )
     return replace(
         creds,
-        access_token=tokens.access_token,
-        refresh_token=tokens.refresh_token or creds.refresh_token,
+        access_token=fresh.access_token,
+        refresh_token=fresh.refresh_token,
+        expires_at=fresh.expires_at,
     )
 
 
@@ -330,7 +325,7 @@ async def _send(
         post = await _locked_post(session, post_id)
         if post is None:
             return
-        retry_at = await record(session, ctx, post, target.account.id, outcome)
+        retry_at = await record(session, ctx, post, target.account.id, outcome, services=services)
     if retry_at is not None:
         raise RetryLater(retry_at, "platform asked to retry")
 
@@ -341,6 +336,8 @@ async def record(
     post: Post,
     account_id: str,
     outcome: Published | PlatformError,
+    *,
+    services: Services | None = None,
 ) -> float | None:
     """Write one attempt's outcome; returns seconds to wait when it should be retried."""
     if isinstance(outcome, Published):
@@ -358,8 +355,9 @@ async def record(
         account = await session.get(SocialAccount, account_id)
         if account is not None and account.is_active:
             await disconnect_account(
-                session, account, f"token expired or revoked: {outcome.reason}"
-            )
+                session, account, f"token expired or revoked: {outcome.reason}",
+                kind=outcome.kind, services=services,
+            )  # fmt: skip
     elif isinstance(outcome, Retryable):
         if ctx.attempt >= ctx.max_attempts:
             await fail(
@@ -396,6 +394,8 @@ async def _settle(
     post: Post,
     account_id: str,
     look: Look,
+    *,
+    services: Services | None = None,
 ) -> bool:
     """Apply one reconciliation look; False when the post stays unconfirmed (look again).
 
@@ -411,8 +411,9 @@ async def _settle(
         account = await session.get(SocialAccount, account_id)
         if account is not None and account.is_active:
             await disconnect_account(
-                session, account, f"token expired or revoked: {look.error.reason}"
-            )
+                session, account, f"token expired or revoked: {look.error.reason}",
+                kind=look.error.kind, services=services,
+            )  # fmt: skip
     elif look.error is not None:
         if isinstance(look.error, Retryable) and not last:
             return False
@@ -528,7 +529,7 @@ async def reconcile(ctx: JobContext, services: Services) -> None:
         post = await _locked_post(session, post_id)
         if post is None or post.publish_state != PublishState.unconfirmed:
             return
-        if await _settle(session, ctx, post, target.account.id, look):
+        if await _settle(session, ctx, post, target.account.id, look, services=services):
             return
     wait = clock.now() + timedelta(
         seconds=RECONCILE_DELAYS[min(ctx.attempt, len(RECONCILE_DELAYS) - 1)]

@@ -46,6 +46,9 @@ OUTCOMES: dict[str, Outcome] = {
     ),
     "account_disconnected": Outcome("retry", "the account is disconnected; reconnect it first"),
     "token_expired": Outcome("retry", "the platform refused the token; reconnect the account"),
+    "token_refresh_failed": Outcome(
+        "retry", "the platform refused to refresh the token (not a revocation); nothing was sent"
+    ),
     "rate_limited": Outcome("retry", "the platform kept rate-limiting; try after its reset"),
     "platform_temporary_error": Outcome(
         "retry", "the platform kept failing (5xx, timeouts before sending); try again later"

@@ -26,6 +26,7 @@ from lowtato.platforms.base import AdapterContext
 from lowtato.platforms.errorbody import error_json
 from lowtato.platforms.errors import (
     AuthExpired,
+    AuthKind,
     PlatformError,
     RateLimited,
     Rejected,
@@ -197,7 +198,8 @@ def graph_error(response: httpx.Response, *, create: bool, oauth: bool = False) 
 
 def _by_action(rule: ErrorRule, reason: str, *, create: bool) -> PlatformError:
     if rule.action == "auth":
-        return AuthExpired(f"{reason} {_RECONNECT}")
+        kind: AuthKind = "expired" if "expired" in rule.hint else "revoked"
+        return AuthExpired(f"{reason} {_RECONNECT}", kind=kind)
     if rule.action == "retry" and create:
         return UnknownOutcome(f"{reason} Facebook failed while creating the post; it may exist.")
     if rule.action == "retry":

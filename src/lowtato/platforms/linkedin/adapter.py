@@ -339,7 +339,8 @@ class Adapter:
         for a reconnect."""
         if not creds.refresh_token:
             raise AuthExpired(
-                "LinkedIn issued no refresh token for this app; reconnect the account."
+                "LinkedIn issued no refresh token for this app; reconnect the account.",
+                kind="expired",
             )
         app = self.app or ctx.app
         if app is None:
@@ -350,7 +351,8 @@ class Adapter:
                 return TokenSet(access_token=creds.access_token, expires_in=remaining)
             raise AuthExpired(
                 "The LinkedIn token expired and this server could not refresh it (no OAuth app "
-                "was given to the adapter); reconnect the account."
+                "was given to the adapter); reconnect the account.",
+                kind="expired",
             )
         return await token(
             ctx,

@@ -39,17 +39,23 @@ import httpx
 
 from lowtato.platforms.base import AdapterContext, TokenSet
 from lowtato.platforms.errorbody import error_json
+from lowtato.platforms.errors import DEAD_GRANT_ERRORS as RFC_DEAD_GRANT
 from lowtato.platforms.errors import (
     AuthExpired,
     RateLimited,
     Rejected,
     Retryable,
     UnknownOutcome,
+    token_endpoint_error,
 )
 
 LINKEDIN_VERSION = "202610"
 """The Marketing API version we speak (YYYYMM). LinkedIn sunsets a version about a year after
 its release and then answers 426; bump this with each review of the Posts API changes."""
+
+# LinkedIn answers ``invalid_request`` ("The provided authorization grant or refresh token is
+# invalid, expired or revoked") to a refresh token that is no longer valid.
+DEAD_GRANT_ERRORS = RFC_DEAD_GRANT | {"invalid_request"}
 
 DEFAULT_RATE_LIMIT_WAIT = 60.0
 """Seconds to wait after a 429 without ``Retry-After``. LinkedIn documents no rate-limit reset
@@ -133,7 +139,8 @@ def raise_for_status(response: httpx.Response, *, action: str, create: bool = Fa
     if status == 401:
         raise AuthExpired(
             f"LinkedIn refused the access token while {action}: {detail}. "
-            "Reconnect the LinkedIn account."
+            "Reconnect the LinkedIn account.",
+            kind="expired" if "EXPIRED" in error.code.upper() else "revoked",
         )
     if status == 429:
         after = _retry_after(response)
@@ -269,10 +276,11 @@ async def token(ctx: AdapterContext, form: Mapping[str, str], *, refreshing: boo
 
     LinkedIn answers ``{access_token, expires_in, scope, refresh_token?,
     refresh_token_expires_in?}``; a refresh token exists only for apps LinkedIn approved for
-    programmatic refresh. Errors are OAuth-shaped ``{"error", "error_description"}``: when
-    refreshing, a refused grant means the refresh token expired or was revoked (AuthExpired);
-    when exchanging a code, it means the code was bad or used (Rejected). ``invalid_client`` is
-    the operator's app registration (Rejected either way).
+    programmatic refresh. Errors are OAuth-shaped ``{"error", "error_description"}``,
+    classified by ``errors.token_endpoint_error``: when refreshing, ``invalid_grant`` or
+    ``invalid_request`` (LinkedIn's answer to an expired or revoked refresh token) is a dead
+    grant (AuthExpired), another refusal RefreshRefused; when exchanging a code, any refusal
+    ends the attempt (Rejected). ``invalid_client`` is the operator's app registration.
     """
     action = "refreshing the access token" if refreshing else "exchanging the OAuth code"
     request = ctx.http.build_request(
@@ -286,22 +294,13 @@ async def token(ctx: AdapterContext, form: Mapping[str, str], *, refreshing: boo
         raise_for_status(response, action=action)
     if response.status_code >= 400:
         error = LinkedInError.of(response)
-        if error.code == "invalid_client":
-            raise Rejected(
-                f"LinkedIn refused this server's app credentials while {action}: "
-                f"{error.describe()}. The operator should check the LinkedIn client id and "
-                "secret.",
-                code="oauth_client",
-            )
-        if refreshing:
-            raise AuthExpired(
-                f"LinkedIn refused the refresh token: {error.describe()}. "
-                "Reconnect the LinkedIn account."
-            )
-        raise Rejected(
-            f"LinkedIn refused the authorization code: {error.describe()}. "
-            "Start the connection again.",
-            code="oauth_failed",
+        raise token_endpoint_error(
+            "LinkedIn",
+            response.status_code,
+            error.code or "",
+            error.message,
+            refreshing=refreshing,
+            dead=DEAD_GRANT_ERRORS,
         )
     body = json_object(response, action)
     if not body.get("access_token"):

@@ -171,7 +171,8 @@ class Adapter:
         if not creds.refresh_token:
             raise AuthExpired(
                 "the X access token expired and there is no refresh token (the offline.access "
-                "scope was not granted); reconnect the account"
+                "scope was not granted); reconnect the account",
+                kind="expired",
             )
         form = {"grant_type": "refresh_token", "refresh_token": creds.refresh_token}
         return _token_set(await token_request(ctx, form, app, refreshing=True))

@@ -32,11 +32,15 @@ from lowtato.kit import clock
 from lowtato.platforms.base import AdapterContext, OAuthApp
 from lowtato.platforms.errorbody import error_json
 from lowtato.platforms.errors import (
+    DEAD_GRANT_ERRORS as RFC_DEAD_GRANT,
+)
+from lowtato.platforms.errors import (
     AuthExpired,
     RateLimited,
     Rejected,
     Retryable,
     UnknownOutcome,
+    token_endpoint_error,
 )
 
 JSON = dict[str, Any]
@@ -183,6 +187,11 @@ def raise_for_status(
     )
 
 
+# X answers ``invalid_request`` ("Value passed for the token was invalid") to a refresh token
+# that was already used (rotation) or revoked.
+DEAD_GRANT_ERRORS = RFC_DEAD_GRANT | {"invalid_request"}
+
+
 class XClient:
     """One account's view of the API: every call carries its OAuth 2.0 user token."""
 
@@ -239,9 +248,11 @@ async def token_request(
     """POST /2/oauth2/token with the client's credentials.
 
     Confidential clients (with a secret) authenticate with HTTP Basic; public clients send
-    `client_id` in the form. X answers RFC 6749 errors: when refreshing, any 400/401 means the
-    refresh token is spent or revoked, so the account must be reconnected (AuthExpired); when
-    exchanging a code, it means this authorization attempt failed (Rejected).
+    `client_id` in the form. X answers RFC 6749 errors, classified by
+    ``errors.token_endpoint_error``: when refreshing, ``invalid_grant`` or ``invalid_request``
+    (X's answer to a spent or revoked refresh token) is a dead grant (AuthExpired); another
+    refusal is RefreshRefused (retried a few times); when exchanging a code, any refusal
+    ends this authorization attempt (Rejected).
     """
     headers: dict[str, str] = {}
     body = dict(form)
@@ -263,14 +274,13 @@ async def token_request(
     if status == 200 and isinstance(payload.get("access_token"), str):
         return payload
     payload = error_json(response)
-    if status == 429:
-        after = rate_limit_wait(response)
-        raise RateLimited(f"X rate limit reached while trying to {what}", after=after)
-    if status >= 500:
-        raise Retryable(f"X is unavailable (HTTP {status}) while trying to {what}")
-    error = payload.get("error", f"HTTP {status}")
-    description = payload.get("error_description", "")
-    reason = f"X refused to {what}: {error}" + (f" ({description})" if description else "")
-    if refreshing:
-        raise AuthExpired(reason)
-    raise Rejected(reason + "; start the connection again", code="oauth_failed")
+    after = rate_limit_wait(response) if status == 429 else None
+    raise token_endpoint_error(
+        "X",
+        status,
+        str(payload.get("error") or ""),
+        str(payload.get("error_description") or ""),
+        refreshing=refreshing,
+        dead=DEAD_GRANT_ERRORS,
+        after=after,
+    )
