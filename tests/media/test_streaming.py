@@ -126,3 +126,27 @@ async def test_a_64_mib_video_is_published_to_x_in_bounded_memory(
     assert big_growth < BOUND, f"publishing {BIG} bytes grew traced memory by {big_growth}"
     # Nothing left behind: a download's temporary file ends with its attempt.
     assert os.listdir(spool) == []
+
+
+async def test_a_failed_attempt_leaves_no_temporary_file(
+    live_app: FastAPI, live_worker: Worker, make_owner: OwnerFactory, fakes: Fakes
+) -> None:
+    owner = await make_owner(livemode=True)
+    spool = Path(live_app.state.services.storage.spool_dir)
+    fakes.state.inject("x", "media_append", "server_error")
+    async with client_for(live_app) as client:
+        account = await _account(client, owner, fakes)
+        url = fakes.media(f"padded-{2 * MIB}.mp4")
+        response = await create_post(
+            client,
+            owner,
+            account,
+            post={"accountId": account, "content": {"text": "refused", "mediaUrls": [url]}},
+        )
+        post_id = response.json()["id"]
+        await client.post(f"/api/v1/posts/{post_id}/publish", headers=owner.headers)
+        await live_worker.run_once()
+        post = (await client.get(f"/api/v1/posts/{post_id}", headers=owner.headers)).json()
+    # X answered 503 mid-upload: the post waits for a retry, and the download is gone.
+    assert (post["status"], post["publish_state"]) == ("publishing", "retrying"), post
+    assert os.listdir(spool) == []
