@@ -16,6 +16,7 @@ import pytest
 from fastapi import FastAPI
 from tests.api import create_post
 from tests.conftest import Owner, OwnerFactory, client_for
+from tests.fakes import linkedin_store as linkedin
 from tests.fakes.fixtures import Fakes
 from tests.fakes.media_files import padded_mp4
 from tests.fakes.x import seed_account, store
@@ -150,3 +151,49 @@ async def test_a_failed_attempt_leaves_no_temporary_file(
     # X answered 503 mid-upload: the post waits for a retry, and the download is gone.
     assert (post["status"], post["publish_state"]) == ("publishing", "retrying"), post
     assert os.listdir(spool) == []
+
+
+async def test_a_64_mib_video_is_published_to_linkedin_in_bounded_memory(
+    live_app: FastAPI, live_worker: Worker, make_owner: OwnerFactory, fakes: Fakes
+) -> None:
+    owner = await make_owner(livemode=True)
+    member = linkedin.seed_account(fakes.state)
+    async with client_for(live_app) as client:
+        response = await client.post(
+            "/api/v1/accounts/connect",
+            headers=owner.headers,
+            json={
+                "platform": "linkedin",
+                "access_token": member.token,
+                "refresh_token": member.refresh_token,
+                "platform_user_id": member.sub,
+                "platform_username": member.name,
+                "expires_in": 5_184_000,
+            },
+        )
+        assert response.status_code == 201, response.text
+        account = response.json()["id"]
+        tracemalloc.start()
+        try:
+            small, small_growth = await _publish(
+                client, owner, live_worker, account, fakes.media(f"padded-{SMALL}.mp4"), "small"
+            )
+            big, big_growth = await _publish(
+                client, owner, live_worker, account, fakes.media(f"padded-{BIG}.mp4"), "big"
+            )
+        finally:
+            tracemalloc.stop()
+    print(
+        f"\nlinkedin: peak traced memory growth, {BIG // MIB} MiB video: {big_growth / MIB:.1f} "
+        f"MiB (a {SMALL // MIB} MiB video: {small_growth / MIB:.1f} MiB)"
+    )
+    assert small["status"] == "published", small
+    assert big["status"] == "published", big
+    # LinkedIn took the video in its byte ranges, every one of them (one ETag per part).
+    (video,) = [
+        m
+        for m in linkedin.data(fakes.state).media.values()
+        if m.urn.startswith("urn:li:video") and m.size == BIG
+    ]
+    assert len(video.etags) == len(video.parts) == BIG // (4 * MIB)
+    assert big_growth < BOUND, f"publishing {BIG} bytes grew traced memory by {big_growth}"
