@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from tests.api import create_post
-from tests.conftest import Owner, OwnerFactory, client_for
+from tests.api import connect, create_post
+from tests.conftest import AppFactory, Owner, OwnerFactory, client_for
 from tests.fakes import linkedin_store as linkedin
 from tests.fakes.fixtures import Fakes
 from tests.fakes.media_files import padded_mp4
@@ -23,6 +23,7 @@ from tests.fakes.x import seed_account, store
 from tests.media.files import mp4, upload_multipart
 
 from lowtato.jobs.worker import Worker
+from lowtato.runtime import build_registry
 
 MIB = 1024 * 1024
 BIG = 64 * MIB
@@ -197,3 +198,28 @@ async def test_a_64_mib_video_is_published_to_linkedin_in_bounded_memory(
     ]
     assert len(video.etags) == len(video.parts) == BIG // (4 * MIB)
     assert big_growth < BOUND, f"publishing {BIG} bytes grew traced memory by {big_growth}"
+
+
+async def test_a_download_past_the_limit_is_refused_while_streaming(
+    app: FastAPI, app_factory: AppFactory, owner: Owner, fakes: Fakes
+) -> None:
+    small = await app_factory(media_max_image_bytes=MIB, media_max_video_bytes=MIB)
+    spool = Path(small.state.services.storage.spool_dir)
+    url = fakes.media(f"padded-{2 * MIB}.mp4")
+    async with client_for(small) as client:
+        account = await connect(client, owner, "bluesky", "did:plc:limits")
+        response = await create_post(
+            client,
+            owner,
+            account,
+            post={"accountId": account, "content": {"text": "too big", "mediaUrls": [url]}},
+        )
+        post_id = response.json()["id"]
+        await client.post(f"/api/v1/posts/{post_id}/publish", headers=owner.headers)
+        await Worker(small.state.db, build_registry(small.state.services)).run_once()
+        post = (await client.get(f"/api/v1/posts/{post_id}", headers=owner.headers)).json()
+    assert (post["status"], post["error_code"]) == ("failed", "media_too_large"), post
+    assert post["error_message"] == (
+        f"media {url} is larger than {MIB} bytes, the largest file accepted"
+    )
+    assert os.listdir(spool) == []
