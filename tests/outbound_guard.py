@@ -60,7 +60,7 @@ class OutboundGuard:
 
         monkeypatch.setattr(httpx.AsyncClient, "send", guarded_send)
         monkeypatch.setattr(AdapterRegistry, "get", guarded_get)
-        for name in ("put_file", "read", "delete", "check"):  # boto3 calls S3 over the network
+        for name in ("put_file", "source", "delete", "check"):  # boto3 calls S3 over the network
             monkeypatch.setattr(S3Storage, name, self._checked(getattr(S3Storage, name), name))
 
     def _checked(self, method: Callable[..., Awaitable[Any]], name: str) -> Any:

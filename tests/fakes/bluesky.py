@@ -43,6 +43,7 @@ from tests.fakes.bluesky_lexicon import (
     invalid,
     xrpc_error,
 )
+from tests.fakes.bodies import Received, receive
 from tests.fakes.state import FakeState
 
 PREFIX = "/bsky"
@@ -168,6 +169,7 @@ class Call:
     raw: bytes
     did: str = ""
     token: str = ""
+    blob: Received | None = None  # an uploadBlob body: counted and hashed, not kept
 
 
 def _bearer(call: Call) -> str:
@@ -278,17 +280,16 @@ def upload_blob(call: Call) -> JSONResponse:
     mime = call.request.headers.get("content-type", "").split(";")[0].strip().lower()
     if not mime or mime == "application/json":
         raise invalid("Missing or invalid Content-Type for the blob")
-    if not call.raw:
+    got = call.blob
+    if got is None or not got.size:
         raise invalid("Empty blob")
     limit = MAX_IMAGE_BYTES if mime.startswith("image/") else MAX_VIDEO_BYTES
-    if len(call.raw) > limit:
-        msg = (
-            f"This file is too large. It is {len(call.raw)} bytes but the maximum size is {limit}."
-        )
+    if got.size > limit:
+        msg = f"This file is too large. It is {got.size} bytes but the maximum size is {limit}."
         raise XrpcError(400, "BlobTooLarge", msg)
-    cid = _cid(call.raw, "bafkrei")
-    call.data["blobs"][cid] = {"did": call.did, "mimeType": mime, "size": len(call.raw)}
-    blob = {"$type": "blob", "ref": {"$link": cid}, "mimeType": mime, "size": len(call.raw)}
+    cid = _cid(got.sha256.digest(), "bafkrei")
+    call.data["blobs"][cid] = {"did": call.did, "mimeType": mime, "size": got.size}
+    blob = {"$type": "blob", "ref": {"$link": cid}, "mimeType": mime, "size": got.size}
     return JSONResponse({"blob": blob})
 
 
@@ -440,7 +441,9 @@ def _injected(
     return None
 
 
-async def _dispatch(state: FakeState, request: Request, body: Any, raw: bytes) -> JSONResponse:
+async def _dispatch(
+    state: FakeState, request: Request, body: Any, raw: bytes, blob: Received | None
+) -> JSONResponse:
     nsid = request.path_params["nsid"]
     route = ROUTES.get(nsid)
     if route is None:
@@ -451,7 +454,7 @@ async def _dispatch(state: FakeState, request: Request, body: Any, raw: bytes) -
             400, "InvalidRequest", f"Incorrect HTTP method ({request.method}) expected {method}"
         )
     data = _data(state)
-    call = Call(state, data, request, body, raw)
+    call = Call(state, data, request, body, raw, blob=blob)
     mode = state.take(PLATFORM, nsid.rsplit(".", 1)[-1])
     response = _injected(state, data, mode, call)
     if response is not None:
@@ -475,7 +478,11 @@ async def _dispatch(state: FakeState, request: Request, body: Any, raw: bytes) -
 
 def build(state: FakeState) -> Starlette:
     async def xrpc(request: Request) -> JSONResponse:
-        raw = await request.body()
+        blob = None
+        if request.path_params["nsid"] == "com.atproto.repo.uploadBlob":
+            blob, raw = await receive(request), b""
+        else:
+            raw = await request.body()
         try:
             is_json = raw and "json" in request.headers.get("content-type", "")
             body: Any = json.loads(raw) if is_json else None
@@ -484,9 +491,10 @@ def build(state: FakeState) -> Starlette:
         logged = {
             k: v for k, v in request.headers.items() if k in ("authorization", "content-type")
         }
-        shown = body if body is not None else ({"bytes": len(raw)} if raw else None)
+        size = blob.size if blob is not None else len(raw)
+        shown = body if body is not None else ({"bytes": size} if size else None)
         state.record(PLATFORM, request.method, request.url.path, logged, shown)
-        response = await _dispatch(state, request, body, raw)
+        response = await _dispatch(state, request, body, raw, blob)
         if response.status_code != 429:
             response.headers.update(_rate_headers(2999, 300))
         return response

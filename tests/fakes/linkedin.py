@@ -32,7 +32,6 @@ Each media status read consumes one ``slow_processing`` use (one more PROCESSING
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 import secrets
 from collections.abc import Awaitable, Callable
@@ -45,6 +44,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from tests.fakes import linkedin_store as li
+from tests.fakes.bodies import Received
 from tests.fakes.state import FakeState
 
 PREFIX = "/linkedin"
@@ -254,11 +254,11 @@ def build(state: FakeState) -> Starlette:
             raise li.bad("upload URL unknown or already used")
         if not may_act_as(call.sub, image.owner):
             raise li.error(*li.FORBIDDEN)
-        raw = await call.request.body()
-        if not raw:
+        got: Received = call.request.state.received
+        if not got.size:
             raise li.bad("empty upload")
-        image.size, image.status = len(raw), "PROCESSING"
-        if not raw.startswith(IMAGE_MAGIC):
+        image.size, image.status = got.size, "PROCESSING"
+        if not got.head.startswith(IMAGE_MAGIC):
             image.failure = "Unsupported image format"
         elif db().members_cannot_read_images and image.owner.startswith("urn:li:person:"):
             image.status = "AVAILABLE"  # processing nobody can observe: done by the time it's used
@@ -333,15 +333,15 @@ def build(state: FakeState) -> Starlette:
         video: li.Media | None = db().media.get(f"urn:li:video:C5F10AQ{n:08d}")
         if video is None or part >= len(video.parts) or video.status != "WAITING_UPLOAD":
             raise li.bad("upload URL unknown or expired")
-        raw = await call.request.body()
+        got: Received = call.request.state.received
         first, last = video.parts[part]
-        if len(raw) != last - first + 1:
+        if got.size != last - first + 1:
             raise li.bad(
-                f"part {part} must be bytes {first}-{last} ({last - first + 1} bytes), got {len(raw)}"
+                f"part {part} must be bytes {first}-{last} ({last - first + 1} bytes), got {got.size}"
             )
-        if part == 0 and raw[4:8] != b"ftyp":
+        if part == 0 and got.head[4:8] != b"ftyp":
             video.failure = "Unsupported video format"
-        video.etags[part] = f"/ammbra/{hashlib.sha256(raw).hexdigest()[:20]}"
+        video.etags[part] = f"/ammbra/{got.sha256.hexdigest()[:20]}"
         return Response(status_code=200, headers={"ETag": video.etags[part]})
 
     async def create_post(call: Call) -> Response:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zlib
+from collections.abc import Iterator
 
 
 def _png(width: int = 4, height: int = 3) -> bytes:
@@ -51,3 +53,21 @@ FILES: dict[str, tuple[str, bytes]] = {
     "big.mp4": ("video/mp4", _mp4(6 * 1024 * 1024)),
     "page.html": ("text/html", b"<html>not media</html>"),
 }
+
+
+# ``padded-<bytes>.mp4``: an MP4 of that exact size, made on the fly and sent in pieces, so a
+# test can publish a big video from a URL without the fake holding it in memory.
+PADDED = re.compile(r"^padded-(?P<size>[0-9]{1,10})\.mp4$")
+PIECE = 1024 * 1024
+
+
+def padded_mp4(size: int) -> Iterator[bytes]:
+    """``size`` bytes: an ``ftyp`` box, then one ``mdat`` box of zeros, in PIECE-sized parts."""
+    ftyp = struct.pack(">I", 24) + b"ftypisom" + struct.pack(">I", 512) + b"isomiso2"
+    head = ftyp + struct.pack(">I", size - len(ftyp)) + b"mdat"
+    yield head
+    zeros = bytes(PIECE)
+    left = size - len(head)
+    while left > 0:
+        yield zeros[: min(PIECE, left)]
+        left -= PIECE

@@ -18,7 +18,7 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from tests.fakes import media_files
@@ -89,6 +89,13 @@ def build_app(state: FakeState) -> Starlette:
 
     async def media(request: Request) -> Response:
         name = request.path_params["name"]
+        if padded := media_files.PADDED.match(name):
+            size = int(padded["size"])
+            return StreamingResponse(
+                media_files.padded_mp4(size),
+                media_type="video/mp4",
+                headers={"Content-Length": str(size)},
+            )
         found = media_files.FILES.get(name)
         if found is None:
             return JSONResponse({"error": "no such file"}, status_code=404)

@@ -80,6 +80,9 @@ class Tweet:
     metrics: dict[str, int] = field(default_factory=dict)
 
 
+KEEP_BYTES = 1024 * 1024
+
+
 @dataclass
 class Media:
     id: str
@@ -87,10 +90,20 @@ class Media:
     category: str
     media_type: str
     total_bytes: int
+    # The first KEEP_BYTES received (all of a small file): enough to check the type, while a
+    # big video is only counted and hashed, so the fake's memory does not grow with it.
     data: bytearray = field(default_factory=bytearray)
+    received: int = 0
+    sha256: Any = field(default_factory=hashlib.sha256)
     segments: int = 0
     state: str = "uploading"  # uploading | pending | in_progress | succeeded | failed | ready
     alt_text: str | None = None
+
+    def take(self, chunk: bytes) -> None:
+        if len(self.data) < KEEP_BYTES:
+            self.data += chunk[: KEEP_BYTES - len(self.data)]
+        self.received += len(chunk)
+        self.sha256.update(chunk)
 
     @property
     def key(self) -> str:

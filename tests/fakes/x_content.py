@@ -264,7 +264,8 @@ def content_routes(state: FakeState) -> list[Route]:
         if len(data) > MAX_SIMPLE[category]:
             return invalid(f"File size exceeds {MAX_SIMPLE[category]} bytes.")
         ready = "ready" if category == "tweet_image" else "pending"
-        m = Media(s.new_id(), user_id, category, mime, len(data), bytearray(data), state=ready)
+        m = Media(s.new_id(), user_id, category, mime, len(data), state=ready)
+        m.take(data)
         s.media[m.id] = m
         out = _media_out(m)
         if ready == "pending":
@@ -310,9 +311,9 @@ def content_routes(state: FakeState) -> list[Route]:
         if fields["segment_index"] != m.segments:
             return invalid(f"$.segment_index: segments must be contiguous; expected {m.segments}")
         chunk = _decode(fields)
-        if chunk is None or len(m.data) + len(chunk) > m.total_bytes:
+        if chunk is None or m.received + len(chunk) > m.total_bytes:
             return invalid("Segments exceed the total_bytes given at initialize.")
-        m.data += chunk
+        m.take(chunk)
         m.segments += 1
         return JSONResponse({"data": {"expires_at": int(clock.now().timestamp()) + EXPIRES}})
 
@@ -321,7 +322,7 @@ def content_routes(state: FakeState) -> list[Route]:
         m = _owned(s, request.path_params["id"], user_id)
         if m is None or m.state != "uploading":
             return not_found("media", request.path_params["id"])
-        if len(m.data) != m.total_bytes:
+        if m.received != m.total_bytes:
             return invalid("Segments do not add up to provided total file size.")
         if not _looks_like(bytes(m.data), m.media_type):
             return invalid(f"InvalidMedia: the file is not {m.media_type}.")

@@ -43,7 +43,7 @@ import asyncio
 import contextlib
 import ssl
 import zlib
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
 from typing import Any, Final, Self
@@ -263,7 +263,14 @@ class _GuardedTransport(httpx.AsyncBaseTransport):
 class _CappedBody:
     """Collects a response body, decoding gzip/deflate, never holding more than `limit` bytes."""
 
-    def __init__(self, content_encoding: str | None, *, limit: int, origin: str) -> None:
+    def __init__(
+        self,
+        content_encoding: str | None,
+        *,
+        limit: int,
+        origin: str,
+        sink: Callable[[bytes], object] | None = None,
+    ) -> None:
         codings = [c.strip().lower() for c in (content_encoding or "").split(",")]
         codings = [c for c in codings if c and c != "identity"]
         if len(codings) > 1 or (codings and codings[0] not in _ZLIB_WBITS):
@@ -281,6 +288,7 @@ class _CappedBody:
         self._limit = limit
         self._origin = origin
         self._parts: list[bytes] = []
+        self._sink = sink
         self._size = 0
         self.received = 0
 
@@ -322,7 +330,9 @@ class _CappedBody:
         self._size += len(part)
         if self._size > self._limit:
             raise self._too_large(f"the response from {self._origin} decompresses to more than")
-        if part:
+        if part and self._sink is not None:
+            self._sink(part)
+        elif part:
             self._parts.append(part)
 
     def _too_large(self, what: str) -> ResponseTooLargeError:
@@ -425,6 +435,7 @@ class GuardedClient:
         content: bytes | str | None = None,
         json: Any = None,
         follow_redirects: bool = True,
+        sink: Callable[[bytes], object] | None = None,
     ) -> httpx.Response:
         """Send one request to a user-supplied URL and return the final response, body read.
 
@@ -438,6 +449,10 @@ class GuardedClient:
         dropped and `Content-Length` gives the decoded size, so the headers describe the body
         you get. `.history` holds the redirect responses followed (their bodies were not read).
 
+        With `sink`, the final response's body is handed to it piece by piece as it arrives
+        (decoded, under the same cap) instead of being kept: `.content` is then empty. A big
+        download thus goes to a file without ever being whole in memory.
+
         Raises only `UnsafeURLError`, `OutboundRequestError`, `OutboundTimeoutError` and
         `ResponseTooLargeError` for anything that goes wrong on the way.
         """
@@ -449,7 +464,7 @@ class GuardedClient:
         )
         try:
             async with asyncio.timeout(self._timeout):
-                return await self._exchange(request, follow_redirects=follow_redirects)
+                return await self._exchange(request, follow_redirects=follow_redirects, sink=sink)
         except (TimeoutError, httpx.TimeoutException) as exc:
             raise OutboundTimeoutError(
                 f"{_origin(_failed_url(exc, target))} did not send a complete response within "
@@ -458,7 +473,13 @@ class GuardedClient:
         except httpx.HTTPError as exc:
             raise OutboundRequestError(_failure_reason(exc, target)) from exc
 
-    async def _exchange(self, request: httpx.Request, *, follow_redirects: bool) -> httpx.Response:
+    async def _exchange(
+        self,
+        request: httpx.Request,
+        *,
+        follow_redirects: bool,
+        sink: Callable[[bytes], object] | None,
+    ) -> httpx.Response:
         history: list[httpx.Response] = []
         while True:
             try:
@@ -471,7 +492,7 @@ class GuardedClient:
             redirect = response.next_request if follow_redirects else None
             if redirect is None:
                 try:
-                    body = await self._read_body(response)
+                    body = await self._read_body(response, sink)
                 finally:
                     await response.aclose()
                 return _finished(response, body, history)
@@ -506,7 +527,9 @@ class GuardedClient:
             extensions=redirect.extensions,
         )
 
-    async def _read_body(self, response: httpx.Response) -> bytes:
+    async def _read_body(
+        self, response: httpx.Response, sink: Callable[[bytes], object] | None
+    ) -> bytes:
         limit = self._max_response_bytes
         origin = _origin(response.url)
         declared = response.headers.get("Content-Length", "")
@@ -517,7 +540,9 @@ class GuardedClient:
                 limit=limit,
                 received=0,
             )
-        body = _CappedBody(response.headers.get("Content-Encoding"), limit=limit, origin=origin)
+        body = _CappedBody(
+            response.headers.get("Content-Encoding"), limit=limit, origin=origin, sink=sink
+        )
         # Leaving this loop by an exception leaves the generator suspended; the caller's
         # response.aclose() releases the connection right away either way.
         async for chunk in response.aiter_raw():

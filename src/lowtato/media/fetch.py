@@ -9,12 +9,25 @@ MP4 or WebM, within that type's size limit.
 Failures are platform errors, which the publish flow turns into the post's state: a file that
 is missing, refused or wrong is ``Rejected`` (the post fails with a message naming the URL); a
 server that is down or slow is ``Retryable`` (nothing was sent yet, so a later attempt is safe).
+
+Nothing is held whole in memory: a stored file is read in pieces straight from storage when
+an adapter sends it, and a download is written piece by piece to a temporary file (refused
+once past the cap) that the adapters read the same way. A publish attempt's temporary files
+are deleted when the attempt ends, whatever its outcome (``prefetch`` / ``release``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import asyncio
+import contextlib
+import os
+import tempfile
+import weakref
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
+
+import httpx
 
 from lowtato.kit.guarded_http import (
     OutboundError,
@@ -23,17 +36,34 @@ from lowtato.kit.guarded_http import (
     guarded_client,
 )
 from lowtato.media import sniff
-from lowtato.media.storage import Storage, StoredFileMissing, parse_media_url
+from lowtato.media.storage import FileSource, Storage, StoredFileMissing, parse_media_url
 from lowtato.media.upload import Limits
-from lowtato.platforms.base import FetchedMedia, Media, MediaFetcher
+from lowtato.platforms.base import ByteSource, FetchedMedia, Media, MediaFetcher
 from lowtato.platforms.errors import Rejected, Retryable
 
 _RETRY_STATUSES = {408, 425, 429, 500, 502, 503, 504}
 
 
+class TempFile(FileSource):
+    """A download spooled to disk, deleted by ``discard`` (or, as a last resort, when the
+    object is garbage collected, so a caller that never discards it leaks no file)."""
+
+    def __init__(self, path: Path, size: int) -> None:
+        super().__init__(path, size)
+        self._remove = weakref.finalize(self, _unlink, path)
+
+    async def discard(self) -> None:
+        await asyncio.to_thread(self._remove)
+
+
+def _unlink(path: Path) -> None:
+    path.unlink(missing_ok=True)
+
+
 class GuardedMediaFetcher:
     """The ``MediaFetcher`` of a process. Without ``storage`` (adapter tests) every URL is
-    downloaded; ``max_bytes`` alone is one limit for images and videos alike."""
+    downloaded (to the system's temporary directory); ``max_bytes`` alone is one limit for
+    images and videos alike."""
 
     def __init__(
         self,
@@ -57,10 +87,12 @@ class GuardedMediaFetcher:
         self.timeout = timeout
 
     async def __call__(self, media: Media) -> FetchedMedia:
+        """The checked file. One that was downloaded is a ``TempFile``: the caller deletes it
+        (``release`` does, for the fetcher ``prefetch`` returns)."""
         own = parse_media_url(media.url) if self.storage is not None else None
         if self.storage is not None and own is not None:
             try:
-                return self._checked(media.url, await self.storage.read(own.key))
+                return await self._checked(media.url, await self.storage.source(own.key))
             except StoredFileMissing:
                 if self.own_prefix and media.url.startswith(self.own_prefix):
                     raise Rejected(
@@ -69,16 +101,51 @@ class GuardedMediaFetcher:
                         code="media_unavailable",
                     ) from None
                 # The same URL shape on another server (another Lowtato): fetch it.
-        return self._checked(media.url, await self._download(media.url))
+        spooled = await self._download(media.url)
+        try:
+            return await self._checked(media.url, spooled)
+        except BaseException:
+            await spooled.discard()
+            raise
 
-    async def _download(self, url: str) -> bytes:
+    async def _download(self, url: str) -> TempFile:
+        spool_dir = self.storage.spool_dir if self.storage is not None else None
+        fd, name = await asyncio.to_thread(
+            tempfile.mkstemp, dir=spool_dir, prefix="fetch-", suffix=".part"
+        )
+        path = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                # Pieces arrive a network read at a time; a buffered write of one is quick,
+                # so it is done in the event loop rather than a thread per piece.
+                response = await self._get(url, out.write)
+                size = out.tell()
+        except BaseException:
+            await asyncio.to_thread(_unlink, path)
+            raise
+        spooled = TempFile(path, size)
+        status = response.status_code
+        if status != 200:
+            await spooled.discard()
+        if status in _RETRY_STATUSES:
+            raise Retryable(
+                f"media {url} could not be fetched: HTTP {status} (will retry)",
+                after=_retry_after(response.headers),
+            )
+        if status != 200:
+            raise Rejected(
+                f"media {url} could not be fetched: HTTP {status}", code="media_unavailable"
+            )
+        return spooled
+
+    async def _get(self, url: str, sink: Callable[[bytes], object]) -> httpx.Response:
         try:
             async with guarded_client(
                 allow_private=self.allow_private,
                 timeout=self.timeout,
                 max_response_bytes=self.limits.largest,
             ) as client:
-                response = await client.get(url)
+                return await client.request("GET", url, sink=sink)
         except ResponseTooLargeError as exc:
             raise Rejected(
                 f"media {url} is larger than {exc.limit} bytes, the largest file accepted",
@@ -90,20 +157,10 @@ class GuardedMediaFetcher:
             ) from exc
         except OutboundError as exc:  # unreachable, timed out, broken: maybe better later
             raise Retryable(f"media {url} could not be fetched: {exc.reason}") from exc
-        status = response.status_code
-        if status in _RETRY_STATUSES:
-            raise Retryable(
-                f"media {url} could not be fetched: HTTP {status} (will retry)",
-                after=_retry_after(response.headers),
-            )
-        if status != 200:
-            raise Rejected(
-                f"media {url} could not be fetched: HTTP {status}", code="media_unavailable"
-            )
-        return response.content
 
-    def _checked(self, url: str, data: bytes) -> FetchedMedia:
-        mime = sniff.sniff(data[: sniff.SNIFF_BYTES])
+    async def _checked(self, url: str, source: ByteSource) -> FetchedMedia:
+        file = FetchedMedia(source, "application/octet-stream")
+        mime = sniff.sniff(await file.head(sniff.SNIFF_BYTES))
         if mime not in sniff.SUPPORTED:
             raise Rejected(
                 f"media {url} is {sniff.describe(mime)}, not a {sniff.SUPPORTED_NAMES} file "
@@ -111,13 +168,13 @@ class GuardedMediaFetcher:
                 code="media_unsupported",
             )
         limit = self.limits.for_type(mime)
-        if len(data) > limit:
+        if source.size > limit:
             raise Rejected(
-                f"media {url} is {len(data)} bytes, over the {limit}-byte limit for "
+                f"media {url} is {source.size} bytes, over the {limit}-byte limit for "
                 f"{sniff.kind_of(mime)}s",
                 code="media_too_large",
             )
-        return FetchedMedia(data=data, mime_type=mime)
+        return FetchedMedia(source, mime)
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:
@@ -125,16 +182,29 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     return float(value) if value.isdigit() else None
 
 
-class _Prefetched:
-    """Hands adapters the bytes already downloaded for this publish; fetches the rest."""
+class _Attempt:
+    """The fetcher of one publish attempt: hands adapters the files already fetched for it,
+    fetches the rest, and keeps every temporary file so ``release`` can delete them."""
 
-    def __init__(self, fetch: MediaFetcher, files: dict[str, FetchedMedia]) -> None:
+    def __init__(self, fetch: MediaFetcher) -> None:
         self.fetch = fetch
-        self.files = files
+        self.files: dict[str, FetchedMedia] = {}
+        self.spooled: list[TempFile] = []
 
     async def __call__(self, media: Media) -> FetchedMedia:
         found = self.files.get(media.url)
-        return found if found is not None else await self.fetch(media)
+        if found is None:
+            found = await self.fetch(media)
+            if isinstance(found.body, TempFile):
+                self.spooled.append(found.body)
+            self.files[media.url] = found
+        return found
+
+    async def release(self) -> None:
+        spooled, self.spooled = self.spooled, []
+        self.files.clear()
+        for file in spooled:
+            await file.discard()
 
 
 async def prefetch(
@@ -142,18 +212,29 @@ async def prefetch(
 ) -> tuple[list[Media], MediaFetcher | None]:
     """Download and check every media item whose type is unknown (URLs from elsewhere) before
     anything is sent to the platform. Returns the media with kind, type and size filled in,
-    so the platform's rules are applied to the real files, and a fetcher that gives adapters
-    those bytes again instead of downloading twice."""
-    if fetch is None or all(m.kind is not None for m in media):
-        return list(media), fetch
-    files: dict[str, FetchedMedia] = {}
+    so the platform's rules are applied to the real files, and the attempt's fetcher, which
+    gives adapters those files again instead of downloading twice. Call ``release`` on it
+    when the attempt ends: that deletes the temporary files."""
+    if fetch is None:
+        return list(media), None
+    attempt = _Attempt(fetch)
     known = []
-    for item in media:
-        if item.kind is not None:
-            known.append(item)
-            continue
-        got = files.get(item.url) or await fetch(item)
-        files[item.url] = got
-        kind = sniff.kind_of(got.mime_type)
-        known.append(replace(item, kind=kind, mime_type=got.mime_type, size=len(got.data)))
-    return known, _Prefetched(fetch, files)
+    try:
+        for item in media:
+            if item.kind is not None:
+                known.append(item)
+                continue
+            got = await attempt(item)
+            kind = sniff.kind_of(got.mime_type)
+            known.append(replace(item, kind=kind, mime_type=got.mime_type, size=got.size))
+    except BaseException:
+        await attempt.release()
+        raise
+    return known, attempt
+
+
+async def release(fetch: MediaFetcher | None) -> None:
+    """End of a publish attempt: delete the temporary files its fetcher downloaded to."""
+    if isinstance(fetch, _Attempt):
+        with contextlib.suppress(OSError):  # a leftover file must not change the outcome
+            await fetch.release()

@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -30,6 +31,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from lowtato.config import Settings
 from lowtato.errors import NotFound
 from lowtato.kit.files import private_dir
+from lowtato.platforms.base import ByteSource
 
 Check = Literal["ok", "error", "not_configured"]
 
@@ -88,8 +90,9 @@ class Storage(Protocol):
     async def put_file(self, key: str, path: Path, mime_type: str) -> None:
         """Store the file at ``path`` under ``key``; ``path`` is consumed (moved or deleted)."""
 
-    async def read(self, key: str) -> bytes:
-        """The whole object; ``StoredFileMissing`` when there is none."""
+    async def source(self, key: str) -> ByteSource:
+        """The object's size and a way to read it in pieces (never whole);
+        ``StoredFileMissing`` when there is none."""
 
     async def delete(self, key: str) -> None:
         """Remove the object; a missing one is fine (deletes are retried)."""
@@ -132,11 +135,13 @@ class LocalStorage:
                 raise
             shutil.move(source, dest)
 
-    async def read(self, key: str) -> bytes:
+    async def source(self, key: str) -> ByteSource:
+        path = self.path(key)
         try:
-            return await asyncio.to_thread(self.path(key).read_bytes)
+            size = (await asyncio.to_thread(path.stat)).st_size
         except FileNotFoundError as exc:
             raise StoredFileMissing(key) from exc
+        return FileSource(path, size)
 
     async def delete(self, key: str) -> None:
         path = self.path(key)
@@ -192,17 +197,18 @@ class S3Storage:
         finally:
             await asyncio.to_thread(path.unlink, missing_ok=True)
 
-    async def read(self, key: str) -> bytes:
-        def get() -> bytes:
+    async def source(self, key: str) -> ByteSource:
+        def size() -> int:
             try:
-                body = self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"]
-            except self.client.exceptions.NoSuchKey as exc:
-                raise StoredFileMissing(key) from exc
-            with contextlib.closing(body):
-                data: bytes = body.read()
-            return data
+                head = self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+            except self.client.exceptions.ClientError as exc:
+                # HEAD has no body, so a missing object is a bare 404, not NoSuchKey.
+                if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                    raise StoredFileMissing(key) from exc
+                raise
+            return int(head["ContentLength"])
 
-        return await asyncio.to_thread(get)
+        return S3Source(self.client, self.bucket, self._key(key), await asyncio.to_thread(size))
 
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self.client.delete_object, Bucket=self.bucket, Key=self._key(key))
@@ -225,6 +231,61 @@ class S3Storage:
         except Exception:
             return "error"
         return "ok"
+
+
+class FileSource:
+    """A file on disk, read in worker threads one piece at a time."""
+
+    def __init__(self, path: Path, size: int) -> None:
+        self.path = path
+        self._size = size
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    async def read(self, start: int, length: int, piece: int) -> AsyncIterator[bytes]:
+        handle = await asyncio.to_thread(self.path.open, "rb")
+        try:
+            await asyncio.to_thread(handle.seek, start)
+            left = length
+            while left > 0:
+                part = await asyncio.to_thread(handle.read, min(piece, left))
+                if not part:
+                    msg = f"{self.path} ended {left} bytes early"
+                    raise OSError(msg)
+                left -= len(part)
+                yield part
+        finally:
+            handle.close()
+
+
+class S3Source:
+    """An object in the bucket, read with a ranged GET and streamed off its body in pieces
+    (boto3 is blocking, so each read runs in a worker thread)."""
+
+    def __init__(self, client: Any, bucket: str, key: str, size: int) -> None:
+        self.client = client
+        self.bucket = bucket
+        self.key = key
+        self._size = size
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    async def read(self, start: int, length: int, piece: int) -> AsyncIterator[bytes]:
+        if length <= 0:
+            return
+        span = f"bytes={start}-{start + length - 1}"
+
+        def get() -> Any:
+            return self.client.get_object(Bucket=self.bucket, Key=self.key, Range=span)["Body"]
+
+        body = await asyncio.to_thread(get)
+        with contextlib.closing(body):
+            while part := await asyncio.to_thread(body.read, piece):
+                yield part
 
 
 def s3_client(settings: Settings) -> Any:

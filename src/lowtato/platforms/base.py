@@ -8,7 +8,7 @@ are data (limits, media rules, options) live in ``capabilities``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -84,10 +84,51 @@ class Identity:
     profile_image_url: str | None = None
 
 
+# How much of a media file is read at a time when it is sent: a publish holds a few of these,
+# never the whole file (videos reach hundreds of MiB, and several workers publish at once).
+PIECE_BYTES = 256 * 1024
+
+
+class ByteSource(Protocol):
+    """A file's bytes, read in order in bounded pieces. Every ``read`` starts afresh, so a
+    request that must be sent again (a retried upload) can read them again."""
+
+    @property
+    def size(self) -> int: ...
+
+    def read(self, start: int, length: int, piece: int) -> AsyncIterator[bytes]:
+        """``length`` bytes from offset ``start``, in parts of at most ``piece`` bytes."""
+
+
 @dataclass(frozen=True, slots=True)
 class FetchedMedia:
-    data: bytes
+    """A post's file as adapters get it: its type (from its bytes), its size, and its bytes
+    read piece by piece from where they are (storage, or the temporary file a download went
+    to). ``body`` may be plain bytes for small files built in memory (tests)."""
+
+    body: bytes | ByteSource
     mime_type: str
+
+    @property
+    def size(self) -> int:
+        return len(self.body) if isinstance(self.body, bytes) else self.body.size
+
+    async def chunks(
+        self, start: int = 0, length: int | None = None, piece: int = PIECE_BYTES
+    ) -> AsyncIterator[bytes]:
+        """The bytes from ``start`` (``length`` of them, or up to the end), in parts of at
+        most ``piece`` bytes."""
+        end = self.size if length is None else min(self.size, start + length)
+        if isinstance(self.body, bytes):
+            for offset in range(start, end, piece):
+                yield self.body[offset : min(offset + piece, end)]
+            return
+        async for part in self.body.read(start, end - start, piece):
+            yield part
+
+    async def head(self, length: int) -> bytes:
+        """The first ``length`` bytes (or the whole file when it is shorter)."""
+        return b"".join([part async for part in self.chunks(0, length, max(1, length))])
 
 
 class MediaFetcher(Protocol):

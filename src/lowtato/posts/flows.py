@@ -35,7 +35,7 @@ from lowtato.kit import clock
 from lowtato.kit.crypto import DecryptionError
 from lowtato.kit.sendwindow import SendWindowClosed, send_window
 from lowtato.media import service as media_service
-from lowtato.media.fetch import prefetch
+from lowtato.media.fetch import prefetch, release
 from lowtato.platforms.base import (
     Adapter,
     AdapterContext,
@@ -288,6 +288,7 @@ async def _send(
     post_id = target.post.id
     fenced_at = time.monotonic()  # step 1 just proved the lease
     outcome: Published | PlatformError
+    fetch = actx.fetch
     try:
         # Media given by URL are downloaded and checked before anything reaches the platform
         # (a bad file fails the post here, with the URL in the message); adapters that upload
@@ -318,6 +319,8 @@ async def _send(
     except Exception as exc:  # an adapter bug or transport error: it may have been sent
         log.exception("publish of %s ended in an unexpected error", post_id)
         outcome = UnknownOutcome(f"unexpected error while publishing: {type(exc).__name__}")
+    finally:
+        await release(fetch)  # the attempt's downloaded media files, whatever happened
     retry_at: float | None = None
     # A final outcome completes the job in the same transaction (one write instead of two).
     final = not isinstance(outcome, Retryable) or ctx.attempt >= ctx.max_attempts

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from lowtato.kit import clock
+from lowtato.platforms import upload_body
 from lowtato.platforms.base import (
     AdapterContext,
     Credentials,
@@ -213,17 +214,18 @@ class Adapter:
         for index, item in enumerate(req.media):
             fetched = await ctx.fetch(item)
             alt = alt_texts[index] if index < len(alt_texts) else (item.alt_text or "")
-            files.append(media.MediaFile(fetched.data, fetched.mime_type, alt))
+            files.append(media.MediaFile(fetched, alt))
         media.check(files, self.capabilities.media)
         return files
 
     async def _upload(self, xrpc: Xrpc, login: Login, file: media.MediaFile) -> dict[str, Any]:
         async def call(session: Session) -> dict[str, Any]:
+            # A fresh read of the file each time: a call repeated after a session refresh
+            # sends the whole file again.
             return await xrpc.procedure(
                 "com.atproto.repo.uploadBlob",
                 token=session.access_jwt,
-                content=file.data,
-                content_type=file.mime_type,
+                content=upload_body.raw(file.file, file.mime_type),
             )
 
         blob = (await self.sessions.run(xrpc, login, call)).get("blob")
@@ -250,7 +252,7 @@ class Adapter:
                 "image": await self._upload(xrpc, login, file),
                 "alt": file.alt,
             }
-            size = media.image_size(file.data, file.mime_type)
+            size = media.image_size(await file.file.head(media.HEADER_BYTES), file.mime_type)
             if size is not None:
                 image["aspectRatio"] = {"width": size[0], "height": size[1]}
             images.append(image)

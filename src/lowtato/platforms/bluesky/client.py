@@ -47,6 +47,7 @@ from lowtato.platforms.errors import (
     Retryable,
     UnknownOutcome,
 )
+from lowtato.platforms.upload_body import Streamed
 
 POST_COLLECTION = "app.bsky.feed.post"
 T = TypeVar("T")
@@ -235,11 +236,10 @@ class Xrpc:
         body: dict[str, Any] | None = None,
         *,
         token: str | None = None,
-        content: bytes | None = None,
-        content_type: str | None = None,
+        content: Streamed | None = None,
         creates: bool = False,
     ) -> dict[str, Any]:
-        """``POST /xrpc/<nsid>`` with a JSON body, raw ``content``, or nothing.
+        """``POST /xrpc/<nsid>`` with a JSON body, streamed raw ``content``, or nothing.
 
         ``creates`` marks the call that makes the post: a lost answer is then UnknownOutcome.
         """
@@ -247,8 +247,8 @@ class Xrpc:
         if body is not None:
             kwargs["json"] = body
         elif content is not None:
-            kwargs["content"] = content
-            kwargs["headers"] = {"Content-Type": content_type or "application/octet-stream"}
+            kwargs["content"] = content.content
+            kwargs["headers"] = content.headers
         response = await self._request("POST", nsid, token=token, creates=creates, **kwargs)
         return self._result(nsid, response, creates=creates)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lowtato.platforms.base import FetchedMedia
 from lowtato.platforms.capabilities import MediaRules
 from lowtato.platforms.errors import Rejected
 
@@ -23,11 +24,22 @@ _SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 _STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
 
 
+# Bluesky images are under 1 MB, and the header bytes ``image_size`` reads come first.
+HEADER_BYTES = 1024 * 1024
+
+
 @dataclass(frozen=True, slots=True)
 class MediaFile:
-    data: bytes
-    mime_type: str
+    file: FetchedMedia
     alt: str
+
+    @property
+    def mime_type(self) -> str:
+        return self.file.mime_type
+
+    @property
+    def size(self) -> int:
+        return self.file.size
 
 
 def _png_size(data: bytes) -> tuple[int, int] | None:
@@ -101,9 +113,9 @@ def check(files: list[MediaFile], rules: MediaRules) -> None:
             msg = f"Bluesky takes MP4 video only; media {number} is {file.mime_type}"
             raise Rejected(msg, code="media_unsupported")
         limit = rules.max_video_bytes if video else rules.max_image_bytes
-        if limit is not None and len(file.data) > limit:
+        if limit is not None and file.size > limit:
             msg = (
-                f"media {number} is {len(file.data):,} bytes; Bluesky takes at most "
+                f"media {number} is {file.size:,} bytes; Bluesky takes at most "
                 f"{limit:,} bytes per {'video' if video else 'image'}. Use a smaller file."
             )
             raise Rejected(msg, code="media_too_large")

@@ -48,6 +48,7 @@ from lowtato.platforms.errors import (
     UnknownOutcome,
     token_endpoint_error,
 )
+from lowtato.platforms.upload_body import Streamed
 
 LINKEDIN_VERSION = "202610"
 """The Marketing API version we speak (YYYYMM). LinkedIn sunsets a version about a year after
@@ -259,15 +260,15 @@ class LinkedInClient:
         return body
 
     async def upload(
-        self, url: str, data: bytes, *, content_type: str, with_token: bool, action: str
+        self, url: str, body: Streamed, *, with_token: bool, action: str
     ) -> httpx.Response:
-        """``PUT`` bytes to an upload URL LinkedIn handed out. Image upload URLs take the
-        member's bearer token (LinkedIn's own example sends it); video part URLs are
-        pre-signed, so no token goes to them."""
-        headers = {"Content-Type": content_type}
+        """``PUT`` a streamed file (or part) to an upload URL LinkedIn handed out. Image upload
+        URLs take the member's bearer token (LinkedIn's own example sends it); video part URLs
+        are pre-signed, so no token goes to them."""
+        headers = dict(body.headers)
         if with_token:
             headers.update(self._auth())
-        request = self.ctx.http.build_request("PUT", url, headers=headers, content=data)
+        request = self.ctx.http.build_request("PUT", url, headers=headers, content=body.content)
         return await self.send(request, action=action)
 
 

@@ -22,6 +22,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from lowtato.platforms import upload_body
 from lowtato.platforms.base import FetchedMedia
 from lowtato.platforms.errors import Rejected, Retryable
 from lowtato.platforms.linkedin.client import LinkedInClient, urn_segment
@@ -67,7 +68,7 @@ async def upload_image(
     if not isinstance(upload_url, str) or not isinstance(urn, str):
         raise Retryable("LinkedIn's image upload registration had no uploadUrl or image URN")
     await client.upload(
-        upload_url, media.data, content_type=media.mime_type, with_token=True,
+        upload_url, upload_body.raw(media, media.mime_type), with_token=True,
         action="uploading an image",
     )  # fmt: skip
     return Uploaded(urn, alt_text)
@@ -75,7 +76,7 @@ async def upload_image(
 
 async def upload_video(client: LinkedInClient, owner: str, media: FetchedMedia) -> Uploaded:
     """Register, upload (in LinkedIn's byte ranges) and finalize one video."""
-    size = len(media.data)
+    size = media.size
     body = await client.api_json(
         "POST", "/rest/videos", params="action=initializeUpload",
         json={"initializeUploadRequest": {
@@ -97,9 +98,11 @@ async def upload_video(client: LinkedInClient, owner: str, media: FetchedMedia) 
             raise Retryable(f"LinkedIn sent an unreadable upload instruction: {part!r}") from exc
         if not 0 <= first <= last < size:
             raise Retryable(f"LinkedIn asked for bytes {first}-{last} of a {size}-byte video")
+        part_body = upload_body.raw(
+            media, "application/octet-stream", start=first, length=last + 1 - first
+        )
         response = await client.upload(
-            url, media.data[first : last + 1],
-            content_type="application/octet-stream", with_token=False,
+            url, part_body, with_token=False,
             action=f"uploading part {number} of {len(instructions)} of the video",
         )  # fmt: skip
         etag = response.headers.get("etag")

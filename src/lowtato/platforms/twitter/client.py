@@ -42,6 +42,7 @@ from lowtato.platforms.errors import (
     UnknownOutcome,
     token_endpoint_error,
 )
+from lowtato.platforms.upload_body import Streamed
 
 JSON = dict[str, Any]
 
@@ -213,9 +214,11 @@ class XClient:
         json: JSON | None = None,
         data: dict[str, str] | None = None,
         files: dict[str, tuple[str, bytes, str]] | None = None,
+        body: Streamed | None = None,
         invalid_code: str = "invalid_request",
     ) -> JSON:
-        """Send one request; ``what`` completes "X refused to …" in messages."""
+        """Send one request; ``what`` completes "X refused to …" in messages. ``body`` is a
+        streamed upload (its own content type and length)."""
         try:
             response = await self.http.request(
                 method,
@@ -224,7 +227,8 @@ class XClient:
                 json=json,
                 data=data,
                 files=files,
-                headers=self._auth,
+                content=body.content if body is not None else None,
+                headers={**self._auth, **body.headers} if body is not None else self._auth,
             )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             # Nothing reached X: safe to send again, create or not.

@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from lowtato.platforms import upload_body
 from lowtato.platforms.base import FetchedMedia, Media, MediaFetcher
 from lowtato.platforms.capabilities import MediaRules
 from lowtato.platforms.errorbody import scrub
@@ -122,37 +123,48 @@ async def _simple(client: XClient, upload: Upload) -> JSON:
         "POST",
         "/2/media/upload",
         what="upload an image",
-        files={"media": ("media", upload.file.data, upload.file.mime_type)},
-        data={"media_category": upload.category},
+        body=upload_body.multipart(
+            upload.file,
+            field="media",
+            filename="media",
+            content_type=upload.file.mime_type,
+            fields={"media_category": upload.category},
+        ),
         invalid_code="invalid_media",
     )
     return _data(body, "the image upload")
 
 
 async def _chunked(client: XClient, upload: Upload) -> JSON:
-    data = upload.file.data
+    file = upload.file
     kind = "GIF" if upload.category == "tweet_gif" else "video"
     init = await client.call(
         "POST",
         "/2/media/upload/initialize",
         what=f"start the {kind} upload",
         json={
-            "media_type": upload.file.mime_type,
-            "total_bytes": len(data),
+            "media_type": file.mime_type,
+            "total_bytes": file.size,
             "media_category": upload.category,
         },
         invalid_code="invalid_media",
     )
     media_id = str(_data(init, "the upload initialize")["id"])
-    for index, offset in enumerate(range(0, len(data), CHUNK_BYTES)):
+    # Each segment is read from the file as it is sent: one piece in memory, not the file.
+    for index, offset in enumerate(range(0, file.size, CHUNK_BYTES)):
         await client.call(
             "POST",
             f"/2/media/upload/{media_id}/append",
             what=f"upload part {index + 1} of the {kind}",
-            files={
-                "media": ("chunk", data[offset : offset + CHUNK_BYTES], "application/octet-stream")
-            },
-            data={"segment_index": str(index)},
+            body=upload_body.multipart(
+                file,
+                field="media",
+                filename="chunk",
+                content_type="application/octet-stream",
+                fields={"segment_index": str(index)},
+                start=offset,
+                length=CHUNK_BYTES,
+            ),
             invalid_code="invalid_media",
         )
     final = await client.call(
