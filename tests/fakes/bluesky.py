@@ -1,4 +1,4 @@
-"""Contract fake of a Bluesky PDS (platforms.md §8 and §12 "Bluesky fake"), XRPC under
+"""Contract fake of a Bluesky PDS (docs/reference/platforms.md §8 and §12 "Bluesky fake"), XRPC under
 ``/bsky/xrpc/<nsid>``.
 
 It behaves like the real PDS where our adapter depends on it: app-password sessions with

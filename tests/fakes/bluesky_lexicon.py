@@ -1,5 +1,5 @@
 """Validation of ``app.bsky.feed.post`` records the way a PDS does it (the lexicon's
-essentials, platforms.md §8), and the XRPC error shape, for the Bluesky contract fake."""
+essentials, docs/reference/platforms.md §8), and the XRPC error shape, for the Bluesky contract fake."""
 
 from __future__ import annotations
 

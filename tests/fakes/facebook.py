@@ -1,4 +1,4 @@
-"""Facebook Pages contract fake (platforms.md §6 and §12 "Facebook Pages fake"), under ``/meta``.
+"""Facebook Pages contract fake (docs/reference/platforms.md §6 and §12 "Facebook Pages fake"), under ``/meta``.
 
 Graph lives at ``/meta/{GRAPH_VERSION}/...`` (other versions are refused) and the browser side
 at ``/meta/{GRAPH_VERSION}/dialog/oauth`` (auto-approves as the last seeded user, 302 to

@@ -144,7 +144,7 @@ class FacebookData:
 
     def page_token(self, user_id: str, page_id: str, user_token: Token) -> str:
         """The Page token for an admin: one per (user, Page), living as long as the user token
-        it came from when that one is short-lived, forever otherwise (platforms.md §6)."""
+        it came from when that one is short-lived, forever otherwise (docs/reference/platforms.md §6)."""
         key = (user_id, page_id)
         if key not in self.page_tokens or self.tokens[self.page_tokens[key]].revoked:
             ttl = None

@@ -1,4 +1,4 @@
-"""The browser and token side of Facebook Login in the Facebook Pages fake (platforms.md §6
+"""The browser and token side of Facebook Login in the Facebook Pages fake (docs/reference/platforms.md §6
 "Auth and page tokens"): the login dialog and ``/oauth/access_token``."""
 
 from __future__ import annotations

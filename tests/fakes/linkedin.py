@@ -1,4 +1,4 @@
-"""Contract fake of LinkedIn (platforms.md §4 and §12 "LinkedIn fake"), served under ``/linkedin``.
+"""Contract fake of LinkedIn (docs/reference/platforms.md §4 and §12 "LinkedIn fake"), served under ``/linkedin``.
 
 Browser/OAuth host: ``GET /oauth/v2/authorization`` (auto-approves as the last seeded member;
 302 to ``redirect_uri`` with ``code`` and ``state``), ``POST /oauth/v2/accessToken``
@@ -50,7 +50,7 @@ from tests.fakes.state import FakeState
 PREFIX = "/linkedin"
 SUPPORTED_VERSIONS = li.SUPPORTED_VERSIONS
 CLIENT_ID, CLIENT_SECRET = "linkedin-client-id", "linkedin-client-secret"
-PART_SIZE = 4 * 1024 * 1024  # video upload parts (platforms.md §4 and §12)
+PART_SIZE = 4 * 1024 * 1024  # video upload parts (docs/reference/platforms.md §4 and §12)
 MAX_VIDEO = 500 * 1024 * 1024
 MAX_COMMENTARY = 3000
 POSTING_ROLES = frozenset({"ADMINISTRATOR", "CONTENT_ADMINISTRATOR"})

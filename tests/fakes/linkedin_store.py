@@ -26,7 +26,10 @@ from lowtato.kit import clock
 PLATFORM = "linkedin"
 SUPPORTED_VERSIONS = frozenset({"202511", "202512"} | {f"2026{m:02d}" for m in range(1, 13)})
 """Versions "active" in the fake (LinkedIn sunsets a version after about a year)."""
-TOKEN_TTL, REFRESH_TTL = 5_184_000, 31_536_000  # 60 days, 365 days (platforms.md §4 Auth)
+TOKEN_TTL, REFRESH_TTL = (
+    5_184_000,
+    31_536_000,
+)  # 60 days, 365 days (docs/reference/platforms.md §4 Auth)
 AUTHOR = re.compile(r"urn:li:(person|organization):([A-Za-z0-9_-]+)")
 RESERVED = frozenset("\\|{}@[]()<>#*_~")
 _MENTION = re.compile(

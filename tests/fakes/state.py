@@ -2,7 +2,7 @@
 
 Each platform fake keeps its own data here (``state.data[platform]``), logs every request
 (``state.calls``) and asks ``state.take(platform, endpoint)`` whether a failure was injected
-for this call. Injected modes (platforms.md §12):
+for this call. Injected modes (docs/reference/platforms.md §12):
 
 ``rate_limit`` · ``auth_expired`` · ``auth_revoked`` · ``duplicate`` · ``policy`` ·
 ``server_error`` · ``timeout_after_commit`` (create, then hang past the client's timeout and

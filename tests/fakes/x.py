@@ -1,4 +1,4 @@
-"""Contract fake of the X API v2 (platforms.md §2 and §12 "X fake"), served under ``/x``.
+"""Contract fake of the X API v2 (docs/reference/platforms.md §2 and §12 "X fake"), served under ``/x``.
 
 It checks what X checks: a known, unexpired bearer token with the right scopes; request bodies
 of `POST /2/tweets` and the media upload endpoints against the schemas of X's own OpenAPI

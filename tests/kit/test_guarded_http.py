@@ -1,4 +1,4 @@
-"""The guarded client against real sockets on 127.0.0.1 (reliability.md T10 canary, T11).
+"""The guarded client against real sockets on 127.0.0.1 (docs/reference/reliability.md T10 canary, T11).
 
 The "public internet" is simulated by `FakeInternet`, a network backend that routes dials to one
 public address (PUBLIC_IP) to a local server. Any other non-loopback dial fails the test, so

@@ -16,7 +16,7 @@ from lowtato.kit.netguard import (
 )
 
 # Every form here must be refused by check_url with default settings. Grouped as in
-# reliability.md T10; each line is one vector.
+# docs/reference/reliability.md T10; each line is one vector.
 REJECTED: list[str] = [
     # loopback, v4 and v6
     "http://127.0.0.1/",

@@ -1,4 +1,4 @@
-"""Size limits (reliability.md T20): limit + 1 byte is 413 in both forms, before the whole body
+"""Size limits (docs/reference/reliability.md T20): limit + 1 byte is 413 in both forms, before the whole body
 is read, with the process's peak memory growing by less than two chunks of the body."""
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ NINE = (
     "pinterest",
 )
 
-# best-times.md §2, transcribed independently of the module: weekday hours best-first,
+# docs/reference/best-times.md §2, transcribed independently of the module: weekday hours best-first,
 # weekend "day hour" entries, and the confidence column.
 REFERENCE_ROWS = {
     "twitter": ((9, 8, 10, 11, 12, 14), ((6, 12), (6, 13), (0, 15)), "medium"),

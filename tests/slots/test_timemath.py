@@ -1,4 +1,4 @@
-"""Slot → instant conversion across DST (reliability T27a) and the occurrence iterator."""
+"""Slot → instant conversion across DST (docs/reference/reliability.md T27a) and the occurrence iterator."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Retries, status handling and auto-disable on a virtual clock (reliability.md T8, T9)."""
+"""Retries, status handling and auto-disable on a virtual clock (docs/reference/reliability.md T8, T9)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from lowtato.kit.clock import FrozenClock
 from lowtato.webhooks.delivery import WebhookSender
 from lowtato.webhooks.service import DELIVER_KIND, job_key
 
-# Seconds from the first attempt (Svix / reliability.md T8).
+# Seconds from the first attempt (Svix / docs/reference/reliability.md T8).
 SCHEDULE = [0, 5, 305, 2_105, 9_305, 27_305, 63_305, 99_305]
 
 

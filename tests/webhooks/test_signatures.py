@@ -1,4 +1,4 @@
-"""Signature interop with the reference `standardwebhooks` verifier (reliability.md T6, T7).
+"""Signature interop with the reference `standardwebhooks` verifier (docs/reference/reliability.md T6, T7).
 
 T6 runs on the real clock (the reference library judges timestamps against the system time);
 T7 freezes both lowtato's clock and the library's.

@@ -3,7 +3,7 @@
 One `Capabilities` row per platform holds the text limit and how it is counted, the post types
 with their media counts, accepted media formats, limits of text options, the options model, the
 public URL template and the rate/posting caps the reference names. Every number comes from
-`reference/platforms.md`; the comment next to it names the section and the reference's source
+`docs/reference/platforms.md`; the comment next to it names the section and the reference's source
 tag ([V] verified, [P] production code, [S] secondary, [U] unverified). Validation, the catalog
 served to agents and the sandbox all read these rows, so a limit changes in one place.
 

@@ -72,7 +72,7 @@ def _describe(caps: Capabilities) -> dict[str, Any]:
         "public_url": caps.public_url,
         "rate_limits": [_rate_limit(rate_limit) for rate_limit in caps.rate_limits],
         "notes": list(caps.notes),
-        "reference": f"platforms.md {caps.section}",
+        "reference": f"docs/reference/platforms.md {caps.section}",
     }
 
 

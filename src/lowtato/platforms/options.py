@@ -71,7 +71,7 @@ class CommentableOptions(PlatformOptions):
 class TwitterOptions(CommentableOptions):
     """Options of an X (Twitter) post."""
 
-    # platforms.md §2, body of POST /2/tweets
+    # docs/reference/platforms.md §2, body of POST /2/tweets
 
     reply_settings: Literal["following", "mentionedUsers", "subscribers", "verified"] | None = (
         Field(default=None, description="Who may reply; omit to let everyone reply.")
@@ -92,7 +92,7 @@ class TwitterOptions(CommentableOptions):
 class InstagramOptions(CommentableOptions):
     """Options of an Instagram post."""
 
-    # platforms.md §3, parameters of POST /{ig-user-id}/media
+    # docs/reference/platforms.md §3, parameters of POST /{ig-user-id}/media
 
     post_type: Literal["feed", "reel", "story", "carousel"] | None = Field(
         default=None,
@@ -128,7 +128,7 @@ class LinkedInOptions(CommentableOptions):
 class TikTokOptions(PlatformOptions):
     """Options of a TikTok post (direct post; TikTok's API cannot add comments)."""
 
-    # platforms.md §5, post_info of video/init and content/init
+    # docs/reference/platforms.md §5, post_info of video/init and content/init
 
     privacy_level: Literal[
         "PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "SELF_ONLY"
@@ -157,7 +157,7 @@ class TikTokOptions(PlatformOptions):
 class FacebookOptions(CommentableOptions):
     """Options of a Facebook Page post."""
 
-    # platforms.md §6
+    # docs/reference/platforms.md §6
 
     post_type: Literal["feed", "reel", "story"] | None = Field(
         default=None,
@@ -174,7 +174,7 @@ class FacebookOptions(CommentableOptions):
 class ThreadsOptions(CommentableOptions):
     """Options of a Threads post."""
 
-    # platforms.md §7, parameters of POST /{threads-user-id}/threads
+    # docs/reference/platforms.md §7, parameters of POST /{threads-user-id}/threads
 
     reply_control: Literal["everyone", "accounts_you_follow", "mentioned_only"] | None = Field(
         default=None, description="Who may reply; omit for everyone."
@@ -184,7 +184,7 @@ class ThreadsOptions(CommentableOptions):
 class BlueskyOptions(CommentableOptions):
     """Options of a Bluesky post."""
 
-    # platforms.md §8, fields of the app.bsky.feed.post record and its embeds
+    # docs/reference/platforms.md §8, fields of the app.bsky.feed.post record and its embeds
 
     langs: list[LanguageTag] = Field(
         default_factory=list,
@@ -203,7 +203,7 @@ class BlueskyOptions(CommentableOptions):
 class YouTubeOptions(CommentableOptions):
     """Options of a YouTube video upload."""
 
-    # platforms.md §9, snippet and status of videos.insert
+    # docs/reference/platforms.md §9, snippet and status of videos.insert
 
     title: NonBlankText = Field(description="The video title: 1-100 characters, no < or >.")
     description: str | None = Field(
@@ -234,7 +234,7 @@ class YouTubeOptions(CommentableOptions):
 class PinterestOptions(PlatformOptions):
     """Options of a Pinterest pin (Pinterest's API cannot add comments)."""
 
-    # platforms.md §10, body of POST /v5/pins
+    # docs/reference/platforms.md §10, body of POST /v5/pins
 
     board_id: NumericId = Field(
         description=(

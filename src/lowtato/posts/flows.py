@@ -1,4 +1,4 @@
-"""Publishing a post: never twice (DESIGN.md "Publishing guarantees").
+"""Publishing a post: never twice (docs/design.md "Publishing guarantees").
 
 Each attempt is three steps, and only the middle one talks to the platform:
 

@@ -1,6 +1,6 @@
 """Default best posting times and frequencies per platform, kept as data.
 
-Transcribed from ``reference/best-times.md``: section 2 ("Suggested default table") gives the
+Transcribed from ``docs/reference/best-times.md``: section 2 ("Suggested default table") gives the
 hours, preferred days and confidence; section 3 gives the posting frequencies; the sources are
 the section 1/3 rows each figure came from. Hours are the audience's local time, 24 h clock,
 best first (most sources measure local time; a source name says so when it used US Pacific,
@@ -47,7 +47,7 @@ __all__ = [
     "best_times_for",
 ]
 
-REFERENCE = "reference/best-times.md"
+REFERENCE = "docs/reference/best-times.md"
 
 PLATFORMS: tuple[str, ...] = (
     "twitter",

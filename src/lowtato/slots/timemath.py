@@ -3,7 +3,8 @@
 A slot is a weekly wall-clock time ``(day, hour, minute)`` in the owner's IANA timezone, with
 ``day`` numbered as the API contract does: 0 = Sunday … 6 = Saturday. Every conversion from a
 slot to an instant goes through :func:`slot_instant`, so ``useNextFreeSlot``, auto-configure and
-the publisher agree on the same DST rules (DESIGN "Time", reliability §7.2 item 6):
+the publisher agree on the same DST rules (docs/design.md "Time", docs/reference/reliability.md
+§7.2 item 6):
 
 * a local time that does not exist (spring-forward gap) moves forward by the gap:
   02:30 on 2026-03-08 in America/New_York is 03:30 EDT = 07:30Z;

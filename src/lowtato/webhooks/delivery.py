@@ -5,7 +5,7 @@ Every attempt goes through the guarded client (``kit/guarded_http``): HTTPS only
 time (a name that now points at a private address is refused before dialling), redirects never
 followed, the whole exchange capped at 15 s and the response body at 64 KiB.
 
-How an answer is judged (Standard Webhooks; reliability.md §2):
+How an answer is judged (Standard Webhooks; docs/reference/reliability.md §2):
 
 ====================================  ==========================================
 2xx                                   succeeded

@@ -1,4 +1,4 @@
-"""The Graph error table (platforms.md §6 "Errors", §11): each code lands in the right class."""
+"""The Graph error table (docs/reference/platforms.md §6 "Errors", §11): each code lands in the right class."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every failure X can answer maps to the right taxonomy error (platforms.md §2 Errors, §11)."""
+"""Every failure X can answer maps to the right taxonomy error (docs/reference/platforms.md §2 Errors, §11)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Raw XRPC calls to a Bluesky PDS, app-password sessions, and the mapping of every failure to
-the platform error taxonomy (platforms.md §8 "Errors", §11).
+the platform error taxonomy (docs/reference/platforms.md §8 "Errors", §11).
 
 XRPC is ``GET`` (queries) or ``POST`` (procedures) on ``<service>/xrpc/<nsid>``; errors are
 ``{"error": "<Name>", "message": "..."}``. How each failure is classified:

@@ -2,7 +2,8 @@
 
 Bluesky renders nothing from the text alone: a URL without a link facet is plain text, a
 mention needs the account's DID. A facet's ``index`` is a half-open range of **bytes of the
-UTF-8 encoding** (platforms.md §8), so every offset here is computed on the encoded prefix,
+UTF-8 encoding** (docs/reference/platforms.md §8), so every offset here is computed on the encoded
+prefix,
 never on ``str`` indices (one emoji is 1 code point but 4 bytes).
 
 Detection follows the official client (``@atproto/api`` rich-text detection): a mention or link

@@ -16,7 +16,7 @@ from lowtato.platforms.base import FetchedMedia
 from lowtato.platforms.capabilities import MediaRules
 from lowtato.platforms.errors import Rejected
 
-MAX_IMAGES = 4  # app.bsky.embed.images: maxLength 4 (platforms.md §8)
+MAX_IMAGES = 4  # app.bsky.embed.images: maxLength 4 (docs/reference/platforms.md §8)
 
 # JPEG start-of-frame markers carry the size; C4 (DHT), C8 (JPG) and CC (DAC) are not frames.
 _SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}

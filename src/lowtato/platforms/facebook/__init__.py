@@ -1,4 +1,4 @@
-"""Facebook Pages through the Graph API (platforms.md §6).
+"""Facebook Pages through the Graph API (docs/reference/platforms.md §6).
 
 The connected account is the Facebook *user* (a long-lived user token); the Pages they manage
 are its subaccounts, each with its own Page token, and every post goes to one Page.

@@ -1,6 +1,6 @@
 """The account side of Facebook: login, tokens, who the user is and which Pages they run.
 
-Graph's token model (platforms.md §6 "Auth and page tokens"):
+Graph's token model (docs/reference/platforms.md §6 "Auth and page tokens"):
 
 - the login dialog returns a code; ``GET /oauth/access_token`` trades it (with the app secret)
   for a short-lived user token, and ``grant_type=fb_exchange_token`` trades that for a
@@ -28,7 +28,8 @@ from lowtato.platforms.base import (
 from lowtato.platforms.errors import Rejected
 from lowtato.platforms.facebook.client import DEFAULT_AUTH_URL, GRAPH_VERSION, Graph
 
-# platforms.md §6: listing Pages, posting, first comments, insights, Business-owned Pages.
+# docs/reference/platforms.md §6: listing Pages, posting, first comments, insights, Business-owned
+# Pages.
 SCOPES = (
     "pages_show_list",
     "pages_read_engagement",

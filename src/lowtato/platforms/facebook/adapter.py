@@ -1,4 +1,4 @@
-"""Lowtato posts → Facebook Page posts (platforms.md §6).
+"""Lowtato posts → Facebook Page posts (docs/reference/platforms.md §6).
 
 The connected account is a Facebook user; publishing always goes to one of their Pages (a
 subaccount: ``Credentials.target_id``, with its Page token in ``target_token``):
@@ -260,7 +260,8 @@ class FacebookAdapter:
     async def fetch_metrics(
         self, ctx: AdapterContext, creds: Credentials, platform_post_id: str
     ) -> Metrics:
-        """Reactions, comments and shares from the post's summary fields (platforms.md §6)."""
+        """Reactions, comments and shares from the post's summary fields
+        (docs/reference/platforms.md §6)."""
         graph = Graph(ctx)
         token = await self._token_for(graph, creds, platform_post_id)
         is_post = "_" in platform_post_id  # feed posts are "{page}_{story}"; videos are bare ids

@@ -4,7 +4,7 @@ Every call goes to ``{ctx.base_url}/{GRAPH_VERSION}/…`` with the token in an `
 header (never in a URL we build, so it cannot end up in an access log). Graph answers errors
 as ``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id", "is_transient"?}}``;
 ``ERROR_RULES`` below is the whole mapping from those codes to ``platforms.errors``
-(platforms.md §6 "Errors" and §11), kept as data so a new code is one row.
+(docs/reference/platforms.md §6 "Errors" and §11), kept as data so a new code is one row.
 
 Which failures may have created a post is decided per call: ``create=True`` marks the one
 request that makes the post (``/feed``, a published ``/photos``, ``/videos``, the reel
@@ -34,13 +34,14 @@ from lowtato.platforms.errors import (
     UnknownOutcome,
 )
 
-# One pinned Graph version for every call and for the login dialog (platforms.md §3 "Pin a
+# One pinned Graph version for every call and for the login dialog (docs/reference/platforms.md §3
+# "Pin a
 # Graph version"; v23 is the newest Postiz uses and the first with today's insights metrics).
 GRAPH_VERSION = "v23.0"
 DEFAULT_BASE_URL = "https://graph.facebook.com"
 DEFAULT_AUTH_URL = "https://www.facebook.com"
 
-# When Graph throttles without saying until when (platforms.md §6 "Rate limits").
+# When Graph throttles without saying until when (docs/reference/platforms.md §6 "Rate limits").
 RATE_LIMIT_DEFAULT_SECONDS = 60.0
 RATE_LIMIT_EXHAUSTED_SECONDS = 300.0  # a usage header already reads ≥100 %
 USAGE_HEADERS = ("x-app-usage", "x-page-usage")
@@ -273,7 +274,8 @@ class Graph:
         )
 
     async def upload_hosted(self, upload_url: str, token: str, file_url: str) -> dict[str, Any]:
-        """Tell the rupload host to fetch a reel's bytes from ``file_url`` (platforms.md §6
+        """Tell the rupload host to fetch a reel's bytes from ``file_url``
+        (docs/reference/platforms.md §6
         "Reels": ``Authorization: OAuth <page token>`` plus a ``file_url`` header)."""
         headers = {"Authorization": f"OAuth {token}", "file_url": file_url}
         return await self._call("POST", upload_url, token=None, headers=headers)

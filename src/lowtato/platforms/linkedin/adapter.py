@@ -1,4 +1,4 @@
-"""The LinkedIn adapter: our post model → LinkedIn's Posts API (platforms.md §4).
+"""The LinkedIn adapter: our post model → LinkedIn's Posts API (docs/reference/platforms.md §4).
 
 Authors: a member posts as ``urn:li:person:{sub}`` (``sub`` from ``/v2/userinfo``); a post
 aimed at a subaccount (``Credentials.target_id``) is authored by that organization
@@ -57,12 +57,12 @@ SCOPES = (
     "openid profile w_member_social "  # who am I + post as the member
     "w_organization_social r_organization_social rw_organization_admin"  # pages
 )
-"""Scopes asked for (platforms.md §4 Auth). The organization scopes need LinkedIn's Community
-Management API product on the operator's app."""
+"""Scopes asked for (docs/reference/platforms.md §4 Auth). The organization scopes need
+LinkedIn's Community Management API product on the operator's app."""
 
 ORG_ROLES = ("ADMINISTRATOR", "CONTENT_ADMINISTRATOR")
-"""Organization roles that may post as the page (platforms.md §4: administrators and content
-administrators)."""
+"""Organization roles that may post as the page (docs/reference/platforms.md §4:
+administrators and content administrators)."""
 
 FIND_PAGE_SIZE = 50
 FIND_MAX_PAGES = 4
@@ -303,7 +303,8 @@ class Adapter:
     ) -> Metrics:
         """Likes and comments from ``GET /v2/socialActions/{urn}``; for organization posts also
         impressions and shares from ``/v2/organizationalEntityShareStatistics`` (member posts
-        have no impressions without a restricted analytics permission, platforms.md §4)."""
+        have no impressions without a restricted analytics permission, docs/reference/platforms.md
+        §4)."""
         client = _client(ctx, creds)
         social = await client.api_json(
             "GET", f"/v2/socialActions/{urn_segment(platform_post_id)}",

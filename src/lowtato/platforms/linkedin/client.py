@@ -7,7 +7,7 @@ Hosts: the API (``ctx.base_url``, ``https://api.linkedin.com``) serves ``/rest/*
 endpoint. Rest.li 2.0 wants URNs percent-encoded wherever they sit in a URL (path segments and
 query values), and ``List(...)`` syntax left as is — ``urn_segment`` and ``query`` do that.
 
-Failure mapping (platforms.md §4 "Errors" and §11):
+Failure mapping (docs/reference/platforms.md §4 "Errors" and §11):
 
 =====================================  ===================================================
 LinkedIn answer                        raised
@@ -60,7 +60,8 @@ DEAD_GRANT_ERRORS = RFC_DEAD_GRANT | {"invalid_request"}
 
 DEFAULT_RATE_LIMIT_WAIT = 60.0
 """Seconds to wait after a 429 without ``Retry-After``. LinkedIn documents no rate-limit reset
-header (platforms.md §4 Limits, [U]); its quotas are per app and member per day, but short-term
+header (docs/reference/platforms.md §4 Limits, [U]); its quotas are per app and member per day, but
+short-term
 throttles also answer 429. A minute lets a burst throttle clear, and the publish job's bounded
 attempts stop a daily cap from being retried for long."""
 

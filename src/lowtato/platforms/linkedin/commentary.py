@@ -7,7 +7,8 @@ In little text the characters ``\\ | { } @ [ ] ( ) < > # * _ ~`` are reserved fo
 (mentions ``@[Name](urn:li:organization:1)``, hashtags ``#tag``, templates
 ``{hashtag|#|tag}``). LinkedIn's documentation says every reserved character meant as plain text
 must be escaped with a backslash; in practice an unescaped one makes LinkedIn cut the published
-text at that character while still answering 201 (platforms.md §4; the "silent truncation"
+text at that character while still answering 201 (docs/reference/platforms.md §4; the "silent
+truncation"
 reports of Postiz, linkedctl and crossposter).
 
 ``escape`` turns what the user wrote into little text that shows exactly that, keeping the two
@@ -28,7 +29,7 @@ from __future__ import annotations
 import re
 
 RESERVED = frozenset("\\|{}@[]()<>#*_~")
-"""Characters little text reserves (platforms.md §4)."""
+"""Characters little text reserves (docs/reference/platforms.md §4)."""
 
 _MENTION = re.compile(
     r"@\[(?P<name>[^\[\]\n]+)\]\((?P<urn>urn:li:(?:person|organization):[A-Za-z0-9_-]+)\)"

@@ -1,6 +1,7 @@
 """Uploading a post's images and video to LinkedIn, and waiting until they can be posted.
 
-Images (platforms.md §4 "Media upload"): ``POST /rest/images?action=initializeUpload`` with the
+Images (docs/reference/platforms.md §4 "Media upload"): ``POST
+/rest/images?action=initializeUpload`` with the
 author as ``owner`` → ``value.uploadUrl`` + ``value.image`` (``urn:li:image:…``); one ``PUT`` of
 the whole file; then ``GET /rest/images/{urn}`` until ``status`` is ``AVAILABLE``.
 
@@ -43,7 +44,8 @@ class Polling:
     """Within the publish job's 10-minute timeout, leaving room for the upload itself."""
     image_grace: float = 5.0
     """Wait used instead of polling when the token may not read image status: Postiz reports
-    that member tokens get 403 there (platforms.md §4 [P]), while organization tokens can."""
+    that member tokens get 403 there (docs/reference/platforms.md §4 [P]), while organization
+    tokens can."""
     retry_after: float = 60.0
     """When processing outlasts the deadline, retry the publish after this many seconds."""
 

@@ -1,4 +1,4 @@
-"""The X (Twitter) adapter: a Lowtato post becomes X API v2 calls (platforms.md §2).
+"""The X (Twitter) adapter: a Lowtato post becomes X API v2 calls (docs/reference/platforms.md §2).
 
 Publishing uploads the media (see `media`), creates the post with `POST /2/tweets`, then posts
 the thread items and the first comment as replies. Only the first create decides the outcome:

@@ -1,7 +1,8 @@
 """Raw HTTP calls to the X API v2 and the mapping of every failure to the platform taxonomy.
 
 Nothing here knows about Lowtato posts: `XClient` sends one request with the account's bearer
-token and returns the decoded JSON body, or raises one of `platforms.errors` (platforms.md §2
+token and returns the decoded JSON body, or raises one of `platforms.errors`
+(docs/reference/platforms.md §2
 "Errors", §11):
 
 | what X answers                                   | raised                               |

@@ -1,4 +1,5 @@
-"""Uploading a post's media to X with the v2 media endpoints (platforms.md §2 "Media upload").
+"""Uploading a post's media to X with the v2 media endpoints (docs/reference/platforms.md §2 "Media
+upload").
 
 Images go through the one-shot `POST /2/media/upload` (multipart). Videos and GIFs use the
 chunked flow — `initialize`, `append` per segment, `finalize` — and, when finalize reports
