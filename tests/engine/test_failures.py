@@ -164,24 +164,25 @@ async def test_lost_request_is_settled_failed_within_bounded_time(
 async def test_sandbox_finds_a_lost_post_by_content_and_author_like_live(
     app: FastAPI, frozen: FrozenClock
 ) -> None:
-    adapter, ctx = app.state.services.adapters.get("bluesky", sandbox=True)
+    # Threads has no client-chosen post key, so, as live, a lost post is found by content.
+    adapter, ctx = app.state.services.adapters.get("threads", sandbox=True)
     me = Credentials("did:plc:me", "me.test", None)
     other = Credentials("did:plc:other", "other.test", None)
     since = frozen.now()
     # What the platform holds: our text made under another request id (a live platform has
     # no idea of our ids), another author's identical text, and other text of ours.
     await app.state.services.sandbox.create(
-        "bluesky",
+        "threads",
         me.platform_user_id,
         me.username,
         PublishRequest("post_elsewhere", "the text", [], {}),
     )
-    await app.state.services.sandbox.create("bluesky", other.platform_user_id, other.username,
+    await app.state.services.sandbox.create("threads", other.platform_user_id, other.username,
                                             PublishRequest("post_other", "other text", [], {}))  # fmt: skip
     found = await adapter.find_published(
         ctx, me, PublishRequest("post_mine", "the text", [], {}), since
     )
-    assert found is not None and found.public_url.startswith("http://testserver/sandbox/bluesky/")
+    assert found is not None and found.public_url.startswith("http://testserver/sandbox/threads/")
     assert (
         await adapter.find_published(
             ctx, me, PublishRequest("post_elsewhere", "other text", [], {}), since

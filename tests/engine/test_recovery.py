@@ -18,6 +18,7 @@ from tests.engine.conftest import event_types, sandbox_creates
 from lowtato.jobs.leases import LeaseLost
 from lowtato.jobs.worker import Worker
 from lowtato.kit.clock import FrozenClock, iso
+from lowtato.platforms.base import Credentials, PublishRequest
 from lowtato.platforms.errors import UnknownOutcome
 from lowtato.platforms.sandbox.adapter import SandboxAdapter
 from lowtato.posts import flows
@@ -178,3 +179,24 @@ async def test_while_recovering_the_post_says_why(
     assert (post["status"], post["publish_state"]) == ("publishing", "retrying")
     assert "before the platform received it" in post["error_message"]
     assert "recovery 1 of 3" in post["error_message"]
+
+
+async def test_the_sandbox_refuses_a_second_create_where_the_platform_does(
+    app: FastAPI, client: httpx.AsyncClient, tester: Owner, frozen: FrozenClock
+) -> None:
+    """Bluesky takes the post's own record key, so the sandbox Bluesky answers a second create
+    of one post with the first (as a PDS refuses it); X has no such key, so its sandbox makes a
+    second post, as X would — test runs rehearse what production does."""
+    adapters = app.state.services.adapters
+    for platform, creates in (("bluesky", 1), ("twitter", 2)):
+        account = await connect(client, tester, platform, "1")
+        post_id = await _due(client, tester, account, frozen, f"twice on {platform}")
+        adapter, ctx = adapters.get(platform, sandbox=True)
+        creds = Credentials("1", f"{platform}_1", "tok")
+        req = PublishRequest(post_id=post_id, text=f"twice on {platform}", media=[], options={})
+        first = await adapter.publish(ctx, creds, req)
+        again = await adapter.publish(ctx, creds, req)
+        assert await sandbox_creates(app, post_id) == creates, platform
+        assert (again.platform_post_id == first.platform_post_id) == (creates == 1)
+        found = await adapter.find_published(ctx, creds, req, frozen.now() - timedelta(hours=1))
+        assert found is not None and found.platform_post_id == first.platform_post_id

@@ -164,6 +164,9 @@ class Capabilities:
     """When set, posts must target a subaccount (a Facebook Page); this is the advice."""
     media_exclusive_options: tuple[str, ...] = ()
     """Options a post cannot combine with media (a Facebook link preview)."""
+    keyed_create: bool = False
+    """The client chooses the new post's key (a Bluesky record key): a second create of one
+    post is refused instead of making a duplicate, and a lookup by that key is exact at once."""
 
     @property
     def text_limit(self) -> int:
@@ -518,6 +521,7 @@ _BLUESKY = Capabilities(
     per_media_options=("alt_texts",),
     public_url="https://bsky.app/profile/{handle}/post/{rkey}",  # §8 Create a post [P]
     first_comment=True,  # §8: a reply record with reply.root/parent [V]
+    keyed_create=True,  # createRecord takes an rkey (a TID for posts); a taken key is refused
     rate_limits=(  # §8 Rate limits [V]
         RateLimit("repo write points (create = 3)", 5000, _HOUR, "account"),
         RateLimit("repo write points (create = 3)", 35_000, _DAY, "account"),

@@ -184,6 +184,10 @@ class Adapter:
 
     capabilities: Capabilities = CAPABILITIES[Platform.BLUESKY]
 
+    # A miss is conclusive at once: the PDS has a record the moment it is written, and the
+    # post's own record key means a create still in flight can never become a second post.
+    find_settle_seconds = 0.0
+
     def __init__(self, sessions: SessionCache | None = None) -> None:
         self.sessions = sessions if sessions is not None else PROCESS_SESSIONS
 

@@ -61,8 +61,9 @@ class SandboxAdapter:
         self.platform = platform
         self.capabilities: Capabilities = CAPABILITIES[platform]
         self.network = network
-        # Read by the reconcile flow: how long a miss stays inconclusive after the send.
-        self.find_settle_seconds = settle_seconds
+        # Read by the reconcile flow: how long a miss stays inconclusive after the send. With
+        # a keyed create (as on the live platform) the lookup is exact at once.
+        self.find_settle_seconds = 0.0 if self.capabilities.keyed_create else settle_seconds
 
     async def publish(
         self, ctx: AdapterContext, creds: Credentials, req: PublishRequest
@@ -84,7 +85,7 @@ class SandboxAdapter:
             )
         check_publish(self.platform, creds, req)
         published = await self.network.create(
-            self.platform, creds.platform_user_id, creds.username, req
+            self.platform, creds.platform_user_id, creds.username, req, keyed=self._keyed
         )
         if MAGIC["timeout_after_accept"] in text:
             raise UnknownOutcome("sandbox: accepted, then the answer was lost (magic string)")
@@ -93,9 +94,15 @@ class SandboxAdapter:
     async def find_published(
         self, ctx: AdapterContext, creds: Credentials, req: PublishRequest, since: datetime
     ) -> Published | None:
+        if self._keyed:  # the live platform's exact lookup by the post's own key
+            return await self.network.find_keyed(self.platform, req.post_id)
         return await self.network.find(
             self.platform, creds.platform_user_id, req.text, len(req.media), since
         )
+
+    @property
+    def _keyed(self) -> bool:
+        return self.capabilities.keyed_create
 
     async def delete(self, ctx: AdapterContext, creds: Credentials, platform_post_id: str) -> None:
         if not await self.network.delete(self.platform, platform_post_id):

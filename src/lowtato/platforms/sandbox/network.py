@@ -57,20 +57,30 @@ class SandboxNetwork:
         return f"{self.public_url}/sandbox/{platform}/{post_id}"
 
     async def create(
-        self, platform: str, author_id: str, username: str, req: PublishRequest
-    ) -> Published:
+        self, platform: str, author_id: str, username: str, req: PublishRequest, *,
+        keyed: bool = False,
+    ) -> Published:  # fmt: skip
+        """Store the post. ``keyed``: the platform takes a client-chosen key (the post's own):
+        a second create of one post creates nothing and answers with the first."""
         await self._network_delay()  # the request travelling to the platform
         async with self.db.transaction() as session:
             # The sandbox "platform" lives in this process: the request arrives only if the
             # attempt still holds its lease, in this same transaction (see kit.sendwindow).
             await sendwindow.fence(session)
-            count = await session.scalar(
-                select(func.count()).where(
-                    SandboxPost.platform == platform, SandboxPost.request_post_id == req.post_id
-                )
-            )
+            if keyed:
+                existing = await session.get(SandboxPost, _keyed_id(platform, req.post_id))
+                if existing is not None and existing.deleted_at is None:
+                    return Published(existing.id, self.url(platform, existing.id))
+                count = 0
+            else:
+                count = await session.scalar(
+                    select(func.count()).where(
+                        SandboxPost.platform == platform,
+                        SandboxPost.request_post_id == req.post_id,
+                    )
+                ) or 0  # fmt: skip
             # Deterministic: the n-th create for one post always gets the same id.
-            digest = hashlib.sha256(f"{platform}:{req.post_id}:{count or 0}".encode()).hexdigest()
+            digest = hashlib.sha256(f"{platform}:{req.post_id}:{count}".encode()).hexdigest()
             post = SandboxPost(
                 id=f"sbx{digest[:20]}",
                 platform=platform,
@@ -109,6 +119,13 @@ class SandboxNetwork:
             return None
         return Published(post.id, self.url(platform, post.id), created_at=post.created_at)
 
+    async def find_keyed(self, platform: str, request_post_id: str) -> Published | None:
+        """The post stored under this request's own key, if it exists (an exact lookup)."""
+        post = await self.get(platform, _keyed_id(platform, request_post_id))
+        if post is None or post.deleted_at is not None:
+            return None
+        return Published(post.id, self.url(platform, post.id), created_at=post.created_at)
+
     async def get(self, platform: str, post_id: str) -> SandboxPost | None:
         async with self.db.transaction() as session:
             post = await session.get(SandboxPost, post_id)
@@ -130,3 +147,8 @@ class SandboxNetwork:
                 )
                 or 0
             )
+
+
+def _keyed_id(platform: str, request_post_id: str) -> str:
+    """The id a keyed create gives a post (the first create's id, see ``create``)."""
+    return "sbx" + hashlib.sha256(f"{platform}:{request_post_id}:0".encode()).hexdigest()[:20]
