@@ -244,7 +244,7 @@ async def test_reconnect_without_refresh_token_keeps_the_stored_one(h: Harness) 
     post_id = await h.publish("after the access token expired")
     await _run_due(h, seconds=60)  # it may have met the periodic refresh at work: a retry
     post = await h.post(post_id)
-    assert post["status"] == "published", post
+    assert post["status"] == "published", (post["error_code"], post["error_message"])
     account = await h.account()
     assert account["is_active"] is True and account["disconnected_reason"] is None
     if expiring:
@@ -329,7 +329,7 @@ async def test_proactive_refresh_runs_once_with_two_workers(h: Harness) -> None:
     # The rotated tokens were stored: the next refresh (and a post) use them.
     h.frozen.advance(timedelta(seconds=60))
     post = await h.post(await h.publish("with the refreshed token"))
-    assert post["status"] == "published", post
+    assert post["status"] == "published", (post["error_code"], post["error_message"])
 
 
 async def test_unknown_refusal_is_retried_then_disconnects_saying_so(h: Harness) -> None:
@@ -349,3 +349,44 @@ async def test_unknown_refusal_is_retried_then_disconnects_saying_so(h: Harness)
     (event,) = await h.disconnections()
     assert event["kind"] == "refresh_failed"
     assert event["reconnect_url"].startswith(h.kit.fakes.url)
+
+
+async def test_a_refresh_that_times_out_keeps_the_account_and_retries(h: Harness) -> None:
+    """The token endpoint hangs past the platform timeout (the request never got through): a
+    hiccup, not a dead grant — the account stays, the post retries and then publishes."""
+    _only(h, ["twitter"])  # the fake whose token endpoint can be held open
+    await h.connect(h.kit.grant(), expires_in=60)
+    state = h.kit.fakes.state
+    gate = state.hold("x", "token")
+    post_id = await h.publish("the token endpoint hangs")
+    post = await h.post(post_id)
+    assert post["status"] == "publishing" and post["publish_state"] == "retrying", post
+    account = await h.account()
+    assert account["is_active"] is True and account["disconnected_reason"] is None
+    assert await h.disconnections() == []
+    gate.drop()
+    state.gates.pop(("x", "token"))
+    for _ in range(3):
+        await _run_due(h, seconds=120)
+    post = await h.post(post_id)
+    assert post["status"] == "published", (post["error_code"], post["error_message"])
+    assert (await h.account())["is_active"] is True
+    assert await h.disconnections() == []
+
+
+async def test_a_timed_out_refresh_that_rotated_the_token_disconnects_once(h: Harness) -> None:
+    """The other way a refresh can time out: X handled it after all and rotated the refresh
+    token, whose new value never reached us. The old one is now spent, so the next refresh is
+    refused and the account needs reconnecting: one event saying so, never a loop of them."""
+    _only(h, ["twitter"])
+    await h.connect(h.kit.grant(), expires_in=60)
+    gate = h.kit.fakes.state.hold("x", "token")
+    post_id = await h.publish("the answer is lost")
+    assert (await h.post(post_id))["publish_state"] == "retrying"
+    gate.open()  # X finishes the refresh for a client that has gone
+    for _ in range(4):
+        await _run_due(h, seconds=120)
+    post = await h.post(post_id)
+    assert (post["status"], post["error_code"]) == ("failed", "token_expired")
+    (event,) = await h.disconnections()
+    assert event["kind"] in ("revoked", "expired") and event["reconnect_url"]

@@ -37,8 +37,15 @@ class Scenario:
 class Gate:
     reached: asyncio.Event = field(default_factory=asyncio.Event)
     opened: asyncio.Event = field(default_factory=asyncio.Event)
+    dropped: bool = False
 
     def open(self) -> None:
+        self.opened.set()
+
+    def drop(self) -> None:
+        """Let the held calls go without handling them: as if they never reached the platform
+        (the caller, long timed out, sees nothing)."""
+        self.dropped = True
         self.opened.set()
 
 
@@ -99,6 +106,9 @@ class FakeState:
         if gate is not None:
             gate.reached.set()
             await gate.opened.wait()
+            if gate.dropped:
+                msg = f"{platform} {endpoint}: the held call was dropped unhandled"
+                raise ConnectionAbortedError(msg)
 
     def take(self, platform: str, endpoint: str) -> str | None:
         """The injected mode for this call of ``endpoint``, consuming one use of it."""
