@@ -37,7 +37,8 @@ def _platform_apps(state: FakeState) -> list[Mount]:
                 continue  # that platform's fake is not written yet
             raise
         platform = getattr(module, "PLATFORM", name)
-        mounts.append(Mount(module.PREFIX, app=_raw_errors(module.build(state), state, platform)))
+        app = _faults(_raw_errors(module.build(state), state, platform), state, platform)
+        mounts.append(Mount(module.PREFIX, app=app))
     return mounts
 
 
@@ -70,6 +71,42 @@ def _raw_errors(app: ASGIApp, state: FakeState, platform: str) -> ASGIApp:
             message = f"Invalid token {token} for request {body} " + "x" * 4000
             response = JSONResponse(_ERROR_SHAPES[platform](message), status_code=400)
         await response(scope, receive, send)
+
+    return wrapped
+
+
+def _faults(app: ASGIApp, state: FakeState, platform: str) -> ASGIApp:
+    """The platform handles the request; then ``state.chaos`` may lose the answer: it comes
+    after the client gave up (hang), or the connection dies mid-answer (reset)."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        fault = (
+            state.pick_fault(platform, scope["method"], scope["path"])
+            if scope["type"] == "http"
+            else None
+        )
+        if fault is None:
+            await app(scope, receive, send)
+            return
+
+        async def swallow(_message: Any) -> None:
+            return None
+
+        if fault == "hang":
+            await app(scope, receive, swallow)
+            await asyncio.sleep(state.hang_seconds)
+            await JSONResponse({"error": "gateway timeout"}, status_code=504)(scope, receive, send)
+            return
+
+        async def cut(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                await send(message)
+                return
+            # uvicorn closes a connection whose answer was started and not finished.
+            msg = "fault: the connection was reset after the platform committed"
+            raise ConnectionResetError(msg)
+
+        await app(scope, receive, cut)
 
     return wrapped
 

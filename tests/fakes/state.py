@@ -16,6 +16,7 @@ endpoint wait at it (``gate.reached`` is set when one arrives) until the test ca
 from __future__ import annotations
 
 import asyncio
+import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,11 +63,18 @@ class FakeState:
     raw_errors: list[tuple[str, str, str]] = field(default_factory=list)
     echoed: list[str] = field(default_factory=list)  # what ``echo_token`` answers quoted
     gates: dict[tuple[str, str], Gate] = field(default_factory=dict)
+    # Random faults after the platform did the work (see ``chaos``): (platform, path suffix)
+    # → (chance of hanging past the client's timeout, chance of a reset connection).
+    faults: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
+    fault_rng: random.Random = field(default_factory=lambda: random.Random(7))
+    faults_dealt: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     def reset(self) -> None:
         for gate in self.gates.values():  # never leave a handler waiting for a finished test
             gate.open()
         self.gates.clear()
+        self.faults.clear()
+        self.faults_dealt.clear()
         self.scenarios.clear()
         self.raw_errors.clear()
         self.echoed.clear()
@@ -94,6 +102,23 @@ class FakeState:
             if name == platform and path.endswith(suffix):
                 del self.raw_errors[index]
                 return mode
+        return None
+
+    def chaos(self, platform: str, path_suffix: str, *, hang: float, reset: float) -> None:
+        """From now on, each POST to a path ending in ``path_suffix`` is handled by the platform
+        and then, at random, answered too late (``hang``: after ``hang_seconds``) or cut off
+        mid-answer (``reset``): the post exists, the client cannot know. Handled in front of
+        the platform fake, in ``server.py``."""
+        self.faults[(platform, path_suffix)] = (hang, reset)
+
+    def pick_fault(self, platform: str, method: str, path: str) -> str | None:
+        for (name, suffix), (hang, reset) in self.faults.items():
+            if name == platform and method == "POST" and path.endswith(suffix):
+                roll = self.fault_rng.random()
+                fault = "hang" if roll < hang else "reset" if roll < hang + reset else None
+                if fault:
+                    self.faults_dealt[fault] += 1
+                return fault
         return None
 
     def hold(self, platform: str, endpoint: str) -> Gate:
