@@ -4,16 +4,19 @@ with sandbox accounts."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
+from tests.api import create_post
 from tests.conftest import Owner, OwnerFactory
 
 from lowtato.events.models import Event
 from lowtato.jobs.worker import Worker
-from lowtato.kit.clock import FrozenClock, use_clock
+from lowtato.kit.clock import FrozenClock, iso, use_clock
 from lowtato.platforms.sandbox.models import SandboxPost
 from lowtato.runtime import build_registry
 
@@ -54,3 +57,32 @@ async def event_types(app: FastAPI, owner: Owner) -> list[str]:
 async def total_sandbox_posts(app: FastAPI) -> int:
     async with app.state.db.transaction() as session:
         return int(await session.scalar(select(func.count()).select_from(SandboxPost)) or 0)
+
+
+async def due_post(
+    client: httpx.AsyncClient,
+    owner: Owner,
+    account: str,
+    frozen: FrozenClock,
+    text: str = "hi",
+    **extra: Any,
+) -> str:
+    """A post scheduled 30 s ahead, with the clock moved to its time: due now."""
+    response = await create_post(
+        client, owner, account, text, scheduledTime=iso(frozen.now() + timedelta(seconds=30)),
+        **extra,
+    )  # fmt: skip
+    assert response.status_code == 201, response.text
+    frozen.advance(timedelta(seconds=30))
+    return str(response.json()["id"])
+
+
+async def get_post(client: httpx.AsyncClient, owner: Owner, post_id: str) -> dict[str, Any]:
+    return dict((await client.get(f"/api/v1/posts/{post_id}", headers=owner.headers)).json())
+
+
+async def run_minutes(worker: Worker, frozen: FrozenClock, minutes: int) -> None:
+    """Let ``minutes`` pass one at a time, running whatever becomes due."""
+    for _ in range(minutes):
+        frozen.advance(timedelta(minutes=1))
+        await worker.run_once()

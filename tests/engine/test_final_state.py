@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import update
 from tests.api import connect, create_post
 from tests.conftest import AppFactory, Owner, OwnerFactory, client_for
-from tests.engine.conftest import event_types, sandbox_creates
+from tests.engine.conftest import due_post, event_types, get_post, run_minutes, sandbox_creates
 
 from lowtato.accounts.models import SocialAccount
 from lowtato.accounts.service import token_aad
@@ -26,34 +26,13 @@ from lowtato.platforms.sandbox.adapter import SandboxAdapter
 from lowtato.runtime import build_registry
 
 
-async def _due(
-    client: httpx.AsyncClient, owner: Owner, account: str, frozen: FrozenClock, text: str = "hi"
-) -> str:
-    response = await create_post(
-        client, owner, account, text, scheduledTime=iso(frozen.now() + timedelta(seconds=30))
-    )
-    assert response.status_code == 201, response.text
-    frozen.advance(timedelta(seconds=30))
-    return str(response.json()["id"])
-
-
-async def _get(client: httpx.AsyncClient, owner: Owner, post_id: str) -> dict[str, Any]:
-    return dict((await client.get(f"/api/v1/posts/{post_id}", headers=owner.headers)).json())
-
-
-async def _run_for(worker: Worker, frozen: FrozenClock, minutes: int) -> None:
-    for _ in range(minutes):
-        frozen.advance(timedelta(minutes=1))
-        await worker.run_once()
-
-
 async def test_undecryptable_token_fails_the_post_at_once(
     app: FastAPI, client: httpx.AsyncClient, tester: Owner, worker: Worker, frozen: FrozenClock
 ) -> None:
     """Another host's key (or a corrupted row): retrying cannot help, so the post fails now
     with a code naming the setting, instead of staying `scheduled` forever."""
     account = await connect(client, tester, "bluesky", "1")
-    post_id = await _due(client, tester, account, frozen)
+    post_id = await due_post(client, tester, account, frozen)
     async with app.state.db.transaction() as session:
         other_ring = type(app.state.services.keyring)([b"\x07" * 32])
         await session.execute(
@@ -64,7 +43,7 @@ async def test_undecryptable_token_fails_the_post_at_once(
             )
         )
     await worker.run_once()
-    post = await _get(client, tester, post_id)
+    post = await get_post(client, tester, post_id)
     assert (post["status"], post["error_code"]) == ("failed", "credentials_unreadable")
     assert "LOWTATO_ENCRYPTION_KEYS" in post["error_message"]
     assert "post.failed" in await event_types(app, tester)
@@ -80,19 +59,19 @@ async def test_internal_error_before_sending_retries_visibly_then_fails(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     account = await connect(client, tester, "linkedin", "1")
-    post_id = await _due(client, tester, account, frozen)
+    post_id = await due_post(client, tester, account, frozen)
 
     async def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("database hiccup")
 
     monkeypatch.setattr(media_service, "for_publish", broken)
     await worker.run_once()
-    post = await _get(client, tester, post_id)
+    post = await get_post(client, tester, post_id)
     assert (post["status"], post["publish_state"]) == ("publishing", "retrying")
     assert post["error_code"] == "internal_error"
     assert "not sent" in post["error_message"] and "attempt 1 of 5" in post["error_message"]
-    await _run_for(worker, frozen, 60)
-    post = await _get(client, tester, post_id)
+    await run_minutes(worker, frozen, 60)
+    post = await get_post(client, tester, post_id)
     assert (post["status"], post["error_code"]) == ("failed", "internal_error")
     assert "safe to publish it again" in post["error_message"]
     assert (await event_types(app, tester)).count("post.failed") == 1
@@ -117,22 +96,22 @@ async def test_a_job_that_ran_early_does_not_spend_attempts(
         await worker.run_once()
     frozen.advance(timedelta(hours=1))
     await worker.run_once()
-    assert (await _get(client, tester, post_id))["status"] == "published"
+    assert (await get_post(client, tester, post_id))["status"] == "published"
 
 
 async def test_sweep_fails_an_overdue_scheduled_post_without_a_live_job(
     app: FastAPI, client: httpx.AsyncClient, tester: Owner, worker: Worker, frozen: FrozenClock
 ) -> None:
     account = await connect(client, tester, "facebook", "1")
-    post_id = await _due(client, tester, account, frozen)
+    post_id = await due_post(client, tester, account, frozen)
     async with app.state.db.transaction() as session:  # its job ran out of attempts
         await session.execute(
             update(Job)
             .where(Job.key == f"publish:{post_id}")
             .values(status="failed", last_error="out of attempts (5); last: boom")
         )
-    await _run_for(worker, frozen, 12)
-    post = await _get(client, tester, post_id)
+    await run_minutes(worker, frozen, 12)
+    post = await get_post(client, tester, post_id)
     assert (post["status"], post["error_code"]) == ("failed", "publish_failed")
     assert "not sent" in post["error_message"]
     assert "post.failed" in await event_types(app, tester)
@@ -144,15 +123,15 @@ async def test_sweep_never_calls_an_unchecked_post_not_published(
     """`not_published` means "looked and verified absent"; a post the sweep settles was not
     looked up, so it is `unconfirmed` (look first)."""
     account = await connect(client, tester, "twitter", "1")
-    post_id = await _due(client, tester, account, frozen, "x [sandbox:timeout_after_accept]")
+    post_id = await due_post(client, tester, account, frozen, "x [sandbox:timeout_after_accept]")
     await worker.run_once()
-    assert (await _get(client, tester, post_id))["publish_state"] == "unconfirmed"
+    assert (await get_post(client, tester, post_id))["publish_state"] == "unconfirmed"
     async with app.state.db.transaction() as session:  # the reconcile job died
         await session.execute(
             update(Job).where(Job.key == f"reconcile:{post_id}").values(status="failed")
         )
-    await _run_for(worker, frozen, 12)
-    post = await _get(client, tester, post_id)
+    await run_minutes(worker, frozen, 12)
+    post = await get_post(client, tester, post_id)
     assert (post["status"], post["error_code"]) == ("failed", "unconfirmed")
     assert "look at the account" in post["error_message"].lower()
 
@@ -166,15 +145,15 @@ async def test_refused_token_while_looking_is_not_a_send_failure(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     account = await connect(client, tester, "twitter", "1")
-    post_id = await _due(client, tester, account, frozen, "x [sandbox:timeout_after_accept]")
+    post_id = await due_post(client, tester, account, frozen, "x [sandbox:timeout_after_accept]")
     await worker.run_once()
 
     async def refused(*args: Any) -> Any:
         raise AuthExpired("token revoked")
 
     monkeypatch.setattr(SandboxAdapter, "find_published", refused)
-    await _run_for(worker, frozen, 10)
-    post = await _get(client, tester, post_id)
+    await run_minutes(worker, frozen, 10)
+    post = await get_post(client, tester, post_id)
     assert (post["status"], post["error_code"]) == ("failed", "unconfirmed")
     assert "look at the account" in post["error_message"].lower()
     accounts = (await client.get("/api/v1/accounts", headers=tester.headers)).json()["accounts"]
@@ -190,15 +169,15 @@ async def test_lookups_that_keep_failing_end_unconfirmed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     account = await connect(client, tester, "linkedin", "1")
-    post_id = await _due(client, tester, account, frozen, "x [sandbox:timeout_after_accept]")
+    post_id = await due_post(client, tester, account, frozen, "x [sandbox:timeout_after_accept]")
     await worker.run_once()
 
     async def down(*args: Any) -> Any:
         raise Retryable("502 bad gateway")
 
     monkeypatch.setattr(SandboxAdapter, "find_published", down)
-    await _run_for(worker, frozen, 30)
-    post = await _get(client, tester, post_id)
+    await run_minutes(worker, frozen, 30)
+    post = await get_post(client, tester, post_id)
     assert (post["status"], post["error_code"]) == ("failed", "unconfirmed")
 
 
@@ -212,10 +191,10 @@ async def test_a_miss_before_the_platform_settled_is_not_verified_absent(
     tester = await make_owner()
     async with client_for(slow) as client:
         account = await connect(client, tester, "twitter", "1")
-        post_id = await _due(client, tester, account, frozen, "x [sandbox:lost]")
+        post_id = await due_post(client, tester, account, frozen, "x [sandbox:lost]")
         await worker.run_once()
-        await _run_for(worker, frozen, 30)
-        post = await _get(client, tester, post_id)
+        await run_minutes(worker, frozen, 30)
+        post = await get_post(client, tester, post_id)
     assert post["status"] == "publishing" and post["publish_state"] == "unconfirmed"
     assert post["error_code"] != "not_published"
 
@@ -231,7 +210,7 @@ async def test_a_rotated_refresh_token_survives_a_lost_lease(
     """The platform rotated the refresh token (the old one is dead): it is stored at once,
     even when this attempt then loses its lease and discards everything else."""
     account = await connect(client, tester, "twitter", "1", expires_in=60)
-    post_id = await _due(client, tester, account, frozen)
+    post_id = await due_post(client, tester, account, frozen)
     db = app.state.db
 
     async def rotate(self: SandboxAdapter, ctx: Any, creds: Any) -> TokenSet:

@@ -23,7 +23,7 @@ from lowtato.accounts.models import SocialAccount
 from lowtato.accounts.oauth_models import OAuthState
 from lowtato.accounts.service import (
     add_sandbox_subaccounts,
-    add_subaccount,
+    add_subaccounts,
     check_available,
     check_platform,
     store_account,
@@ -237,11 +237,7 @@ async def _store(
         profile_image_url=who.profile_image_url, access_token=tokens.access_token,
         refresh_token=tokens.refresh_token, expires_in=tokens.expires_in,
     )  # fmt: skip
-    for sub in grant.subs:
-        await add_subaccount(
-            session, principal, services.keyring, account, external_id=sub.external_id,
-            name=sub.name, type=sub.type, access_token=sub.access_token,
-        )  # fmt: skip
+    await add_subaccounts(session, principal, services.keyring, account, grant.subs)
     return account
 
 

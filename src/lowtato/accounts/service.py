@@ -221,11 +221,7 @@ async def connect(
         )
         if not principal.livemode:
             await add_sandbox_subaccounts(session, principal, services, account)
-        for sub in subs:
-            await add_subaccount(
-                session, principal, services.keyring, account, external_id=sub.external_id,
-                name=sub.name, type=sub.type, access_token=sub.access_token,
-            )  # fmt: skip
+        await add_subaccounts(session, principal, services.keyring, account, subs)
     return account
 
 
@@ -235,10 +231,22 @@ async def add_sandbox_subaccounts(
     """A sandbox account gets the Page / organization / board its platform would list, so a
     test-mode Facebook post can target a Page as a live one must."""
     creds = Credentials(account.platform_user_id, account.username, None)
-    for sub in sandbox_subaccounts(Platform(account.platform), creds):
+    subs = sandbox_subaccounts(Platform(account.platform), creds)
+    await add_subaccounts(session, principal, services.keyring, account, subs)
+
+
+async def add_subaccounts(
+    session: AsyncSession,
+    principal: Principal,
+    keyring: KeyRing,
+    account: SocialAccount,
+    subs: list[SubAccountInfo],
+) -> None:
+    """Store (or update) each Page / organization / board the platform listed."""
+    for sub in subs:
         await add_subaccount(
-            session, principal, services.keyring, account, external_id=sub.external_id,
-            name=sub.name, type=sub.type,
+            session, principal, keyring, account, external_id=sub.external_id,
+            name=sub.name, type=sub.type, access_token=sub.access_token,
         )  # fmt: skip
 
 
@@ -337,17 +345,26 @@ async def disconnect(session: AsyncSession, principal: Principal, account_id: st
         "The account was disconnected before this post was published. Reconnect it and "
         "schedule the post again.",
     )  # fmt: skip
+    # The owner revoked it here: no reconnect link is offered.
+    await emit_disconnected(session, account, kind="revoked", reconnect_url=None)
+
+
+async def emit_disconnected(
+    session: AsyncSession, account: SocialAccount, *, kind: str, reconnect_url: str | None
+) -> None:
+    """The one ``account.disconnected`` event: the account as the API shows it, plus
+    ``{account_id, platform, reason, kind, reconnect_url}``."""
     await emit(
         session,
-        owner_id=principal.user_id,
-        livemode=principal.livemode,
+        owner_id=account.owner_id,
+        livemode=account.livemode,
         type=EventType.account_disconnected,
         data={
             **account_out(account).model_dump(mode="json"),
             "account_id": account.id,
             "platform": account.platform,
             "reason": account.disconnected_reason,
-            "kind": "revoked",  # the owner revoked it here
-            "reconnect_url": None,
+            "kind": kind,
+            "reconnect_url": reconnect_url,
         },
     )

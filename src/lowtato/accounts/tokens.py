@@ -32,10 +32,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lowtato.accounts.models import SocialAccount
 from lowtato.accounts.oauth import NO_CODE_FLOW, create_link
 from lowtato.accounts.repository import due_for_refresh
-from lowtato.accounts.service import account_out, token_aad
+from lowtato.accounts.service import emit_disconnected, token_aad
 from lowtato.auth.principal import system_principal
 from lowtato.errors import ValidationFailed
-from lowtato.events.service import EventType, emit
 from lowtato.jobs.leases import JobContext
 from lowtato.jobs.registry import Registry
 from lowtato.kit import clock
@@ -238,20 +237,7 @@ async def disconnect(
     account.refresh_claimed_until = None
     account.updated_at = clock.now()
     url = await reconnect_url(session, services, account) if services else None
-    await emit(
-        session,
-        owner_id=account.owner_id,
-        livemode=account.livemode,
-        type=EventType.account_disconnected,
-        data={
-            **account_out(account).model_dump(mode="json"),
-            "account_id": account.id,
-            "platform": account.platform,
-            "reason": reason,
-            "kind": kind,
-            "reconnect_url": url,
-        },
-    )
+    await emit_disconnected(session, account, kind=kind, reconnect_url=url)
     return True
 
 
