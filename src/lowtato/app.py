@@ -109,6 +109,9 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
         state.db = services.db
         state.keyring = services.keyring
         state.redis = _redis_client(settings.redis_url)
+        # DNS for user-supplied URLs checked at registration; None is the system resolver
+        # (tests assign an async `(host) -> [addresses]` to play DNS answers).
+        state.url_resolver = None
         state.authenticator = Authenticator(
             services.db, settings.resolved_secret_key, settings.auth_cache_seconds
         )
