@@ -84,7 +84,8 @@ def _allowed_methods(request: Request) -> list[str]:
     for route in request.app.routes:
         if isinstance(route, Route) and route.path_regex.match(path):
             methods.update(route.methods or ())
-    return sorted(methods, key=lambda m: (_METHOD_ORDER + (m,)).index(m))
+    order = {m: i for i, m in enumerate(_METHOD_ORDER)}
+    return sorted(methods, key=lambda m: (order.get(m, len(order)), m))
 
 
 _CODES = {400: "validation_error", 401: "unauthorized", 413: "payload_too_large",
