@@ -21,7 +21,6 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from tests.accounts.test_connection_health import KITS, Grant
 from tests.conftest import Owner, OwnerFactory, client_for
-from tests.fakes import bluesky as bsky
 from tests.fakes import facebook_graph as fb
 from tests.fakes import linkedin_store as li
 from tests.fakes import x as xfake
@@ -109,7 +108,7 @@ async def _oauth_connect(client: httpx.AsyncClient, owner: Owner, fakes: Fakes) 
         assert done.status_code < 400, done.text
 
 
-async def test_no_secret_in_the_database_or_the_logs(  # noqa: PLR0915 - one run, start to end
+async def test_no_secret_in_the_database_or_the_logs(
     live_app: FastAPI,
     live_worker: Worker,
     make_owner: OwnerFactory,
