@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from fastapi import FastAPI
 from tests.conftest import Owner, client_for
+
+from lowtato.kit.openapi import api_routes
 
 
 async def test_invalid_json(client: httpx.AsyncClient, owner: Owner) -> None:
@@ -62,3 +66,31 @@ async def test_openapi_documents_scopes_and_errors(client: httpx.AsyncClient) ->
         "$ref": "#/components/schemas/Error"
     }
     assert "X-RateLimit-Reset" in op["responses"]["200"]["headers"]
+
+
+def _matches(template: str, path: str) -> bool:
+    parts, wanted = template.split("/"), path.split("/")
+    return len(parts) == len(wanted) and all(
+        t == w or (t.startswith("{") and t.endswith("}"))
+        for t, w in zip(parts, wanted, strict=True)
+    )
+
+
+async def test_every_405_names_the_allowed_methods(app: FastAPI, client: httpx.AsyncClient) -> None:
+    """A 405 carries `Allow` listing every method the path takes (RFC 9110), also where the
+    methods of one path are served by different handlers (GET/POST/DELETE /webhooks)."""
+    routes = [(path, set(route.methods or ())) for path, route in api_routes(app)]
+    answered = 0
+    for template in dict.fromkeys(path for path, _ in routes):
+        concrete = re.sub(r"\{[^}]+\}", "x1", template)
+        # /accounts/connect is also /accounts/{account_id}: every route the path reaches counts
+        methods = set().union(*(m for path, m in routes if _matches(path, concrete)))
+        for method in sorted({"GET", "POST", "PUT", "PATCH", "DELETE"} - methods):
+            response = await client.request(method, concrete)
+            assert response.status_code == 405, (method, concrete, response.text)
+            assert response.json()["error"]["code"] == "method_not_allowed"
+            allow = {m.strip() for m in response.headers.get("allow", "").split(",") if m.strip()}
+            assert allow == methods, (method, concrete, response.headers.get("allow"))
+            answered += 1
+    print(f"\n405 with Allow: {answered} (path, method) pairs")
+    assert answered > 60

@@ -25,7 +25,7 @@ from lowtato.discovery.platforms import router as platforms_router
 from lowtato.encryption import fingerprint
 from lowtato.health.endpoints import router as health_router
 from lowtato.jobs.worker import Worker
-from lowtato.kit import errors_http
+from lowtato.kit import errors_http, pages
 from lowtato.kit.middleware import RequestContextMiddleware
 from lowtato.kit.openapi import install_openapi
 from lowtato.kit.ratelimit import Policy, RateLimiter
@@ -109,6 +109,9 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
         state.db = services.db
         state.keyring = services.keyring
         state.redis = _redis_client(settings.redis_url)
+        # DNS for user-supplied URLs checked at registration; None is the system resolver
+        # (tests assign an async `(host) -> [addresses]` to play DNS answers).
+        state.url_resolver = None
         state.authenticator = Authenticator(
             services.db, settings.resolved_secret_key, settings.auth_cache_seconds
         )
@@ -152,7 +155,7 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
         version="0.1.0",
         summary="Social media automation API for AI agents (self-hosted).",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served by pages.install_docs, with its Content-Security-Policy
         redoc_url=None,
     )
     app.add_middleware(RequestContextMiddleware)
@@ -160,4 +163,5 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
     for router in ROUTERS:
         app.include_router(router)
     install_openapi(app)
+    pages.install_docs(app)
     return app

@@ -8,7 +8,7 @@ import httpx
 
 from lowtato.config import Settings
 from lowtato.jobs.registry import Registry
-from lowtato.kit import sendwindow
+from lowtato.kit import logredact, sendwindow
 from lowtato.kit.crypto import KeyRing
 from lowtato.kit.db import Database
 from lowtato.kit.guarded_http import guarded_httpx_client
@@ -32,6 +32,7 @@ class Services:
     @classmethod
     def build(cls, settings: Settings, db: Database | None = None) -> Services:
         db = db or Database(settings.resolved_database_url)
+        logredact.install_on_libraries()  # platform URLs carry tokens in their query strings
         # Platform API calls: explicit timeouts so a hung platform becomes UnknownOutcome,
         # never a worker stuck forever.
         timeout = settings.platform_timeout_seconds

@@ -46,11 +46,13 @@ def _test_key(env: dict[str, str]) -> str:
 
 
 @contextmanager
-def _serving(env: dict[str, str], port: int, log: Path) -> Iterator[str]:
+def _serving(
+    env: dict[str, str], port: int, log: Path, log_level: str = "warning"
+) -> Iterator[str]:
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
             [sys.executable, "-m", "lowtato.cli.main", "serve", "--port", str(port),
-             "--no-worker", "--log-level", "warning"],
+             "--no-worker", "--log-level", log_level],
             stdout=out, stderr=subprocess.STDOUT, env=env,
         )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -90,3 +92,22 @@ def test_an_explicit_public_url_wins(tmp_path: Path) -> None:
     with _serving(env, _free_port(), tmp_path / "serve.log") as base:
         link = _sandbox_link(base, key)
     assert link.startswith("https://lowtato.example.com/sandbox/oauth/linkedin/authorize?"), link
+
+
+def test_keys_and_codes_in_a_query_string_are_redacted_from_the_logs(tmp_path: Path) -> None:
+    """Keys belong in headers (a query-string key is refused), but a client that puts one in
+    the URL must not leave it in the access log for whoever reads the logs."""
+    env = _env(tmp_path)
+    key = _test_key(env)
+    log = tmp_path / "serve.log"
+    queries = [f"api_key={key}", f"limit=5&x-api-key={key}", f"q={key}", "token=tok-secret-1"]
+    with _serving(env, _free_port(), log, log_level="info") as base:
+        for query in queries:
+            response = httpx.get(f"{base}/api/v1/accounts?{query}")
+            assert response.status_code == 401
+        httpx.get(f"{base}/oauth/linkedin/callback?code=oauth-code-secret-2&state=st")
+    text = log.read_text()
+    assert key not in text and key[17:] not in text
+    assert "tok-secret-1" not in text and "oauth-code-secret-2" not in text
+    assert '"GET /api/v1/accounts?limit=5&x-api-key=[redacted] HTTP/1.1" 401' in text, text
+    assert text.count("/api/v1/accounts?") == len(queries)  # each request is still logged

@@ -81,7 +81,9 @@ VECTORS = [
 async def guarded(app_factory: AppFactory, make_owner: OwnerFactory) -> tuple[FastAPI, Owner]:
     """An app with LOWTATO_ALLOW_PRIVATE_URLS off, as in production."""
     owner = await make_owner()  # on the shared test database, emptied by the `app` fixture
-    return await app_factory(allow_private_urls=False), owner
+    app = await app_factory(allow_private_urls=False)
+    app.state.url_resolver = StubDNS([PUBLIC_IP])  # registration looks names up; no real DNS
+    return app, owner
 
 
 async def test_registration_matrix(guarded: tuple[FastAPI, Owner], canary: Receiver) -> None:
@@ -136,6 +138,7 @@ async def test_dns_that_turns_private_is_refused_at_delivery(
 ) -> None:
     app, owner = guarded
     dns = StubDNS([PUBLIC_IP])
+    app.state.url_resolver = dns
     worker = make_worker(app, WebhookSender(allow_private=False, resolver=dns))
     url = f"https://hooks.example.com:{canary.port}/hook"
     async with client_for(app) as client:
@@ -146,7 +149,7 @@ async def test_dns_that_turns_private_is_refused_at_delivery(
         )
         assert created.status_code == 201  # the name looks public, and resolves to PUBLIC_IP
         hook = created.json()["id"]
-        assert dns.queries == []  # registration judges the URL; the dial-time check does DNS
+        dns.queries.clear()  # registration looked the name up once; count the deliveries' lookups
 
         refusals = 0
         for answer in (["127.0.0.1"], [PUBLIC_IP, "127.0.0.1"], ["::ffff:127.0.0.1"],
@@ -181,3 +184,55 @@ async def test_the_canary_would_have_seen_an_allowed_dial(
     await worker.run_once()
     assert canary.connections == 1 and dns.queries == ["hooks.example.com"]
     assert len(canary.received) == 1
+
+
+@pytest.mark.parametrize(
+    "answers", [["10.0.0.5"], ["127.0.0.1"], [PUBLIC_IP, "169.254.169.254"], ["::1"]]
+)
+async def test_a_name_resolving_to_a_private_address_is_refused_at_create_and_update(
+    guarded: tuple[FastAPI, Owner], answers: list[str]
+) -> None:
+    app, owner = guarded
+    dns = StubDNS([PUBLIC_IP])
+    app.state.url_resolver = dns
+    async with client_for(app) as client:
+        kept = await client.post(
+            "/api/v1/webhooks",
+            headers=owner.headers,
+            json={"url": "https://hooks.example.com/ok", "events": ["post.published"]},
+        )
+        assert kept.status_code == 201, kept.text
+        hook = kept.json()["id"]
+        dns.answers = answers
+        created = await client.post(
+            "/api/v1/webhooks",
+            headers=owner.headers,
+            json={"url": "https://inside.example.com/hook", "events": ["post.published"]},
+        )
+        updated = await client.put(
+            f"/api/v1/webhooks/{hook}",
+            headers=owner.headers,
+            json={"url": "https://inside.example.com/hook"},
+        )
+        for response in (created, updated):
+            assert response.status_code == 400, response.text
+            body = error(response)
+            assert body["code"] == "validation_error"
+            assert body["details"] == [{"field": "url", "message": body["message"]}]
+            assert "inside.example.com resolves to" in body["message"]
+        listed = (await client.get("/api/v1/webhooks", headers=owner.headers)).json()["webhooks"]
+    assert [w["url"] for w in listed] == ["https://hooks.example.com/ok"]
+    assert "inside.example.com" in dns.queries
+
+
+async def test_allow_private_urls_skips_the_lookup_at_create(
+    app: FastAPI, client: httpx.AsyncClient, owner: Owner
+) -> None:
+    dns = StubDNS(["10.0.0.5"])
+    app.state.url_resolver = dns
+    created = await client.post(
+        "/api/v1/webhooks",
+        headers=owner.headers,
+        json={"url": "https://inside.example.com/hook", "events": ["post.published"]},
+    )
+    assert created.status_code == 201 and dns.queries == []

@@ -15,6 +15,7 @@ from lowtato.auth.bootstrap import bootstrap_demo
 from lowtato.cli.common import console, err_console, settings
 from lowtato.config import Settings
 from lowtato.encryption import fingerprint
+from lowtato.kit import logredact
 from lowtato.kit.crypto import KeyRing
 from lowtato.kit.db import Database
 from lowtato.kit.migrate import upgrade
@@ -30,6 +31,7 @@ def serve(
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
+    logredact.install_on_root()
     base = settings()
     if base.is_sqlite:
         upgrade(base.resolved_database_url)
@@ -41,7 +43,14 @@ def serve(
     if config.is_sqlite and config.bootstrap_demo:
         _bootstrap(config)
     app = create_app(config, worker=not no_worker)
-    server = uvicorn.Server(uvicorn.Config(app, log_level=log_level, proxy_headers=False))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            log_level=log_level,
+            proxy_headers=False,
+            log_config=logredact.uvicorn_log_config(),
+        )
+    )
     console.print(f"Lowtato listens on {config.public_url}")
     server.run(sockets=[sock])
 

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, compile_path
 
 from lowtato.errors import (
     InvalidJSON,
@@ -16,6 +17,9 @@ from lowtato.errors import (
     NotFound,
     ValidationFailed,
 )
+from lowtato.kit.openapi import api_routes
+
+_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -56,12 +60,32 @@ async def _http(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404:
         error: LowtatoError = NotFound(f"No route matches {request.method} {request.url.path}.")
     elif exc.status_code == 405:
-        error = MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}.")
+        allow = _allowed_methods(request)
+        error = MethodNotAllowed(
+            f"{request.method} is not allowed on {request.url.path}; use {', '.join(allow)}."
+        )
+        return JSONResponse(error.body(), status_code=405, headers={"Allow": ", ".join(allow)})
     else:
         code = _CODES.get(exc.status_code, "http_error")
         body = {"error": {"code": code, "message": str(exc.detail)}}
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
     return await _lowtato(request, error)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path. Starlette names only the first route
+    that matched the path, but one path may be served by several handlers (GET, POST and
+    DELETE /api/v1/webhooks), so the answer is gathered from all of them."""
+    path = request.url.path
+    methods: set[str] = set()
+    for full_path, api_route in api_routes(request.app):
+        if compile_path(full_path)[0].match(path):
+            methods.update(api_route.methods or ())
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.path_regex.match(path):
+            methods.update(route.methods or ())
+    order = {m: i for i, m in enumerate(_METHOD_ORDER)}
+    return sorted(methods, key=lambda m: (order.get(m, len(order)), m))
 
 
 _CODES = {400: "validation_error", 401: "unauthorized", 413: "payload_too_large",

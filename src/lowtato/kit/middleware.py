@@ -1,6 +1,7 @@
 """Request context: a request id on every response, headers computed during the request
-(rate limits), and the last line of defence that turns an unhandled exception into a 500
-envelope naming the request id, with the traceback in the log and never in the body."""
+(rate limits), the security headers of ``pages``, and the last line of defence that turns an
+unhandled exception into a 500 envelope naming the request id, with the traceback in the log
+and never in the body."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lowtato.errors import InternalError
 from lowtato.kit.ids import new_id
+from lowtato.kit.pages import protect
 
 log = logging.getLogger("lowtato.request")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -41,6 +43,7 @@ class RequestContextMiddleware:
                 for name, value in (state.get("response_headers") or {}).items():
                     if name not in headers:
                         headers[name] = value
+                protect(headers)
             await send(message)
 
         try:

@@ -17,6 +17,7 @@ from lowtato.kit import clock
 from lowtato.kit.ids import new_id
 from lowtato.media import probe, repository, sniff
 from lowtato.media.models import MediaFile
+from lowtato.media.names import clean_filename
 from lowtato.media.repository import MediaRepository
 from lowtato.media.schemas import MediaOut
 from lowtato.media.storage import Storage, parse_media_url
@@ -101,7 +102,7 @@ async def record(
             kind=sniff.kind_of(received.mime_type) or "image",
             size=received.size,
             sha256=received.sha256,
-            filename=(received.filename or None) and received.filename[:255],
+            filename=clean_filename(received.filename),
             width=probed.width,
             height=probed.height,
             duration_seconds=probed.duration_seconds,

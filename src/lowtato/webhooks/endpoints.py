@@ -43,7 +43,11 @@ FORMAT_DOC = (
 
 def _config(request: Request) -> service.Config:
     state = request.app.state
-    return service.Config(keyring=state.keyring, allow_private=state.settings.allow_private_urls)
+    return service.Config(
+        keyring=state.keyring,
+        allow_private=state.settings.allow_private_urls,
+        resolver=state.url_resolver,
+    )
 
 
 Config = Annotated[service.Config, Depends(_config)]
@@ -70,6 +74,7 @@ async def create_webhook(
     config: Config,
     request: Request,
 ) -> JSONResponse:
+    await service.screen_webhook_url(body.url, config)
     return await service.create_webhook_once(request, request.app.state.db, principal, config, body)
 
 
@@ -102,14 +107,17 @@ async def update_webhook(
     webhook_id: str,
     body: WebhookUpdate,
     principal: WebhooksWrite,
-    session: Session,
     config: Config,
+    request: Request,
 ) -> WebhookOut:
     """Change `url` (checked like on create), `events`, or `is_active`. `is_active: false`
     pauses the endpoint and drops its pending deliveries; `is_active: true` re-enables a
     disabled endpoint and starts its failure count afresh."""
-    webhook = await service.update_webhook(session, principal, config, webhook_id, body)
-    return service.webhook_out(webhook)
+    if body.url is not None:  # DNS before the transaction opens
+        await service.screen_webhook_url(body.url, config)
+    async with request.app.state.db.transaction() as session:
+        webhook = await service.update_webhook(session, principal, config, webhook_id, body)
+        return service.webhook_out(webhook)
 
 
 @router.delete("/{webhook_id}", summary="Delete a webhook")

@@ -10,12 +10,14 @@ promised (retries and concurrent workers reorder them); receivers order by the p
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
+import httpx
 from fastapi import Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,7 +32,13 @@ from lowtato.jobs import queue
 from lowtato.kit import clock
 from lowtato.kit.crypto import KeyRing
 from lowtato.kit.db import Database
-from lowtato.kit.guarded_http import UnsafeURLError, check_url
+from lowtato.kit.guarded_http import (
+    OutboundRequestError,
+    Resolver,
+    UnsafeURLError,
+    check_url,
+    resolve_and_check,
+)
 from lowtato.kit.ids import new_id
 from lowtato.posts.schemas import ListMeta
 from lowtato.webhooks import repository, signing
@@ -66,14 +74,18 @@ SUBSCRIBABLE: Final = tuple(
 MAX_WEBHOOKS: Final = 20
 ROTATION_OVERLAP: Final = timedelta(hours=24)
 OWNER_DISABLED: Final = "disabled by the owner (is_active set to false)"
+# How long registration waits for DNS before letting the delivery-time check decide.
+LOOKUP_SECONDS: Final = 5.0
 
 
 @dataclass(frozen=True)
 class Config:
-    """What the webhook rules need from the process: the key ring and the SSRF setting."""
+    """What the webhook rules need from the process: the key ring, the SSRF setting and the
+    DNS resolver registration uses (``None``: the system's; tests play DNS answers)."""
 
     keyring: KeyRing
     allow_private: bool
+    resolver: Resolver | None = None
 
 
 def job_key(delivery_id: str) -> str:
@@ -143,6 +155,30 @@ def check_webhook_url(url: str, *, allow_private: bool) -> str:
         return str(check_url(url.strip(), allow_private=allow_private, require_https=True))
     except UnsafeURLError as exc:
         raise ValidationFailed.field("url", exc.reason) from None
+
+
+async def screen_webhook_url(url: str, config: Config) -> str:
+    """``check_webhook_url``, then the host's DNS answers: a name resolving to a private
+    address is 400 naming `url` at registration, not only later at delivery.
+
+    Call it before opening a transaction (a lookup can take seconds). A name that does not
+    resolve, or not in time, is accepted: its record may not exist yet, and every delivery
+    resolves and checks the address it dials anyway.
+    """
+    checked = check_webhook_url(url, allow_private=config.allow_private)
+    if config.allow_private:
+        return checked
+    parsed = httpx.URL(checked)
+    try:
+        async with asyncio.timeout(LOOKUP_SECONDS):
+            await resolve_and_check(
+                parsed.host, parsed.port or 443, allow_private=False, resolver=config.resolver
+            )
+    except UnsafeURLError as exc:
+        raise ValidationFailed.field("url", exc.reason) from None
+    except (OutboundRequestError, TimeoutError):
+        pass
+    return checked
 
 
 def check_events(events_: Sequence[str]) -> list[str]:
