@@ -16,6 +16,7 @@ import pytest
 from fastapi import FastAPI
 from tests.api import connect, create_post
 from tests.conftest import AppFactory, Owner, OwnerFactory, client_for
+from tests.media.files import uploaded
 from tests.media.hostile import HUGE_BYTES, MIB, Hostile, hostile_server
 
 from lowtato.jobs.worker import Worker
@@ -202,6 +203,10 @@ async def test_one_owners_slow_urls_do_not_hold_back_another_owners_post(
     # On two accounts: one account's posts go out one after another anyway.
     slow = [await _publish(limited, a, f"{hostile.url}/hang.png", f"did:plc:a{i}") for i in (1, 2)]
     quick = await _publish(limited, b, f"{hostile.url}/ok.png", user="did:plc:other")
+    # A file uploaded to this server is read from storage: it needs no download turn.
+    async with client_for(limited) as client:
+        own_file = (await uploaded(client, a))["url"]
+    own = await _publish(limited, a, own_file, user="did:plc:a3")
     worker = Worker(
         limited.state.db, build_registry(limited.state.services), concurrency=2, poll_interval=0.05
     )
@@ -209,7 +214,9 @@ async def test_one_owners_slow_urls_do_not_hold_back_another_owners_post(
     try:
         async with asyncio.timeout(GUARD):
             await _until_published(limited, b, quick)
-        # B's post went out while one of A's downloads was still held open by the server...
+            await _until_published(limited, a, own)
+        # B's post (and A's post of an uploaded file) went out while one of A's downloads was
+        # still held open by the server...
         assert hostile.hanging == 1
         # ...and A's other post waits its turn: not sending, not failed, no attempt spent.
         posts = [await _post(limited, a, post_id) for post_id in slow]
