@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     # media URL at publish time.
     media_max_image_bytes: int = 20 * 1024 * 1024
     media_max_video_bytes: int = 512 * 1024 * 1024
+    # Downloading a post's media URL at publish time: the whole download must finish within
+    # the first, the server may never go quiet for longer than the second (seconds); at most
+    # this many of one owner's posts download media at once in a process (the rest wait their
+    # turn without using a worker or an attempt).
+    media_fetch_timeout_seconds: float = Field(default=120.0, gt=0)
+    media_fetch_idle_seconds: float = Field(default=15.0, gt=0)
+    media_fetch_per_owner: int = Field(default=2, ge=1)
     # Uploads no post refers to are deleted by housekeeping once they are this old.
     media_orphan_hours: float = 24.0
     # Housekeeping (hourly) deletes finished rows older than these; see README "Housekeeping".

@@ -14,6 +14,7 @@ from lowtato.kit.db import Database
 from lowtato.kit.guarded_http import guarded_httpx_client
 from lowtato.media.fetch import GuardedMediaFetcher
 from lowtato.media.storage import Storage, build_storage
+from lowtato.media.turns import DownloadTurns
 from lowtato.media.upload import Limits
 from lowtato.platforms.registry import AdapterRegistry
 from lowtato.platforms.sandbox.network import SandboxNetwork
@@ -28,6 +29,8 @@ class Services:
     sandbox: SandboxNetwork
     adapters: AdapterRegistry
     storage: Storage
+    # Per-owner turns for publish-time media downloads (lowtato.media.turns).
+    downloads: DownloadTurns
 
     @classmethod
     def build(cls, settings: Settings, db: Database | None = None) -> Services:
@@ -63,10 +66,13 @@ class Services:
                     public_url=settings.public_url,
                     limits=Limits(settings.media_max_image_bytes, settings.media_max_video_bytes),
                     allow_private=settings.allow_private_urls,
+                    timeout=settings.media_fetch_timeout_seconds,
+                    idle_timeout=settings.media_fetch_idle_seconds,
                 ),
                 user_http,
             ),
             storage=storage,
+            downloads=DownloadTurns(settings.media_fetch_per_owner),
         )
 
     async def close(self) -> None:

@@ -219,7 +219,9 @@ async def test_a_download_past_the_limit_is_refused_while_streaming(
         await Worker(small.state.db, build_registry(small.state.services)).run_once()
         post = (await client.get(f"/api/v1/posts/{post_id}", headers=owner.headers)).json()
     assert (post["status"], post["error_code"]) == ("failed", "media_too_large"), post
+    # The fake media host sends Content-Length, so the file is refused before its body is read.
     assert post["error_message"] == (
-        f"media {url} is larger than {MIB} bytes, the largest file accepted"
+        f"media {url} announces {2 * MIB} bytes of video/mp4, over the {MIB}-byte limit for "
+        "videos; it was not downloaded"
     )
     assert os.listdir(spool) == []

@@ -11,13 +11,16 @@ Three layers, each of which refuses on its own:
    does this from the request origin), so SNI and certificate verification still use the name.
 3. Redirects are never followed by httpx. `GuardedClient.request` follows at most
    `max_redirects` hops itself and runs every `Location` through `check_url` and, when dialled,
-   through the connect-time check again. Webhook delivery passes `follow_redirects=False` and
-   gets the 3xx back.
+   through the connect-time check again. A redirect back to an address already visited in the
+   same exchange is a loop and fails at once. Webhook delivery passes `follow_redirects=False`
+   and gets the 3xx back.
 
 Bodies are streamed and cut off once more than `max_response_bytes` arrive, or once they
 decompress to more than that (only `gzip` and `deflate` are requested, and decoded under the same
-cap, so a compression bomb costs at most the cap in memory). The whole exchange — resolution,
-every hop, the body — must finish within `timeout` seconds.
+cap, a bounded piece at a time, so a compression bomb costs a piece of memory, not the cap). The
+whole exchange — resolution, every hop, the body — must finish within `timeout` seconds (a drip
+feed of a byte now and then ends there), and with `idle_timeout` the server may never go quiet
+for longer than that (a stalled server is dropped early).
 
 `allow_private=True` (the `LOWTATO_ALLOW_PRIVATE_URLS` setting, for local tests) skips the
 address checks; scheme, credential, port and zone-id checks remain. Production never enables it.
@@ -29,8 +32,10 @@ Exception tree (the first three are defined in `netguard`, all are exported here
           ├── UnsafeURLError            (also a ValueError) the URL, a redirect target or a
           │                             resolved address is refused; that target was not dialled
           └── OutboundRequestError      allowed, but no usable response: DNS failure, refused
-               │                        connection, TLS or protocol error, too many redirects
-               ├── OutboundTimeoutError   not complete within `timeout` seconds
+               │                        connection, TLS or protocol error
+               ├── RedirectError          a redirect loop, or more than `max_redirects` hops
+               ├── OutboundTimeoutError   not complete within `timeout` seconds, or idle for
+               │                          longer than `idle_timeout`
                └── ResponseTooLargeError  body over `max_response_bytes` (.limit, .received)
 
 The client is asyncio-only (it resolves through the running loop's `getaddrinfo`). Connect-time
@@ -65,6 +70,7 @@ __all__ = [
     "OutboundError",
     "OutboundRequestError",
     "OutboundTimeoutError",
+    "RedirectError",
     "Resolver",
     "ResponseTooLargeError",
     "UnsafeURLError",
@@ -79,6 +85,9 @@ DEFAULT_MAX_RESPONSE_BYTES: Final = 10 * 1024 * 1024
 # Only encodings we can decode under the size cap. httpx would otherwise also advertise br/zstd
 # whenever those packages happen to be installed.
 _ACCEPT_ENCODING: Final = "gzip, deflate"
+# Largest piece of decoded output produced from one call into zlib: what a compression bomb can
+# cost in memory at once (the decoded total is capped separately, by max_response_bytes).
+_DECODE_PIECE: Final = 64 * 1024
 _ZLIB_WBITS: Final = {
     "gzip": 16 + zlib.MAX_WBITS,
     "x-gzip": 16 + zlib.MAX_WBITS,
@@ -105,6 +114,11 @@ _HTTPCORE_TO_HTTPX: Final[tuple[tuple[type[Exception], type[httpx.TransportError
 
 class OutboundTimeoutError(OutboundRequestError):
     """The exchange did not complete within the client's `timeout`."""
+
+
+class RedirectError(OutboundRequestError):
+    """The server redirected in a loop, or more times than `max_redirects`: asking again will
+    not end differently."""
 
 
 class ResponseTooLargeError(OutboundRequestError):
@@ -313,8 +327,10 @@ class _CappedBody:
         if self._decompressor is None:
             return data
         try:
-            # One byte over what is left is enough to know the cap is exceeded.
-            output = self._decompressor.decompress(data, self._limit - self._size + 1)
+            # A bounded piece at a time (the rest waits in unconsumed_tail); one byte over what
+            # is left is enough to know the cap is exceeded.
+            piece = min(_DECODE_PIECE, self._limit - self._size + 1)
+            output = self._decompressor.decompress(data, piece)
         except zlib.error as exc:
             if not self._raw_deflate_fallback:
                 raise OutboundRequestError(
@@ -358,6 +374,7 @@ class GuardedClient:
         allow_private: bool = False,
         require_https: bool = False,
         timeout: float = 15.0,
+        idle_timeout: float | None = None,
         max_redirects: int = 3,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         resolver: Resolver | None = None,
@@ -366,15 +383,20 @@ class GuardedClient:
     ) -> None:
         if timeout <= 0 or max_redirects < 0 or max_response_bytes <= 0:
             raise ValueError("timeout and max_response_bytes must be > 0, max_redirects >= 0")
+        if idle_timeout is not None and idle_timeout <= 0:
+            raise ValueError("idle_timeout must be > 0")
         self._allow_private = allow_private
         self._require_https = require_https
         self._timeout = timeout
+        self._idle_timeout = idle_timeout
         self._max_redirects = max_redirects
         self._max_response_bytes = max_response_bytes
         pool = _guarded_pool(allow_private, resolver, network_backend, ssl_context)
         self._client = _client_over(
             _GuardedTransport(pool),
-            httpx.Timeout(timeout),
+            # httpx's read timeout bounds each wait for bytes (the status line, every piece of
+            # the body): the idle limit. The total is enforced by request() around everything.
+            httpx.Timeout(timeout, read=idle_timeout or timeout),
             headers={"Accept-Encoding": _ACCEPT_ENCODING},
         )
 
@@ -436,6 +458,7 @@ class GuardedClient:
         json: Any = None,
         follow_redirects: bool = True,
         sink: Callable[[bytes], object] | None = None,
+        accept: Callable[[httpx.Response], object] | None = None,
     ) -> httpx.Response:
         """Send one request to a user-supplied URL and return the final response, body read.
 
@@ -453,8 +476,13 @@ class GuardedClient:
         (decoded, under the same cap) instead of being kept: `.content` is then empty. A big
         download thus goes to a file without ever being whole in memory.
 
-        Raises only `UnsafeURLError`, `OutboundRequestError`, `OutboundTimeoutError` and
-        `ResponseTooLargeError` for anything that goes wrong on the way.
+        With `accept`, the final response (status and headers, body unread) is handed to it
+        first; whatever it raises ends the exchange unread and reaches the caller as it is. So
+        does anything `sink` raises, which stops the body where it is.
+
+        Raises only `UnsafeURLError`, `OutboundRequestError` (`RedirectError`),
+        `OutboundTimeoutError` and `ResponseTooLargeError` for anything that goes wrong on the
+        way, besides what `accept` and `sink` raise.
         """
         target = check_url(
             url, allow_private=self._allow_private, require_https=self._require_https
@@ -464,7 +492,15 @@ class GuardedClient:
         )
         try:
             async with asyncio.timeout(self._timeout):
-                return await self._exchange(request, follow_redirects=follow_redirects, sink=sink)
+                return await self._exchange(
+                    request, follow_redirects=follow_redirects, sink=sink, accept=accept
+                )
+        except httpx.ReadTimeout as exc:
+            # Only the idle limit is a read timeout; the total raises TimeoutError here.
+            raise OutboundTimeoutError(
+                f"{_origin(_failed_url(exc, target))} sent nothing for "
+                f"{self._idle_timeout or self._timeout:g} s"
+            ) from exc
         except (TimeoutError, httpx.TimeoutException) as exc:
             raise OutboundTimeoutError(
                 f"{_origin(_failed_url(exc, target))} did not send a complete response within "
@@ -479,8 +515,10 @@ class GuardedClient:
         *,
         follow_redirects: bool,
         sink: Callable[[bytes], object] | None,
+        accept: Callable[[httpx.Response], object] | None,
     ) -> httpx.Response:
         history: list[httpx.Response] = []
+        visited = {(request.method, str(request.url))}
         while True:
             try:
                 response = await self._client.send(request, stream=True)
@@ -492,18 +530,27 @@ class GuardedClient:
             redirect = response.next_request if follow_redirects else None
             if redirect is None:
                 try:
+                    if accept is not None:
+                        accept(response)
                     body = await self._read_body(response, sink)
                 finally:
                     await response.aclose()
                 return _finished(response, body, history)
             await response.aclose()
+            if (redirect.method, str(redirect.url)) in visited:
+                # Following it could only go round again until the hop limit: stop now.
+                raise RedirectError(
+                    f"{_origin(request.url)} redirects in a loop (back to an address already "
+                    "visited)"
+                )
             if len(history) >= self._max_redirects:
-                raise OutboundRequestError(
+                raise RedirectError(
                     f"{_origin(request.url)} redirected more than {self._max_redirects} times; "
                     "use the final URL directly"
                 )
             history.append(response)
             request = self._checked_redirect(response, redirect)
+            visited.add((request.method, str(request.url)))
 
     def _checked_redirect(self, response: httpx.Response, redirect: httpx.Request) -> httpx.Request:
         try:
@@ -555,6 +602,7 @@ def guarded_client(
     allow_private: bool = False,
     require_https: bool = False,
     timeout: float = 15.0,
+    idle_timeout: float | None = None,
     max_redirects: int = 3,
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     resolver: Resolver | None = None,
@@ -564,7 +612,8 @@ def guarded_client(
     """Build the client every fetch of a user-supplied URL must go through.
 
     `allow_private` comes from `LOWTATO_ALLOW_PRIVATE_URLS` and is for local tests only.
-    `require_https` refuses plain http (webhooks). `timeout` caps the whole exchange in seconds.
+    `require_https` refuses plain http (webhooks). `timeout` caps the whole exchange in seconds;
+    `idle_timeout` (default: `timeout`) caps each wait for the server's next bytes.
     `resolver` replaces DNS (tests play a rebinding DNS server with it); `network_backend` is
     what dials the checked address (default `httpcore.AnyIOBackend`; tests pass a fake internet
     that routes a public address to a loopback server); `ssl_context` is the trust store for
@@ -574,6 +623,7 @@ def guarded_client(
         allow_private=allow_private,
         require_https=require_https,
         timeout=timeout,
+        idle_timeout=idle_timeout,
         max_redirects=max_redirects,
         max_response_bytes=max_response_bytes,
         resolver=resolver,

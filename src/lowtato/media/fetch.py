@@ -2,13 +2,22 @@
 
 A media URL of this server is read straight from storage (no HTTP round trip, and no
 exception to the SSRF guard for our own address). Every other URL goes through the guarded
-client (address checks at connect time, redirects re-checked, body capped at the largest media
-limit, time-capped). Either way the type comes from the bytes and must be JPEG, PNG, GIF, WebP,
-MP4 or WebM, within that type's size limit.
+client (address checks at connect time, every redirect hop re-checked, a redirect loop or more
+than ``max_redirects`` hops refused, a total and an idle time limit). Either way the type comes
+from the bytes and must be JPEG, PNG, GIF, WebP, MP4 or WebM, within that type's size limit.
+
+A download is refused as early as the server gives it away, because every byte read is a
+worker's time and the server's disk: before the body when ``Content-Length`` is over the limit
+of the type ``Content-Type`` announces (an image over the image limit), after its first bytes
+when they are not a supported type, and as soon as the bytes read (decoded, when the server
+compressed them) pass the limit of the type those first bytes show — whatever ``Content-Type``
+claimed. The guarded client's own cap (the largest limit) is the backstop.
 
 Failures are platform errors, which the publish flow turns into the post's state: a file that
-is missing, refused or wrong is ``Rejected`` (the post fails with a message naming the URL); a
-server that is down or slow is ``Retryable`` (nothing was sent yet, so a later attempt is safe).
+is missing, refused, wrong, too large, or behind a redirect loop is ``Rejected`` (the post fails
+with a message naming the URL and the reason); a server that is down or too slow is
+``MediaUnavailable``, a ``Retryable`` (nothing was sent yet, so a later attempt is safe; out of
+attempts, the post fails with ``media_unavailable``).
 
 Nothing is held whole in memory: a stored file is read in pieces straight from storage when
 an adapter sends it, and a download is written piece by piece to a temporary file (refused
@@ -31,6 +40,7 @@ import httpx
 
 from lowtato.kit.guarded_http import (
     OutboundError,
+    RedirectError,
     ResponseTooLargeError,
     UnsafeURLError,
     guarded_client,
@@ -42,6 +52,13 @@ from lowtato.platforms.base import ByteSource, FetchedMedia, Media, MediaFetcher
 from lowtato.platforms.errors import Rejected, Retryable
 
 _RETRY_STATUSES = {408, 425, 429, 500, 502, 503, 504}
+
+
+class MediaUnavailable(Retryable):
+    """A media server that is down, failing or too slow: the post retries, and once out of
+    attempts fails with this code (the message names the URL and the reason)."""
+
+    code = "media_unavailable"
 
 
 class TempFile(FileSource):
@@ -74,6 +91,8 @@ class GuardedMediaFetcher:
         limits: Limits | None = None,
         max_bytes: int | None = None,
         timeout: float = 120.0,
+        idle_timeout: float = 15.0,
+        max_redirects: int = 3,
     ) -> None:
         if limits is None:
             if max_bytes is None:
@@ -85,6 +104,8 @@ class GuardedMediaFetcher:
         self.limits = limits
         self.allow_private = allow_private
         self.timeout = timeout
+        self.idle_timeout = idle_timeout
+        self.max_redirects = max_redirects
 
     async def __call__(self, media: Media) -> FetchedMedia:
         """The checked file. One that was downloaded is a ``TempFile``: the caller deletes it
@@ -118,55 +139,39 @@ class GuardedMediaFetcher:
             with os.fdopen(fd, "wb") as out:
                 # Pieces arrive a network read at a time; a buffered write of one is quick,
                 # so it is done in the event loop rather than a thread per piece.
-                response = await self._get(url, out.write)
+                await self._get(url, _Spool(url, self.limits, out.write))
                 size = out.tell()
         except BaseException:
             await asyncio.to_thread(_unlink, path)
             raise
-        spooled = TempFile(path, size)
-        status = response.status_code
-        if status != 200:
-            await spooled.discard()
-        if status in _RETRY_STATUSES:
-            raise Retryable(
-                f"media {url} could not be fetched: HTTP {status} (will retry)",
-                after=_retry_after(response.headers),
-            )
-        if status != 200:
-            raise Rejected(
-                f"media {url} could not be fetched: HTTP {status}", code="media_unavailable"
-            )
-        return spooled
+        return TempFile(path, size)
 
-    async def _get(self, url: str, sink: Callable[[bytes], object]) -> httpx.Response:
+    async def _get(self, url: str, spool: _Spool) -> None:
         try:
             async with guarded_client(
                 allow_private=self.allow_private,
                 timeout=self.timeout,
+                idle_timeout=self.idle_timeout,
+                max_redirects=self.max_redirects,
                 max_response_bytes=self.limits.largest,
             ) as client:
-                return await client.request("GET", url, sink=sink)
+                await client.request("GET", url, sink=spool.write, accept=spool.accept)
         except ResponseTooLargeError as exc:
             raise Rejected(
                 f"media {url} is larger than {exc.limit} bytes, the largest file accepted",
                 code="media_too_large",
             ) from exc
-        except UnsafeURLError as exc:
+        except (UnsafeURLError, RedirectError) as exc:  # asking again ends the same way
             raise Rejected(
                 f"media {url} cannot be fetched: {exc.reason}", code="media_unavailable"
             ) from exc
         except OutboundError as exc:  # unreachable, timed out, broken: maybe better later
-            raise Retryable(f"media {url} could not be fetched: {exc.reason}") from exc
+            raise MediaUnavailable(f"media {url} could not be fetched: {exc.reason}") from exc
+        spool.finish()
 
     async def _checked(self, url: str, source: ByteSource) -> FetchedMedia:
         file = FetchedMedia(source, "application/octet-stream")
-        mime = sniff.sniff(await file.head(sniff.SNIFF_BYTES))
-        if mime not in sniff.SUPPORTED:
-            raise Rejected(
-                f"media {url} is {sniff.describe(mime)}, not a {sniff.SUPPORTED_NAMES} file "
-                "(judged by its bytes)",
-                code="media_unsupported",
-            )
+        mime = _supported(url, await file.head(sniff.SNIFF_BYTES))
         limit = self.limits.for_type(mime)
         if source.size > limit:
             raise Rejected(
@@ -175,6 +180,81 @@ class GuardedMediaFetcher:
                 code="media_too_large",
             )
         return FetchedMedia(source, mime)
+
+
+def _supported(url: str, head: bytes) -> str:
+    """The type of a file from its first bytes, if it is one we take."""
+    mime = sniff.sniff(head)
+    if mime is None or mime not in sniff.SUPPORTED:
+        raise Rejected(
+            f"media {url} is {sniff.describe(mime)}, not a {sniff.SUPPORTED_NAMES} file "
+            "(judged by its bytes)",
+            code="media_unsupported",
+        )
+    return mime
+
+
+class _Spool:
+    """Judges a download while it arrives, handing the accepted bytes to ``write``.
+
+    ``accept`` sees the answer before its body: a status other than 200 ends it unread, and
+    so does a ``Content-Length`` over the limit of the type ``Content-Type`` announces.
+    ``write`` gets the body (decoded) piece by piece: once the first bytes say what the file
+    is, an unsupported type stops it, and so does passing that type's limit.
+    """
+
+    def __init__(self, url: str, limits: Limits, write: Callable[[bytes], object]) -> None:
+        self.url = url
+        self.limits = limits
+        self._write = write
+        self._head = b""
+        self._mime: str | None = None
+        self._size = 0
+
+    def accept(self, response: httpx.Response) -> None:
+        status = response.status_code
+        if status in _RETRY_STATUSES:
+            raise MediaUnavailable(
+                f"media {self.url} could not be fetched: HTTP {status} (will retry)",
+                after=_retry_after(response.headers),
+            )
+        if status != 200:
+            raise Rejected(
+                f"media {self.url} could not be fetched: HTTP {status}", code="media_unavailable"
+            )
+        declared = sniff.normalize(response.headers.get("Content-Type"))
+        length = response.headers.get("Content-Length", "")
+        if declared is None or sniff.kind_of(declared) is None or not length.isdigit():
+            return
+        limit = self.limits.for_type(declared)
+        if int(length) > limit:
+            raise Rejected(
+                f"media {self.url} announces {length} bytes of {declared}, over the "
+                f"{limit}-byte limit for {sniff.kind_of(declared)}s; it was not downloaded",
+                code="media_too_large",
+            )
+
+    def write(self, part: bytes) -> None:
+        self._size += len(part)
+        if self._mime is None:
+            self._head += part[: sniff.SNIFF_BYTES]
+            if len(self._head) >= sniff.SNIFF_BYTES:
+                self._mime = _supported(self.url, self._head)
+        if self._mime is not None:
+            limit = self.limits.for_type(self._mime)
+            if self._size > limit:
+                raise Rejected(
+                    f"media {self.url} is {sniff.describe(self._mime)} (judged by its bytes) "
+                    f"larger than the {limit}-byte limit for {sniff.kind_of(self._mime)}s; "
+                    "the download was stopped",
+                    code="media_too_large",
+                )
+        self._write(part)
+
+    def finish(self) -> None:
+        """The whole body arrived: one shorter than a type's signature is judged now."""
+        if self._mime is None:
+            self._mime = _supported(self.url, self._head)
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:

@@ -36,6 +36,7 @@ from lowtato.kit.crypto import DecryptionError
 from lowtato.kit.sendwindow import SendWindowClosed, send_window
 from lowtato.media import service as media_service
 from lowtato.media.fetch import prefetch, release
+from lowtato.media.turns import WAIT_SECONDS, Turn
 from lowtato.platforms.base import (
     Adapter,
     AdapterContext,
@@ -194,6 +195,13 @@ async def _refresh_if_needed(
 
 
 async def publish(ctx: JobContext, services: Services) -> None:
+    # The attempt's turn for downloading media URLs (lowtato.media.turns), given back at the
+    # latest when the attempt ends.
+    with services.downloads.turn() as turn:
+        await _publish(ctx, services, turn)
+
+
+async def _publish(ctx: JobContext, services: Services, turn: Turn) -> None:
     post_id = str(ctx.payload["post_id"])
     async with ctx.fenced() as session:
         post = await _locked_post(session, post_id)
@@ -228,6 +236,9 @@ async def publish(ctx: JobContext, services: Services) -> None:
         if late is not None:
             await fail(session, post, "too_late", late)
             return
+        if not turn.take(post.owner_id, target.request.media):
+            # Before the `sending` mark: this run did nothing, and frees its worker for others.
+            raise RetryLater(WAIT_SECONDS, "owner's media downloads are all busy", counts=False)
         post.status = PostStatus.publishing
         post.publish_state = PublishState.sending
         post.publish_attempts += 1
@@ -237,7 +248,7 @@ async def publish(ctx: JobContext, services: Services) -> None:
         except AdapterUnavailable as exc:
             await fail(session, post, "platform_unavailable", str(exc))
             return
-    await _send(ctx, services, adapter, actx, target)
+    await _send(ctx, services, adapter, actx, target, turn=turn)
 
 
 INTERNAL_RETRY_BASE = 30.0
@@ -283,7 +294,13 @@ async def publish_crashed(ctx: JobContext, exc: Exception) -> None:
 
 
 async def _send(
-    ctx: JobContext, services: Services, adapter: Adapter, actx: AdapterContext, target: Target
+    ctx: JobContext,
+    services: Services,
+    adapter: Adapter,
+    actx: AdapterContext,
+    target: Target,
+    *,
+    turn: Turn,
 ) -> None:
     post_id = target.post.id
     fenced_at = time.monotonic()  # step 1 just proved the lease
@@ -294,6 +311,7 @@ async def _send(
         # (a bad file fails the post here, with the URL in the message); adapters that upload
         # bytes get these downloads instead of fetching again.
         media, fetch = await prefetch(actx.fetch, target.request.media)
+        turn.release()  # downloads done; the platform upload reads the local copies
         request = replace(target.request, media=media)
         actx = replace(actx, fetch=fetch)
         creds = await _refresh_if_needed(ctx, services, adapter, actx, target)
