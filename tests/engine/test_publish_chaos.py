@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from tests.api import connect
 from tests.conftest import ENC_KEYS, PG_URL, SECRET, Owner
 
@@ -62,7 +62,7 @@ async def test_kill_9_mid_publish_never_duplicates_or_loses(
     app: FastAPI, client: httpx.AsyncClient, owner: Owner, tmp_path: Path
 ) -> None:
     accounts = [await connect(client, owner, "bluesky", f"user{i}") for i in range(ACCOUNTS)]
-    due = (datetime.now(UTC) + timedelta(seconds=3)).isoformat().replace("+00:00", "Z")
+    due = (datetime.now(UTC) + timedelta(hours=1)).isoformat().replace("+00:00", "Z")
     items = [{"content": f"chaos post {n}", "platforms": ["bluesky"],
               "account_id": accounts[n % ACCOUNTS], "scheduled_at": due} for n in range(POSTS)]  # fmt: skip
     for batch in range(0, POSTS, 50):
@@ -71,6 +71,10 @@ async def test_kill_9_mid_publish_never_duplicates_or_loses(
         )
         assert response.json()["created"] == 50
 
+    async with app.state.db.transaction() as session:  # all due together, once created
+        now = datetime.now(UTC)
+        await session.execute(update(Post).values(scheduled_time=now))
+        await session.execute(update(Job).where(Job.kind == "posts.publish").values(run_at=now))
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 150
     procs = {name: _start(name, tmp_path) for name in ("w1", "victim")}

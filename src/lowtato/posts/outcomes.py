@@ -56,7 +56,9 @@ OUTCOMES: dict[str, Outcome] = {
     "platform_unavailable": Outcome(
         "fix", "no live adapter for this platform in this build (use a test key)"
     ),
-    "media_unavailable": Outcome("fix", "a media URL could not be fetched (the URL and reason)"),
+    "media_unavailable": Outcome(
+        "fix", "a media URL could not be fetched (slow or failing hosts are retried first)"
+    ),
     # Refused by the platform or by its rules (nothing published).
     "rejected": Outcome("fix", "the platform refused the content"),
     "invalid_content": Outcome("fix", "the content breaks the platform's rules"),
