@@ -1,5 +1,12 @@
 """``POST /api/v1/posts/bulk``: each item (for each of its platforms) is created on its own,
-inside a savepoint, so one bad item never stops or half-writes the others."""
+inside a savepoint, so one bad item never stops or half-writes the others.
+
+The whole request is one write transaction (on SQLite it holds the database's single write
+lock), so the number of posts it may create is capped before anything is written: at most
+``MAX_POSTS`` in total over items times platforms, and each platform at most once per item. That
+bounds the transaction's time whatever the body holds; one request with a long ``platforms``
+list once created thousands of posts and stalled every other owner's writes meanwhile.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +16,36 @@ from lowtato.accounts.repository import AccountRepository
 from lowtato.accounts.service import check_available, check_platform
 from lowtato.auth.principal import Principal
 from lowtato.errors import LowtatoError, ValidationFailed
+from lowtato.platforms.names import PLATFORMS
 from lowtato.posts.schemas import BulkCreate, BulkError, BulkItem, BulkPost, BulkResult, PostDraft
 from lowtato.posts.service import create_post
+
+MAX_POSTS = 50
+
+
+def check_size(body: BulkCreate) -> None:
+    """400 naming the field when the request would create more posts than allowed."""
+    for index, item in enumerate(body.posts):
+        field = f"posts[{index}].platforms"
+        if len(item.platforms) > len(PLATFORMS):
+            raise ValidationFailed.field(
+                field,
+                f"{len(item.platforms)} platforms; an item names each of the "
+                f"{len(PLATFORMS)} platforms at most once",
+            )
+        names = [name.strip().lower() for name in item.platforms]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValidationFailed.field(
+                field, f"{', '.join(twice)} named more than once; name each platform once"
+            )
+    total = sum(len(item.platforms) for item in body.posts)
+    if total > MAX_POSTS:
+        raise ValidationFailed.field(
+            "posts",
+            f"the request would create {total} posts (one per item and platform); at most "
+            f"{MAX_POSTS} per request: split it",
+        )
 
 
 async def _account_for(
