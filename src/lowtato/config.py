@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     worker_concurrency: int = 8
     # Per-request timeout of calls to platform APIs; a create that times out is reconciled.
     platform_timeout_seconds: float = 30.0
+    # Largest request body accepted by every route but the media upload (413 over it).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     # Largest image / video accepted by POST /api/v1/media/upload and fetched from a post's
     # media URL at publish time.
     media_max_image_bytes: int = 20 * 1024 * 1024

@@ -19,6 +19,8 @@ from lowtato.runtime import Services
 
 router = APIRouter(prefix="/api/v1/media", tags=["Media"])
 files_router = APIRouter(tags=["Media"])
+# Exempt from the request body limit: the upload streams its body under its own limits.
+UPLOAD_PATH = "/api/v1/media/upload"
 
 _UPLOAD_BODY: dict[str, Any] = {
     "required": True,
@@ -44,7 +46,7 @@ def _services(request: Request) -> Services:
 
 
 @router.post(
-    "/upload",
+    UPLOAD_PATH.removeprefix(router.prefix),
     summary="Upload an image or video",
     status_code=201,
     response_model=MediaOut,
