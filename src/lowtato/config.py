@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     # media URL at publish time.
     media_max_image_bytes: int = 20 * 1024 * 1024
     media_max_video_bytes: int = 512 * 1024 * 1024
+    # Memory one image decode of an upload may take (pixels times bytes per pixel; JPEGs decode
+    # at 1/8 scale), and how many decodes run at once in the process: together they bound the
+    # memory uploads can make the server use.
+    media_max_decode_bytes: int = Field(default=128 * 1024 * 1024, ge=1024)
+    media_decode_concurrency: int = Field(default=2, ge=1)
     # Uploads no post refers to are deleted by housekeeping once they are this old.
     media_orphan_hours: float = 24.0
     # Housekeeping (hourly) deletes finished rows older than these; see README "Housekeeping".

@@ -12,6 +12,7 @@ from lowtato.kit import sendwindow
 from lowtato.kit.crypto import KeyRing
 from lowtato.kit.db import Database
 from lowtato.kit.guarded_http import guarded_httpx_client
+from lowtato.media.decoder import Decoder
 from lowtato.media.fetch import GuardedMediaFetcher
 from lowtato.media.storage import Storage, build_storage
 from lowtato.media.upload import Limits
@@ -28,6 +29,7 @@ class Services:
     sandbox: SandboxNetwork
     adapters: AdapterRegistry
     storage: Storage
+    decoder: Decoder
 
     @classmethod
     def build(cls, settings: Settings, db: Database | None = None) -> Services:
@@ -66,9 +68,14 @@ class Services:
                 user_http,
             ),
             storage=storage,
+            decoder=Decoder(
+                concurrency=settings.media_decode_concurrency,
+                max_decode_bytes=settings.media_max_decode_bytes,
+            ),
         )
 
     async def close(self) -> None:
+        self.decoder.close()
         await self.http.aclose()
         if self.adapters.user_http is not None:
             await self.adapters.user_http.aclose()

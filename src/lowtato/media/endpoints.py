@@ -86,7 +86,7 @@ async def upload(request: Request, principal: MediaUpload) -> JSONResponse:
                    "filename": received.filename}  # fmt: skip
 
     async def put() -> service.Stored:
-        return await service.put(services.storage, received)
+        return await service.put(services.storage, services.decoder, received)
 
     async def create(session: AsyncSession, stored: service.Stored) -> tuple[int, dict[str, Any]]:
         media = await service.record(session, principal, settings.public_url, stored)
