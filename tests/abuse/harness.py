@@ -82,7 +82,8 @@ def serving(database_url: str, data_dir: Path, **settings: str) -> Iterator[Serv
                 time.sleep(0.1)
         yield Server(base, process.pid)
     finally:
-        process.terminate()
+        # Requests the attackers left behind may still be running; they are not waited for.
+        process.kill()
         process.wait(timeout=30)
 
 
@@ -90,6 +91,7 @@ def serving(database_url: str, data_dir: Path, **settings: str) -> Iterator[Serv
 class Outcome:
     latencies: list[float] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
+    started: int = 0
     attacks: int = 0
     attack_statuses: dict[str, int] = field(default_factory=dict)
 
@@ -101,7 +103,8 @@ class Outcome:
     def report(self, name: str) -> str:
         return (
             f"\n[abuse] {name}: other owner p99 {self.p99:.3f}s max {max(self.latencies):.3f}s "
-            f"over {len(self.latencies)} requests; {self.attacks} attacks answered "
+            f"over {len(self.latencies)} requests; {self.started} attacks sent, "
+            f"{self.attacks} answered "
             f"{self.attack_statuses}"
         )
 
@@ -144,6 +147,7 @@ async def under_abuse(
     async def attacker() -> None:
         async with httpx.AsyncClient(base_url=server.base, timeout=timeout) as client:
             while not stop.is_set():
+                outcome.started += 1
                 try:
                     result = await attack(client)
                     key = str(getattr(result, "status_code", "done"))

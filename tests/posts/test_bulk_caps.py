@@ -73,3 +73,25 @@ async def test_a_huge_platforms_list_is_refused_without_creating_posts(
     assert response.status_code == 400, response.text[:300]
     assert error(response)["details"][0]["field"] == "posts[0].platforms"
     assert await _count(client, owner) == 0
+
+
+async def test_long_texts_are_reported_per_item_as_before(
+    client: httpx.AsyncClient, owner: Owner
+) -> None:
+    await connect(client, owner, "twitter", "t1")
+    await connect(client, owner, "facebook", "f1")
+    long_text = "word " * 2_000  # long enough to be checked before the write transaction
+    items = [
+        {"content": "fine", "platforms": ["twitter"]},
+        {"content": long_text, "platforms": ["twitter", "facebook"]},
+        {"content": long_text, "platforms": ["pinterest"]},
+    ]
+    response = await _bulk(client, owner, items)
+    assert response.status_code == 201, response.text[:300]
+    body = response.json()
+    assert [(p["index"], p["platform"]) for p in body["posts"]] == [(0, "twitter"), (1, "facebook")]
+    errors = {(e["index"], e["platform"]): e["error"] for e in body["errors"]}
+    assert set(errors) == {(1, "twitter"), (2, "pinterest")}
+    assert "10000 weighted characters" in errors[(1, "twitter")]["message"]
+    assert "no connected pinterest account" in errors[(2, "pinterest")]["message"]
+    assert await _count(client, owner) == 2

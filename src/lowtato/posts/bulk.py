@@ -16,9 +16,10 @@ from lowtato.accounts.repository import AccountRepository
 from lowtato.accounts.service import check_available, check_platform
 from lowtato.auth.principal import Principal
 from lowtato.errors import LowtatoError, ValidationFailed
+from lowtato.kit.db import Database
 from lowtato.platforms.names import PLATFORMS
 from lowtato.posts.schemas import BulkCreate, BulkError, BulkItem, BulkPost, BulkResult, PostDraft
-from lowtato.posts.service import create_post
+from lowtato.posts.service import LONG_TEXT_CHARS, check_draft, create_post
 
 MAX_POSTS = 50
 
@@ -66,23 +67,62 @@ async def _account_for(
     return accounts[0].id
 
 
-async def create_bulk(session: AsyncSession, principal: Principal, body: BulkCreate) -> BulkResult:
+async def _draft(
+    session: AsyncSession, principal: Principal, item: BulkItem, raw_platform: str
+) -> PostDraft:
+    platform = check_platform(raw_platform, "platforms")
+    check_available(principal, platform)
+    return PostDraft(
+        account_id=await _account_for(session, principal, item, platform),
+        platform=platform,
+        text=item.content,
+        media_urls=item.media_urls or [],
+        options=item.options or {},
+        scheduled_time=item.scheduled_at,
+    )
+
+
+Refused = dict[tuple[int, str], LowtatoError]
+
+
+async def precheck(db: Database, principal: Principal, body: BulkCreate) -> Refused:
+    """Items with long texts checked in a read-only transaction, before the write transaction
+    begins (see ``service.precheck``): the ones refused are reported without being counted
+    again while the write lock is held."""
+    refused: Refused = {}
+    long_items = [(i, item) for i, item in enumerate(body.posts)
+                  if len(item.content) > LONG_TEXT_CHARS]  # fmt: skip
+    if not long_items:
+        return refused
+    async with db.transaction(readonly=True) as session:
+        for index, item in long_items:
+            for raw_platform in item.platforms:
+                try:
+                    await check_draft(session, principal, await _draft(
+                        session, principal, item, raw_platform
+                    ))  # fmt: skip
+                except LowtatoError as exc:
+                    refused[index, raw_platform] = exc
+    return refused
+
+
+async def create_bulk(
+    session: AsyncSession, principal: Principal, body: BulkCreate, refused: Refused | None = None
+) -> BulkResult:
     posts: list[BulkPost] = []
     errors: list[BulkError] = []
+    refused = refused or {}
     for index, item in enumerate(body.posts):
         for raw_platform in item.platforms:
+            if (earlier := refused.get((index, raw_platform))) is not None:
+                errors.append(
+                    BulkError(index=index, platform=raw_platform, error=earlier.body()["error"])
+                )
+                continue
             try:
                 async with session.begin_nested():
-                    platform = check_platform(raw_platform, "platforms")
-                    check_available(principal, platform)
-                    draft = PostDraft(
-                        account_id=await _account_for(session, principal, item, platform),
-                        platform=platform,
-                        text=item.content,
-                        media_urls=item.media_urls or [],
-                        options=item.options or {},
-                        scheduled_time=item.scheduled_at,
-                    )
+                    draft = await _draft(session, principal, item, raw_platform)
+                    platform = draft.platform or raw_platform
                     post = await create_post(session, principal, draft, origin="bulk")
                 posts.append(
                     BulkPost(id=post.id, platform=platform, status=post.status, index=index)

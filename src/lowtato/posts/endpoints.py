@@ -51,6 +51,8 @@ Offset = Annotated[int, Query(ge=0)]
 )
 async def create_post(body: PostCreate, principal: PostsWrite, request: Request) -> JSONResponse:
     draft = normalize(body)
+    db = request.app.state.db
+    await service.precheck(db, principal, draft)
 
     async def create(session: AsyncSession) -> tuple[int, dict[str, object]]:
         post = await service.create_post(session, principal, draft)
@@ -60,7 +62,6 @@ async def create_post(body: PostCreate, principal: PostsWrite, request: Request)
         return 201, out.model_dump()
 
     # The Idempotency-Key claim commits on its own before the create's transaction begins.
-    db = request.app.state.db
     return await idempotency.run(request, db, principal, draft.model_dump(mode="json"), create)
 
 
@@ -78,12 +79,13 @@ async def create_post(body: PostCreate, principal: PostsWrite, request: Request)
 )
 async def create_bulk(body: BulkCreate, principal: PostsWrite, request: Request) -> JSONResponse:
     bulk.check_size(body)
+    db = request.app.state.db
+    refused = await bulk.precheck(db, principal, body)
 
     async def create(session: AsyncSession) -> tuple[int, dict[str, object]]:
-        result = await bulk.create_bulk(session, principal, body)
+        result = await bulk.create_bulk(session, principal, body, refused)
         return (201 if result.created else 200), result.model_dump(exclude_none=True)
 
-    db = request.app.state.db
     return await idempotency.run(request, db, principal, body.model_dump(mode="json"), create)
 
 

@@ -28,10 +28,13 @@ from lowtato.posts.schemas import ListMeta, PostDraft, PostOut, ScheduleUpdate
 EDITABLE = (PostStatus.draft, PostStatus.scheduled, PostStatus.failed)
 # No platform takes a longer text (Facebook's 63,206 is the most). Counting is CPU work (X's
 # weighted count runs URL and entity regexes: a megabyte of short URLs took 10 s), so a text
-# past this is refused before it is counted, and a long one within it is counted in a worker
-# thread so the event loop keeps serving other requests meanwhile.
+# past this is refused before it is counted, and a long one within it (LONG_TEXT_CHARS) is
+# counted in a worker thread so the event loop keeps serving other requests meanwhile, and
+# first outside the write transaction (``precheck``): on SQLite a write transaction holds the
+# database's one write lock, which no other owner's write may wait on for an attacker's
+# count. Texts a platform accepts are cheap to count; the costly ones are those refused.
 MAX_TEXT_CHARS = 100_000
-_COUNT_IN_THREAD_CHARS = 4_096
+LONG_TEXT_CHARS = 4_096
 
 
 def _late_by(post: Post) -> int | None:
@@ -92,7 +95,7 @@ async def check_content(
             f"{prefix}content.text",
             f"text is {len(text)} characters; no platform takes more than {MAX_TEXT_CHARS}",
         )
-    if len(text) > _COUNT_IN_THREAD_CHARS:
+    if len(text) > LONG_TEXT_CHARS:
         result = await asyncio.to_thread(validate_content, platform, text, media, options)
     else:
         result = validate_content(platform, text, media, options)
@@ -138,14 +141,21 @@ async def _target(
     return account, platform
 
 
-async def create_post(
-    session: AsyncSession,
-    principal: Principal,
-    draft: PostDraft,
-    *,
-    origin: str = "api",
-    prefix: str = "",
-) -> Post:
+async def precheck(
+    db: Database, principal: Principal, draft: PostDraft, *, prefix: str = ""
+) -> None:
+    """The checks ``create_post`` makes, in a read-only transaction, when the text is long:
+    a text that will be refused is refused here, before any write transaction begins."""
+    if len(draft.text) <= LONG_TEXT_CHARS:
+        return
+    async with db.transaction(readonly=True) as session:
+        await check_draft(session, principal, draft, prefix=prefix)
+
+
+async def check_draft(
+    session: AsyncSession, principal: Principal, draft: PostDraft, *, prefix: str = ""
+) -> tuple[SocialAccount, str, list[str]]:
+    """The account, platform and media list of a draft that may be created; raises why not."""
     account, platform = await _target(session, principal, draft, prefix)
     media_urls = await check_content(
         session,
@@ -156,6 +166,18 @@ async def create_post(
         options=draft.options,
         prefix=prefix,
     )
+    return account, platform, media_urls
+
+
+async def create_post(
+    session: AsyncSession,
+    principal: Principal,
+    draft: PostDraft,
+    *,
+    origin: str = "api",
+    prefix: str = "",
+) -> Post:
+    account, platform, media_urls = await check_draft(session, principal, draft, prefix=prefix)
     slot_id = None
     when = draft.scheduled_time
     if when is not None:
@@ -238,12 +260,21 @@ def _refuse_if_locked(post: Post, action: str) -> None:
         )
 
 
-async def update_schedule(
-    session: AsyncSession, principal: Principal, post_id: str, data: ScheduleUpdate
-) -> Post:
-    """Edit text/media/options/time; the result is revalidated and the publish job moved in
-    the same transaction."""
-    post = await get_post(session, principal, post_id, for_update=True)
+async def precheck_update(
+    db: Database, principal: Principal, post_id: str, data: ScheduleUpdate
+) -> None:
+    """``update_schedule``'s content check in a read-only transaction when the new text is
+    long (see ``precheck``)."""
+    if data.content_text is None or len(data.content_text) <= LONG_TEXT_CHARS:
+        return
+    async with db.transaction(readonly=True) as session:
+        post = await get_post(session, principal, post_id)
+        await _check_update(session, principal, post, data)
+
+
+async def _check_update(
+    session: AsyncSession, principal: Principal, post: Post, data: ScheduleUpdate
+) -> tuple[str, list[str], dict[str, Any]]:
     _refuse_if_locked(post, "edited")
     check_available(principal, post.platform)
     text = data.content_text if data.content_text is not None else post.content_text
@@ -252,6 +283,16 @@ async def update_schedule(
     media = await check_content(
         session, principal, platform=post.platform, text=text, media_urls=media, options=options
     )
+    return text, media, options
+
+
+async def update_schedule(
+    session: AsyncSession, principal: Principal, post_id: str, data: ScheduleUpdate
+) -> Post:
+    """Edit text/media/options/time; the result is revalidated and the publish job moved in
+    the same transaction."""
+    post = await get_post(session, principal, post_id, for_update=True)
+    text, media, options = await _check_update(session, principal, post, data)
     post.content_text, post.media_urls, post.options = text, media, options
     if data.scheduled_time is not None:
         check_future(data.scheduled_time, "scheduled_time")
