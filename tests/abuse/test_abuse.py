@@ -126,17 +126,18 @@ async def test_longest_texts_under_the_cap_in_parallel(
     assert set(outcome.attack_statuses) <= {"400"}
 
 
+@pytest.mark.parametrize("urls", [4_000, 800])
 async def test_bulk_of_texts_costly_to_count(
-    make_owner: OwnerFactory, database_url: str, tmp_path: Path
+    make_owner: OwnerFactory, database_url: str, tmp_path: Path, urls: int
 ) -> None:
-    # 50 posts in one request: one short valid post (a write), then 49 texts of 20,000
-    # characters of short URLs (under 1 MiB in all), each refused only once counted.
+    # 50 posts in one request: one short valid post (a write), then 49 texts of 20,000 (or
+    # 4,000) characters of short URLs (under 1 MiB in all), each refused only once counted.
     attacker, other = await _owners(make_owner)
     with serving(database_url, tmp_path) as server:
         await connect(server, attacker)
         other_account = await connect(server, other)
         items = [{"content": "fine", "platforms": ["twitter"]}]
-        items += [{"content": "a.co " * 4_000, "platforms": ["twitter"]}] * 49
+        items += [{"content": "a.co " * urls, "platforms": ["twitter"]}] * 49
         body = {"posts": items}
         assert len(json.dumps(body)) < MIB
 
@@ -144,7 +145,7 @@ async def test_bulk_of_texts_costly_to_count(
             return await client.post("/api/v1/posts/bulk", headers=attacker.headers, json=body)
 
         outcome = await under_abuse(server, other, other_account, attack, attackers=2)
-    _check(outcome, "bulk of 49 costly texts")
+    _check(outcome, f"bulk of 49 costly texts of {urls * 5} characters")
     # Each takes seconds of the attacker's own time (49 counts), so few may be answered.
     assert set(outcome.attack_statuses) <= {"201"}
 

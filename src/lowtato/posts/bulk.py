@@ -86,21 +86,19 @@ Refused = dict[tuple[int, str], LowtatoError]
 
 
 async def precheck(db: Database, principal: Principal, body: BulkCreate) -> Refused:
-    """Items with long texts checked in a read-only transaction, before the write transaction
-    begins (see ``service.precheck``): the ones refused are reported without being counted
-    again while the write lock is held."""
+    """When the request carries much text, every item is checked first, in a read-only
+    transaction with the counting in a thread (see ``service.precheck``): the ones refused are
+    reported without being counted again, on the event loop, while the write lock is held.
+    Texts that pass are within their platform's limits, so counting them again is cheap."""
     refused: Refused = {}
-    long_items = [(i, item) for i, item in enumerate(body.posts)
-                  if len(item.content) > LONG_TEXT_CHARS]  # fmt: skip
-    if not long_items:
+    if sum(len(item.content) * len(item.platforms) for item in body.posts) <= LONG_TEXT_CHARS:
         return refused
     async with db.transaction(readonly=True) as session:
-        for index, item in long_items:
+        for index, item in enumerate(body.posts):
             for raw_platform in item.platforms:
                 try:
-                    await check_draft(session, principal, await _draft(
-                        session, principal, item, raw_platform
-                    ))  # fmt: skip
+                    draft = await _draft(session, principal, item, raw_platform)
+                    await check_draft(session, principal, draft, offload=True)
                 except LowtatoError as exc:
                     refused[index, raw_platform] = exc
     return refused

@@ -77,8 +77,10 @@ async def check_content(
     media_urls: Sequence[str],
     options: dict[str, Any],
     prefix: str = "",
+    offload: bool = False,
 ) -> list[str]:
-    """400 with every reason the platform would refuse this content. Media uploaded here are
+    """400 with every reason the platform would refuse this content (counted in a thread
+    when the text is long, or when ``offload``). Media uploaded here are
     checked with their real type, size and duration (another owner's or mode's is 404).
     Returns the media list to store: an uploaded file's id becomes its URL."""
     media = await resolve_for_post(session, principal, media_urls)
@@ -95,7 +97,7 @@ async def check_content(
             f"{prefix}content.text",
             f"text is {len(text)} characters; no platform takes more than {MAX_TEXT_CHARS}",
         )
-    if len(text) > LONG_TEXT_CHARS:
+    if offload or len(text) > LONG_TEXT_CHARS:
         result = await asyncio.to_thread(validate_content, platform, text, media, options)
     else:
         result = validate_content(platform, text, media, options)
@@ -149,11 +151,16 @@ async def precheck(
     if len(draft.text) <= LONG_TEXT_CHARS:
         return
     async with db.transaction(readonly=True) as session:
-        await check_draft(session, principal, draft, prefix=prefix)
+        await check_draft(session, principal, draft, prefix=prefix, offload=True)
 
 
 async def check_draft(
-    session: AsyncSession, principal: Principal, draft: PostDraft, *, prefix: str = ""
+    session: AsyncSession,
+    principal: Principal,
+    draft: PostDraft,
+    *,
+    prefix: str = "",
+    offload: bool = False,
 ) -> tuple[SocialAccount, str, list[str]]:
     """The account, platform and media list of a draft that may be created; raises why not."""
     account, platform = await _target(session, principal, draft, prefix)
@@ -165,6 +172,7 @@ async def check_draft(
         media_urls=draft.media_urls,
         options=draft.options,
         prefix=prefix,
+        offload=offload,
     )
     return account, platform, media_urls
 
