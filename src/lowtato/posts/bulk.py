@@ -19,7 +19,7 @@ from lowtato.errors import LowtatoError, ValidationFailed
 from lowtato.kit.db import Database
 from lowtato.platforms.names import PLATFORMS
 from lowtato.posts.schemas import BulkCreate, BulkError, BulkItem, BulkPost, BulkResult, PostDraft
-from lowtato.posts.service import LONG_TEXT_CHARS, check_draft, create_post
+from lowtato.posts.service import LONG_TEXT_CHARS, Content, create_post, judge, read_draft
 
 MAX_POSTS = 50
 
@@ -86,21 +86,28 @@ Refused = dict[tuple[int, str], LowtatoError]
 
 
 async def precheck(db: Database, principal: Principal, body: BulkCreate) -> Refused:
-    """When the request carries much text, every item is checked first, in a read-only
-    transaction with the counting in a thread (see ``service.precheck``): the ones refused are
-    reported without being counted again, on the event loop, while the write lock is held.
-    Texts that pass are within their platform's limits, so counting them again is cheap."""
+    """When the request carries much text, every item is checked first: the reads in a
+    read-only transaction, the counts after it in a thread (see ``service.precheck``). The
+    ones refused are reported without being counted again, on the event loop, while the write
+    lock is held; texts that pass are within their platform's limits, so cheap to count.
+    Returns the refusals by (item index, platform as sent)."""
     refused: Refused = {}
     if sum(len(item.content) * len(item.platforms) for item in body.posts) <= LONG_TEXT_CHARS:
         return refused
+    contents: dict[tuple[int, str], Content] = {}
     async with db.transaction(readonly=True) as session:
         for index, item in enumerate(body.posts):
             for raw_platform in item.platforms:
                 try:
                     draft = await _draft(session, principal, item, raw_platform)
-                    await check_draft(session, principal, draft, offload=True)
+                    contents[index, raw_platform] = await read_draft(session, principal, draft)
                 except LowtatoError as exc:
                     refused[index, raw_platform] = exc
+    for key, content in contents.items():  # no transaction held while counting
+        try:
+            await judge(content, offload=True)
+        except LowtatoError as exc:
+            refused[key] = exc
     return refused
 
 
