@@ -26,9 +26,11 @@ from lowtato.encryption import fingerprint
 from lowtato.health.endpoints import router as health_router
 from lowtato.jobs.worker import Worker
 from lowtato.kit import errors_http, pages
+from lowtato.kit.bodylimit import BodyLimitMiddleware
 from lowtato.kit.middleware import RequestContextMiddleware
 from lowtato.kit.openapi import install_openapi
 from lowtato.kit.ratelimit import Policy, RateLimiter
+from lowtato.media.endpoints import UPLOAD_PATH
 from lowtato.media.endpoints import files_router as media_files_router
 from lowtato.media.endpoints import router as media_router
 from lowtato.media.storage import StorageHealth
@@ -158,6 +160,8 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
         docs_url=None,  # served by pages.install_docs, with its Content-Security-Policy
         redoc_url=None,
     )
+    # Added first, so it runs inside the request context: a 413 carries the request id too.
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, exempt=[UPLOAD_PATH])
     app.add_middleware(RequestContextMiddleware)
     errors_http.install(app)
     for router in ROUTERS:

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     worker_concurrency: int = 8
     # Per-request timeout of calls to platform APIs; a create that times out is reconciled.
     platform_timeout_seconds: float = 30.0
+    # Largest request body accepted by every route but the media upload (413 over it).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     # Largest image / video accepted by POST /api/v1/media/upload and fetched from a post's
     # media URL at publish time.
     media_max_image_bytes: int = 20 * 1024 * 1024
@@ -67,6 +69,11 @@ class Settings(BaseSettings):
     media_fetch_timeout_seconds: float = Field(default=120.0, gt=0)
     media_fetch_idle_seconds: float = Field(default=15.0, gt=0)
     media_fetch_per_owner: int = Field(default=2, ge=1)
+    # Memory one image decode of an upload may take (pixels times bytes per pixel; JPEGs decode
+    # at 1/8 scale), and how many decodes run at once in the process: together they bound the
+    # memory uploads can make the server use.
+    media_max_decode_bytes: int = Field(default=128 * 1024 * 1024, ge=1024)
+    media_decode_concurrency: int = Field(default=2, ge=1)
     # Uploads no post refers to are deleted by housekeeping once they are this old.
     media_orphan_hours: float = 24.0
     # Housekeeping (hourly) deletes finished rows older than these; see README "Housekeeping".

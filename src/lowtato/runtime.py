@@ -12,6 +12,7 @@ from lowtato.kit import logredact, sendwindow
 from lowtato.kit.crypto import KeyRing
 from lowtato.kit.db import Database
 from lowtato.kit.guarded_http import guarded_httpx_client
+from lowtato.media.decoder import Decoder
 from lowtato.media.fetch import GuardedMediaFetcher
 from lowtato.media.storage import Storage, build_storage
 from lowtato.media.turns import DownloadTurns
@@ -31,6 +32,7 @@ class Services:
     storage: Storage
     # Per-owner turns for publish-time media downloads (lowtato.media.turns).
     downloads: DownloadTurns
+    decoder: Decoder
 
     @classmethod
     def build(cls, settings: Settings, db: Database | None = None) -> Services:
@@ -73,9 +75,14 @@ class Services:
             ),
             storage=storage,
             downloads=DownloadTurns(settings.media_fetch_per_owner),
+            decoder=Decoder(
+                concurrency=settings.media_decode_concurrency,
+                max_decode_bytes=settings.media_max_decode_bytes,
+            ),
         )
 
     async def close(self) -> None:
+        self.decoder.close()
         await self.http.aclose()
         if self.adapters.user_http is not None:
             await self.adapters.user_http.aclose()

@@ -19,6 +19,8 @@ from lowtato.runtime import Services
 
 router = APIRouter(prefix="/api/v1/media", tags=["Media"])
 files_router = APIRouter(tags=["Media"])
+# Exempt from the request body limit: the upload streams its body under its own limits.
+UPLOAD_PATH = "/api/v1/media/upload"
 
 _UPLOAD_BODY: dict[str, Any] = {
     "required": True,
@@ -44,7 +46,7 @@ def _services(request: Request) -> Services:
 
 
 @router.post(
-    "/upload",
+    UPLOAD_PATH.removeprefix(router.prefix),
     summary="Upload an image or video",
     status_code=201,
     response_model=MediaOut,
@@ -84,7 +86,7 @@ async def upload(request: Request, principal: MediaUpload) -> JSONResponse:
                    "filename": received.filename}  # fmt: skip
 
     async def put() -> service.Stored:
-        return await service.put(services.storage, received)
+        return await service.put(services.storage, services.decoder, received)
 
     async def create(session: AsyncSession, stored: service.Stored) -> tuple[int, dict[str, Any]]:
         media = await service.record(session, principal, settings.public_url, stored)

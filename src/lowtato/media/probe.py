@@ -6,6 +6,14 @@ pixel is decoded. The image is then fully decoded once (JPEG at 1/8 scale via dr
 which still runs the whole entropy decoder) so a truncated or corrupt file is caught here and
 not by a platform at publish time.
 
+That decode is bounded by memory, not only by pixels: before it starts, its cost is worked out
+from the header as pixels (after the JPEG draft scaling) times the bytes Pillow keeps per pixel in
+that mode (1 for bilevel, greyscale and palette images, 2 for 16-bit greyscale, 4 for the rest:
+RGB is stored padded to 4), doubled for WebP, whose decoder hands over a full copy of the
+pixels that Pillow then copies again. A cost over the budget is refused with ``TooManyPixels``
+(an 88-megapixel PNG passes the pixel guard but needs ~350 MB). How many decodes run at once is
+bounded separately (``Decoder``), so memory is bounded by budget times concurrency.
+
 Videos: MP4 duration comes from ``moov/mvhd`` and the frame size from the video track's
 ``tkhd``; WebM duration from ``Segment/Info`` and the frame size from the video
 ``TrackEntry``. Both are read here from the container structure by seeking from header to
@@ -38,6 +46,10 @@ class TooManyPixels(ProbeError):
     """An image over the decompression-bomb guard."""
 
 
+_PIXEL_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
+_COPIES = {"WEBP": 2}
+
+
 @dataclass(frozen=True, slots=True)
 class Probed:
     width: int | None = None
@@ -45,9 +57,11 @@ class Probed:
     duration_seconds: float | None = None
 
 
-def probe(path: Path, mime_type: str) -> Probed:
+def probe(path: Path, mime_type: str, *, max_decode_bytes: int | None = None) -> Probed:
+    """What ``path`` holds; an image whose full decode would take more than
+    ``max_decode_bytes`` of memory is ``TooManyPixels`` (None: only the pixel guard)."""
     if mime_type in _PIL_FORMATS:
-        return _image(path, _PIL_FORMATS[mime_type])
+        return _image(path, _PIL_FORMATS[mime_type], max_decode_bytes)
     with path.open("rb") as f:
         size = path.stat().st_size
         if mime_type == "video/mp4":
@@ -58,7 +72,13 @@ def probe(path: Path, mime_type: str) -> Probed:
     raise ProbeError(msg)
 
 
-def _image(path: Path, fmt: str) -> Probed:
+def decode_cost(fmt: str, mode: str, size: tuple[int, int]) -> int:
+    """Bytes of memory a full decode of a ``size`` image in ``mode`` takes (see the module
+    docstring)."""
+    return size[0] * size[1] * _PIXEL_BYTES.get(mode, 4) * _COPIES.get(fmt, 1)
+
+
+def _image(path: Path, fmt: str, max_decode_bytes: int | None) -> Probed:
     limit = Image.MAX_IMAGE_PIXELS
     try:
         with Image.open(path, formats=[fmt]) as im:
@@ -67,6 +87,13 @@ def _image(path: Path, fmt: str) -> Probed:
                 raise _too_many(width, height, limit)
             if fmt == "JPEG":
                 im.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+            cost = decode_cost(fmt, im.mode, im.size)
+            if max_decode_bytes is not None and cost > max_decode_bytes:
+                raise TooManyPixels(
+                    f"decoding the {width}×{height} {im.mode} image takes {cost} bytes of "
+                    f"memory, more than the {max_decode_bytes}-byte budget "
+                    "(LOWTATO_MEDIA_MAX_DECODE_BYTES)"
+                )
             im.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         # Pillow's own guard (it fires while opening for more than twice the limit).

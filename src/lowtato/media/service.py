@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
 from collections.abc import Sequence
@@ -16,6 +15,7 @@ from lowtato.jobs import queue
 from lowtato.kit import clock
 from lowtato.kit.ids import new_id
 from lowtato.media import probe, repository, sniff
+from lowtato.media.decoder import Decoder
 from lowtato.media.models import MediaFile
 from lowtato.media.names import clean_filename
 from lowtato.media.repository import MediaRepository
@@ -48,9 +48,9 @@ def media_out(media: MediaFile) -> MediaOut:
     )
 
 
-async def _probe(received: Received) -> probe.Probed:
+async def _probe(decoder: Decoder, received: Received) -> probe.Probed:
     try:
-        return await asyncio.to_thread(probe.probe, received.path, received.mime_type)
+        return await decoder.probe(received.path, received.mime_type)
     except probe.TooManyPixels as exc:
         raise ValidationFailed.field("file", f"{exc}; send a smaller image") from exc
     except probe.ProbeError as exc:
@@ -71,10 +71,10 @@ class Stored:
     probed: probe.Probed
 
 
-async def put(storage: Storage, received: Received) -> Stored:
+async def put(storage: Storage, decoder: Decoder, received: Received) -> Stored:
     """Check that the spooled upload decodes and move it into storage. No transaction may be
     open: with object storage this is a network upload."""
-    probed = await _probe(received)
+    probed = await _probe(decoder, received)
     media_id = new_id("med")
     token = secrets.token_urlsafe(24)  # 192 bits: the public URL's only protection
     key = f"{token}/{media_id}{sniff.EXTENSIONS[received.mime_type]}"

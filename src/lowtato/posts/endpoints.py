@@ -51,6 +51,8 @@ Offset = Annotated[int, Query(ge=0)]
 )
 async def create_post(body: PostCreate, principal: PostsWrite, request: Request) -> JSONResponse:
     draft = normalize(body)
+    db = request.app.state.db
+    await service.precheck(db, principal, draft)
 
     async def create(session: AsyncSession) -> tuple[int, dict[str, object]]:
         post = await service.create_post(session, principal, draft)
@@ -60,7 +62,6 @@ async def create_post(body: PostCreate, principal: PostsWrite, request: Request)
         return 201, out.model_dump()
 
     # The Idempotency-Key claim commits on its own before the create's transaction begins.
-    db = request.app.state.db
     return await idempotency.run(request, db, principal, draft.model_dump(mode="json"), create)
 
 
@@ -69,17 +70,22 @@ async def create_post(body: PostCreate, principal: PostsWrite, request: Request)
     summary="Create up to 50 posts at once",
     response_model=BulkResult,
     status_code=201,
-    description="Each item is validated on its own; failures are reported by index in "
+    description="At most 50 posts per request, counting one per item and platform (an item "
+    "names each platform at most once); more is a 400 before anything is created. "
+    "Each item is validated on its own; failures are reported by index in "
     "`errors` without stopping the rest. Without `account_id`, each platform maps to your "
     "one connected account on it (ambiguous or missing → an error for that item)."
     + IDEMPOTENCY_DOC,
 )
 async def create_bulk(body: BulkCreate, principal: PostsWrite, request: Request) -> JSONResponse:
+    bulk.check_size(body)
+    db = request.app.state.db
+    refused = await bulk.precheck(db, principal, body)
+
     async def create(session: AsyncSession) -> tuple[int, dict[str, object]]:
-        result = await bulk.create_bulk(session, principal, body)
+        result = await bulk.create_bulk(session, principal, body, refused)
         return (201 if result.created else 200), result.model_dump(exclude_none=True)
 
-    db = request.app.state.db
     return await idempotency.run(request, db, principal, body.model_dump(mode="json"), create)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from lowtato.auth.deps import PostsRead, PostsWrite
 from lowtato.kit.session import Session
@@ -57,10 +57,16 @@ async def get_schedule(schedule_id: str, principal: PostsRead, session: Session)
 
 @router.patch("/{schedule_id}", summary="Update a scheduled post")
 async def update_schedule(
-    schedule_id: str, body: ScheduleUpdate, principal: PostsWrite, session: Session
+    schedule_id: str,
+    body: ScheduleUpdate,
+    principal: PostsWrite,
+    session: Session,
+    request: Request,
 ) -> PostOut:
     """Change `content_text`, `scheduled_time` (future, with timezone), `media_urls` or
     `options`; the result is revalidated. Publishing or published posts → 409 `conflict`."""
+    # Before the request's session runs its first statement, so before its write lock.
+    await service.precheck_update(request.app.state.db, principal, schedule_id, body)
     post = await service.update_schedule(session, principal, schedule_id, body)
     return service.post_out(post)
 
