@@ -31,7 +31,9 @@ class Services:
 
     @classmethod
     def build(cls, settings: Settings, db: Database | None = None) -> Services:
-        db = db or Database(settings.resolved_database_url)
+        db = db or Database(
+            settings.resolved_database_url, busy_timeout=settings.sqlite_busy_timeout_seconds
+        )
         # Platform API calls: explicit timeouts so a hung platform becomes UnknownOutcome,
         # never a worker stuck forever.
         timeout = settings.platform_timeout_seconds

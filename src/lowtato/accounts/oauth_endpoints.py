@@ -13,9 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from lowtato.accounts import oauth
 from lowtato.auth.deps import AccountsWrite
 from lowtato.errors import ValidationFailed
+from lowtato.kit.routing import JSONRoute
 from lowtato.kit.session import Session
 
-router = APIRouter(tags=["Accounts"])
+router = APIRouter(tags=["Accounts"], route_class=JSONRoute)
 
 
 class ConnectLinkRequest(BaseModel):

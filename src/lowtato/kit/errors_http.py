@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
@@ -14,11 +15,14 @@ from lowtato.errors import (
     LowtatoError,
     MethodNotAllowed,
     NotFound,
+    ServiceUnavailable,
     ValidationFailed,
 )
 
 
-def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+def field_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    """``("body", "posts", 0, "scheduled_at")`` → ``posts[0].scheduled_at`` (parameters keep
+    their ``query.`` / ``path.`` / ``header.`` prefix)."""
     parts = [str(p) for p in loc]
     if parts and parts[0] in {"body", "query", "path", "header"}:
         parts = parts[1:] if parts[0] == "body" else parts
@@ -34,7 +38,7 @@ def validation_details(errors: list[Any]) -> list[dict[str, str]]:
         message = str(err.get("msg", "invalid"))
         if err.get("type") == "extra_forbidden":
             message = "unknown field; remove it"
-        details.append({"field": _field(err.get("loc", ())), "message": message})
+        details.append({"field": field_name(err.get("loc", ())), "message": message})
     return details
 
 
@@ -68,7 +72,25 @@ _CODES = {400: "validation_error", 401: "unauthorized", 413: "payload_too_large"
           415: "unsupported_media_type"}  # fmt: skip
 
 
+# SQLite answers "database is locked" when a writer waited its busy timeout for another
+# writer's lock: the request changed nothing (its transaction rolled back) and may be retried.
+_LOCKED = "database is locked"
+LOCKED_RETRY_AFTER = 1
+
+
+async def _operational(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, OperationalError)
+    if _LOCKED not in str(exc.orig):
+        raise exc
+    error = ServiceUnavailable(
+        "The database is busy with other writes; nothing was changed. Retry in a moment.",
+        headers={"Retry-After": str(LOCKED_RETRY_AFTER)},
+    )
+    return await _lowtato(request, error)
+
+
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(OperationalError, _operational)
     app.add_exception_handler(LowtatoError, _lowtato)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)

@@ -11,14 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.auth.deps import MediaUpload, PostsRead, PostsWrite
 from lowtato.idempotency import service as idempotency
+from lowtato.kit.routing import JSONRoute
 from lowtato.kit.session import Session
 from lowtato.media import service
 from lowtato.media.schemas import Base64Upload, Deleted, MediaOut
 from lowtato.media.upload import Limits, receive
 from lowtato.runtime import Services
 
-router = APIRouter(prefix="/api/v1/media", tags=["Media"])
-files_router = APIRouter(tags=["Media"])
+router = APIRouter(prefix="/api/v1/media", tags=["Media"], route_class=JSONRoute)
+files_router = APIRouter(tags=["Media"], route_class=JSONRoute)
 
 _UPLOAD_BODY: dict[str, Any] = {
     "required": True,
