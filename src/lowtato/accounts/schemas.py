@@ -6,6 +6,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lowtato.kit.params import one_of
+from lowtato.platforms.names import PLATFORMS
+
 # Tokens travel in HTTP headers (``Authorization: Bearer …``), which carry only visible ASCII;
 # OAuth 2.0 tokens (RFC 6750 b64token) and Bluesky app passwords are ASCII anyway.
 TOKEN_PATTERN = r"^[\x21-\x7e]+$"  # noqa: S105 - a character class, not a secret
@@ -60,7 +63,7 @@ class ConnectRequest(BaseModel):
         },
     )  # fmt: skip
 
-    platform: str
+    platform: str = Field(json_schema_extra=one_of(PLATFORMS))
     access_token: str = Field(
         min_length=1, max_length=8192, pattern=TOKEN_PATTERN, description=TOKEN_DOC
     )

@@ -10,6 +10,7 @@ input at validation, so it is a 400 ``validation_error`` naming the field.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -51,3 +52,10 @@ StrictInt = Annotated[int, Field(strict=True)]
 
 StrictBool = Annotated[bool, Field(strict=True)]
 """A JSON boolean: not 0/1 or "yes"."""
+
+
+def one_of(values: Iterable[str]) -> dict[str, Any]:
+    """``json_schema_extra`` stating the values a string field accepts. The server checks them
+    itself (with a message listing them), so the schema states what it enforces without
+    pydantic's generic enum error replacing that message."""
+    return {"enum": list(values)}

@@ -42,6 +42,7 @@ IDEMPOTENCY_DOC = (
     status_code=201,
     response_model=PostCreated,
     responses={200: {"description": "Idempotent replay of an earlier create."}},
+    dependencies=[idempotency.IDEMPOTENT],
     description="Create a post for one account, as a draft (no time), scheduled "
     "(`scheduledTime`), or in the next free recurring slot (`useNextFreeSlot: true`). "
     "Accepts the nested camelCase shape and the flat snake_case shape; nested fields win. "
@@ -68,6 +69,14 @@ async def create_post(body: PostCreate, principal: PostsWrite, request: Request)
     summary="Create up to 50 posts at once",
     response_model=BulkResult,
     status_code=201,
+    responses={
+        200: {
+            "model": BulkResult,
+            "description": "Nothing was created (every item failed; see `errors`), or an "
+            "idempotent replay of an earlier create.",
+        }
+    },
+    dependencies=[idempotency.IDEMPOTENT],
     description="Each item is validated on its own; failures are reported by index in "
     "`errors` without stopping the rest. Without `account_id`, each platform maps to your "
     "one connected account on it (ambiguous or missing → an error for that item)."

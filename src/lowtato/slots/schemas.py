@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from lowtato.kit.params import one_of
 from lowtato.kit.tz import validate_timezone_name
+from lowtato.platforms.names import PLATFORMS
 
 _STRICT = ConfigDict(extra="forbid")
 
@@ -45,7 +49,9 @@ class SlotsCreated(BaseModel):
 
 class AutoConfigure(BaseModel):
     model_config = _STRICT
-    platforms: list[str] = Field(min_length=1)
+    platforms: list[Annotated[str, Field(json_schema_extra=one_of(PLATFORMS))]] = Field(
+        min_length=1
+    )
     posts_per_day: int = Field(default=1, strict=True, ge=1, le=10)
     timezone: str | None = Field(default=None, description="IANA zone; also becomes the profile's")
     include_weekends: bool = Field(default=False, strict=True)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from lowtato.auth.deps import WebhooksWrite
+from lowtato.idempotency import service as idempotency
 from lowtato.kit import clock
 from lowtato.kit.params import Limit, Offset
 from lowtato.kit.routing import JSONRoute
@@ -57,6 +58,7 @@ Config = Annotated[service.Config, Depends(_config)]
     status_code=201,
     response_model=WebhookCreated,
     responses={200: {"description": "Idempotent replay of an earlier create."}},
+    dependencies=[idempotency.IDEMPOTENT],
     description="Register an HTTPS `url` to receive the `events` listed (post.published, "
     "post.failed, post.scheduled, post.unconfirmed, account.connected, account.disconnected, "
     "credits.low, schedule.published). The URL must be HTTPS and must not point at a private, "
