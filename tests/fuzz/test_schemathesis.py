@@ -3,7 +3,7 @@
 fixed seed and a bounded number of examples. The run must find no server error and no response
 the schema does not document. See docs/testing.md for the longer run and the figures.
 
-``LOWTATO_FUZZ_EXAMPLES`` raises the examples per operation (default 5), ``LOWTATO_FUZZ_SEED``
+``LOWTATO_FUZZ_EXAMPLES`` raises the examples per operation (default 25), ``LOWTATO_FUZZ_SEED``
 changes the seed.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 from tests.cli.test_serve import _env, _free_port, _serving, _test_key
 
-EXAMPLES = int(os.environ.get("LOWTATO_FUZZ_EXAMPLES", "5"))
+EXAMPLES = int(os.environ.get("LOWTATO_FUZZ_EXAMPLES", "25"))
 SEED = int(os.environ.get("LOWTATO_FUZZ_SEED", "20261204"))
 # Checks left out, and why:
 # - positive_data_acceptance expects a 2xx for every schema-valid body, but some rules cannot

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import sqlite3
 from typing import Any
@@ -13,6 +14,7 @@ from fastapi import FastAPI
 from tests.api import connect, create_post, error, later
 from tests.conftest import AppFactory, Owner, OwnerFactory, client_for, empty_database
 from tests.fakes.fixtures import Fakes
+from tests.fakes.media_files import _png
 
 from lowtato.kit.files import sqlite_path
 
@@ -243,3 +245,12 @@ async def test_a_json_body_that_is_not_utf8_is_invalid_json(
     )
     assert response.status_code == 400, response.text
     assert error(response)["code"] == "invalid_json"
+
+
+async def test_a_lone_surrogate_in_a_json_upload_field_is_a_400(
+    client: httpx.AsyncClient, owner: Owner
+) -> None:
+    data = base64.b64encode(_png()).decode()
+    body = f'{{"data": "{data}", "mime_type": "image/png", "filename": "a\\ud800.png"}}'
+    response = await raw_json(client, "POST", "/api/v1/media/upload", owner, body)
+    assert fields_of(response) == ["filename"]

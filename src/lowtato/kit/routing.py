@@ -24,7 +24,9 @@ from lowtato.errors import InvalidJSON, ValidationFailed
 from lowtato.kit.errors_http import field_name
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_MESSAGE = "contains a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text; send valid UTF-8"
+SURROGATE_MESSAGE = (
+    "contains a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text; send valid UTF-8"
+)
 
 
 def _is_json(content_type: str | None) -> bool:
@@ -73,7 +75,7 @@ class JSONRoute(APIRoute):
                 paths = surrogate_paths(document)
                 if paths:
                     raise ValidationFailed.fields(
-                        [{"field": field_name(p), "message": _MESSAGE} for p in paths]
+                        [{"field": field_name(p), "message": SURROGATE_MESSAGE} for p in paths]
                     )
             return await handler(request)
 
