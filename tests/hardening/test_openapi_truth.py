@@ -110,3 +110,23 @@ async def test_booleans_are_not_coerced_from_numbers(
     )
     assert post.status_code == 400, post.text
     assert error(post)["details"][0]["field"] == "use_next_free_slot"
+
+
+async def test_creates_link_to_the_operations_on_what_they_created(
+    client: httpx.AsyncClient, owner: Owner
+) -> None:
+    doc = await openapi(client)
+    links = doc["paths"]["/api/v1/posts"]["post"]["responses"]["201"]["links"]
+    get_post = doc["paths"]["/api/v1/posts/{post_id}"]["get"]["operationId"]
+    assert links[get_post]["parameters"] == {"path.post_id": "$response.body#/id"}
+    # What the link says holds: the created id opens the post.
+    account = await connect(client, owner)
+    created = await client.post(
+        "/api/v1/posts",
+        headers=owner.headers,
+        json={"post": {"accountId": account, "content": {"text": "linked"}}},
+    )
+    post = await client.get(f"/api/v1/posts/{created.json()['id']}", headers=owner.headers)
+    assert post.status_code == 200
+    hooks = doc["paths"]["/api/v1/webhooks"]["post"]["responses"]["201"]["links"]
+    assert {v["parameters"]["path.webhook_id"] for v in hooks.values()} == {"$response.body#/id"}

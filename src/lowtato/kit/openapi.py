@@ -123,6 +123,43 @@ def _error_statuses(
             responses.setdefault(status, {"description": text})
 
 
+def _returns_id(doc: dict[str, Any], response: dict[str, Any]) -> bool:
+    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    ref = schema.get("$ref", "")
+    if ref.startswith("#/components/schemas/"):
+        schema = doc["components"]["schemas"].get(ref.rsplit("/", 1)[1], {})
+    return "id" in schema.get("properties", {})
+
+
+def _add_links(doc: dict[str, Any]) -> None:
+    """OpenAPI links from each create to the operations on what it created: the ``id`` a 201
+    answers is the first path parameter below the collection (``POST /api/v1/webhooks`` →
+    ``/api/v1/webhooks/{webhook_id}/…``; ``POST /api/v1/accounts/connect`` →
+    ``/api/v1/accounts/{account_id}/…``). A scheduled post's id is also its schedule's id."""
+    paths: dict[str, dict[str, Any]] = doc["paths"]
+    for create_path, item in paths.items():
+        created = item.get("post", {}).get("responses", {}).get("201")
+        if "{" in create_path or not created or not _returns_id(doc, created):
+            continue
+        bases = {create_path, create_path.rsplit("/", 1)[0]}
+        if create_path == "/api/v1/posts":
+            bases.add("/api/v1/schedules")
+        links: dict[str, Any] = {}
+        for path, target in paths.items():
+            for base in bases:
+                head, _, rest = path.partition(base + "/{")
+                if head or not rest:
+                    continue
+                param = rest.split("}", 1)[0]
+                for op in target.values():
+                    links[op["operationId"]] = {
+                        "operationId": op["operationId"],
+                        "parameters": {f"path.{param}": "$response.body#/id"},
+                    }
+        if links:
+            created["links"] = links
+
+
 def build(app: FastAPI) -> dict[str, Any]:
     doc = get_openapi(
         title=app.title,
@@ -166,6 +203,7 @@ def build(app: FastAPI) -> dict[str, Any]:
             for status, resp in responses.items():
                 if status[0] in "45":
                     resp["content"] = error_ref
+    _add_links(doc)
     return doc
 
 
