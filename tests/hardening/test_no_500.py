@@ -148,15 +148,21 @@ async def test_a_lone_surrogate_in_a_string_is_a_400_naming_the_field(
     assert await posts_count(client, owner) == 0
 
 
-async def test_a_lone_surrogate_in_a_connect_field_is_a_400(
+async def test_a_lone_surrogate_in_a_schedule_patch_or_connect_link_is_a_400(
     client: httpx.AsyncClient, owner: Owner
 ) -> None:
-    body = '{"platform": "twitter", "access_token": "t", "platform_user_id": "1", '
-    body += '"platform_username": "me\\ud800"}'
-    response = await raw_json(client, "POST", "/api/v1/accounts/connect", owner, body)
-    assert fields_of(response) == ["platform_username"]
-    accounts = (await client.get("/api/v1/accounts", headers=owner.headers)).json()["accounts"]
-    assert accounts == []
+    account = await connect(client, owner)
+    created = await create_post(client, owner, account, text="before", scheduledTime=later())
+    post_id = created.json()["id"]
+    patch = await raw_json(
+        client, "PATCH", f"/api/v1/schedules/{post_id}", owner, '{"content_text": "a\\ud800"}'
+    )
+    assert fields_of(patch) == ["content_text"]
+    post = (await client.get(f"/api/v1/posts/{post_id}", headers=owner.headers)).json()
+    assert post["content_text"] == "before"
+    link = '{"platform": "linkedin", "redirect_uri": "https://example.com/\\udfff"}'
+    response = await raw_json(client, "POST", "/api/v1/accounts/connect-link", owner, link)
+    assert fields_of(response) == ["redirect_uri"]
 
 
 async def test_a_non_ascii_access_token_on_a_live_connect_is_a_400(
