@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     publish_wait_seconds: float = 10.0
     # Run the job worker inside `lowtato serve` (off with --no-worker).
     worker_concurrency: int = 8
+    # SQLite only: how long a write waits for another writer's lock before the request is
+    # answered 503 with Retry-After (PostgreSQL writers lock rows, not the database).
+    sqlite_busy_timeout_seconds: float = 10.0
     # Per-request timeout of calls to platform APIs; a create that times out is reconciled.
     platform_timeout_seconds: float = 30.0
     # Largest request body accepted by every route but the media upload (413 over it).

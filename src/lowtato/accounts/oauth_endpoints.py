@@ -13,14 +13,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from lowtato.accounts import oauth
 from lowtato.auth.deps import AccountsWrite
 from lowtato.errors import ValidationFailed
+from lowtato.kit.params import one_of
+from lowtato.kit.routing import JSONRoute
 from lowtato.kit.session import Session
+from lowtato.platforms.names import PLATFORMS
 
-router = APIRouter(tags=["Accounts"])
+router = APIRouter(tags=["Accounts"], route_class=JSONRoute)
 
 
 class ConnectLinkRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    platform: str
+    platform: str = Field(json_schema_extra=one_of(PLATFORMS))
     redirect_uri: str | None = Field(
         default=None, description="Where the browser goes after connecting (with account_id)."
     )

@@ -6,6 +6,16 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lowtato.kit.params import one_of
+from lowtato.platforms.names import PLATFORMS
+
+# Tokens travel in HTTP headers (``Authorization: Bearer …``), which carry only visible ASCII;
+# OAuth 2.0 tokens (RFC 6750 b64token) and Bluesky app passwords are ASCII anyway.
+TOKEN_PATTERN = r"^[\x21-\x7e]+$"  # noqa: S105 - a character class, not a secret
+TOKEN_DOC = "Visible ASCII characters only, no spaces (as the platform issued it)."  # noqa: S105
+# Longer than any platform's token lifetime; past this the expiry time would overflow.
+MAX_TOKEN_LIFETIME = 10 * 365 * 24 * 3600
+
 
 class AccountOut(BaseModel):
     id: str
@@ -53,15 +63,26 @@ class ConnectRequest(BaseModel):
         },
     )  # fmt: skip
 
-    platform: str
-    access_token: str = Field(min_length=1, max_length=8192)
+    platform: str = Field(json_schema_extra=one_of(PLATFORMS))
+    access_token: str = Field(
+        min_length=1, max_length=8192, pattern=TOKEN_PATTERN, description=TOKEN_DOC
+    )
     platform_user_id: str = Field(default="", max_length=200)
-    refresh_token: str | None = Field(default=None, max_length=8192)
+    refresh_token: str | None = Field(
+        default=None, max_length=8192, pattern=TOKEN_PATTERN, description=TOKEN_DOC
+    )
     platform_username: str | None = Field(default=None, max_length=200)
     service_url: str | None = Field(
         default=None, description="Bluesky only: the PDS URL (default https://bsky.social)."
     )
-    expires_in: int | None = Field(default=None, ge=1, description="Access token lifetime, s.")
+    expires_in: int | None = Field(
+        default=None,
+        strict=True,
+        ge=1,
+        le=MAX_TOKEN_LIFETIME,
+        description="Access token lifetime, s (at most 10 years; omit it for a token that does "
+        "not expire).",
+    )
 
 
 class Connected(BaseModel):

@@ -7,9 +7,10 @@ from pydantic import BaseModel, Field
 
 from lowtato.auth.deps import AnalyticsRead
 from lowtato.billing import credits
+from lowtato.kit.routing import JSONRoute
 from lowtato.kit.session import Session
 
-router = APIRouter(tags=["Credits"])
+router = APIRouter(tags=["Credits"], route_class=JSONRoute)
 
 
 class CreditsOut(BaseModel):

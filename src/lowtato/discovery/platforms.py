@@ -6,9 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from lowtato.kit.routing import JSONRoute
 from lowtato.platforms.catalog import public_capabilities
 
-router = APIRouter(tags=["Platforms"])
+router = APIRouter(tags=["Platforms"], route_class=JSONRoute)
 _CATALOG = public_capabilities()
 
 

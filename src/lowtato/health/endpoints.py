@@ -9,8 +9,9 @@ from fastapi.responses import JSONResponse
 
 from lowtato.health import service
 from lowtato.kit import clock
+from lowtato.kit.routing import JSONRoute
 
-router = APIRouter(tags=["System"])
+router = APIRouter(tags=["System"], route_class=JSONRoute)
 
 
 @router.get("/api/health", summary="Health check")

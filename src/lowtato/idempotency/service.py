@@ -26,9 +26,9 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Request
+from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -40,6 +40,7 @@ from lowtato.idempotency.models import IdempotencyRecord
 from lowtato.kit import clock
 from lowtato.kit.db import Database
 from lowtato.kit.ids import new_id
+from lowtato.kit.openapi import IDEMPOTENT_ATTR
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,24 @@ after_claim: Callable[[], Awaitable[None]] | None = None
 
 Result = tuple[int, dict[str, Any]]
 Staged = TypeVar("Staged")
+
+
+def _declare_header(
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias=HEADER,
+            description="Makes a retry safe: 1-255 printable characters (a UUID is ideal).",
+        ),
+    ] = None,
+) -> None:
+    """States the header in the OpenAPI document (and so the 409 and 422 it can bring, see
+    kit/openapi.py); ``key_from`` reads and checks it where the create runs."""
+
+
+setattr(_declare_header, IDEMPOTENT_ATTR, True)
+IDEMPOTENT = Depends(_declare_header)
+"""In a create route's ``dependencies``: the route honours ``Idempotency-Key``."""
 
 
 def fingerprint(normalized: Any) -> str:

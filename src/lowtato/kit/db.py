@@ -66,7 +66,7 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012 - SQLAlchemy reads it as a class attribute
 
 
-def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_conn: Any, busy_timeout: float) -> None:
     # Take transaction control from the driver so the "begin" hook below decides how to BEGIN.
     dbapi_conn.isolation_level = None
     cursor = dbapi_conn.cursor()
@@ -74,7 +74,7 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     # instead of failing with "database is locked"; NORMAL sync is safe under WAL.
     for pragma in (
         "journal_mode=WAL",
-        "busy_timeout=10000",
+        f"busy_timeout={round(busy_timeout * 1000)}",
         "synchronous=NORMAL",
         "foreign_keys=ON",
         "temp_store=MEMORY",
@@ -95,15 +95,17 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 10, busy_timeout: float = 10.0) -> AsyncEngine:
     if url.startswith("sqlite"):
         database = sqlite_path(url)
         if database is not None:
             # Created here 0600 so SQLite never creates it under the umask; SQLite gives the
             # -wal and -shm files the database file's mode.
             private_file(database)
-        engine = create_async_engine(url, connect_args={"timeout": 10})
-        event.listen(engine.sync_engine, "connect", _sqlite_connect)
+        engine = create_async_engine(url, connect_args={"timeout": busy_timeout})
+        event.listen(
+            engine.sync_engine, "connect", lambda conn, _r: _sqlite_connect(conn, busy_timeout)
+        )
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     if url.startswith("postgresql"):
@@ -123,9 +125,9 @@ def write_transaction_open() -> bool:
 class Database:
     """Engine + session factory, one per process."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, busy_timeout: float = 10.0) -> None:
         self.url = url
-        self.engine = create_engine(url)
+        self.engine = create_engine(url, busy_timeout=busy_timeout)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         # Same pool; on SQLite its transactions BEGIN deferred (see _sqlite_begin).
         self.read_sessionmaker = async_sessionmaker(

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, compile_path
@@ -15,6 +16,7 @@ from lowtato.errors import (
     LowtatoError,
     MethodNotAllowed,
     NotFound,
+    ServiceUnavailable,
     ValidationFailed,
 )
 from lowtato.kit.openapi import api_routes
@@ -22,7 +24,9 @@ from lowtato.kit.openapi import api_routes
 _METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
-def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+def field_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    """``("body", "posts", 0, "scheduled_at")`` → ``posts[0].scheduled_at`` (parameters keep
+    their ``query.`` / ``path.`` / ``header.`` prefix)."""
     parts = [str(p) for p in loc]
     if parts and parts[0] in {"body", "query", "path", "header"}:
         parts = parts[1:] if parts[0] == "body" else parts
@@ -38,7 +42,7 @@ def validation_details(errors: list[Any]) -> list[dict[str, str]]:
         message = str(err.get("msg", "invalid"))
         if err.get("type") == "extra_forbidden":
             message = "unknown field; remove it"
-        details.append({"field": _field(err.get("loc", ())), "message": message})
+        details.append({"field": field_name(err.get("loc", ())), "message": message})
     return details
 
 
@@ -73,17 +77,21 @@ async def _http(request: Request, exc: Exception) -> Response:
 
 
 def _allowed_methods(request: Request) -> list[str]:
-    """Every method some route serves at this path. Starlette names only the first route
-    that matched the path, but one path may be served by several handlers (GET, POST and
-    DELETE /api/v1/webhooks), so the answer is gathered from all of them."""
+    """Every method the resource at this path serves. Starlette names only the first route
+    that matched, but one path may be served by several handlers (GET, POST and DELETE
+    /api/v1/webhooks), so the answer is gathered from all of them — from the most specific
+    path templates only: /api/v1/accounts/connect is its own resource, not an account id for
+    DELETE /api/v1/accounts/{id} (as the OpenAPI document says)."""
     path = request.url.path
-    methods: set[str] = set()
+    by_template: dict[str, set[str]] = {}
     for full_path, api_route in api_routes(request.app):
         if compile_path(full_path)[0].match(path):
-            methods.update(api_route.methods or ())
+            by_template.setdefault(full_path, set()).update(api_route.methods or ())
     for route in request.app.routes:
         if isinstance(route, Route) and route.path_regex.match(path):
-            methods.update(route.methods or ())
+            by_template.setdefault(route.path, set()).update(route.methods or ())
+    fewest = min((t.count("{") for t in by_template), default=0)
+    methods = set().union(*(m for t, m in by_template.items() if t.count("{") == fewest))
     order = {m: i for i, m in enumerate(_METHOD_ORDER)}
     return sorted(methods, key=lambda m: (order.get(m, len(order)), m))
 
@@ -92,7 +100,25 @@ _CODES = {400: "validation_error", 401: "unauthorized", 413: "payload_too_large"
           415: "unsupported_media_type"}  # fmt: skip
 
 
+# SQLite answers "database is locked" when a writer waited its busy timeout for another
+# writer's lock: the request changed nothing (its transaction rolled back) and may be retried.
+_LOCKED = "database is locked"
+LOCKED_RETRY_AFTER = 1
+
+
+async def _operational(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, OperationalError)
+    if _LOCKED not in str(exc.orig):
+        raise exc
+    error = ServiceUnavailable(
+        "The database is busy with other writes; nothing was changed. Retry in a moment.",
+        headers={"Retry-After": str(LOCKED_RETRY_AFTER)},
+    )
+    return await _lowtato(request, error)
+
+
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(OperationalError, _operational)
     app.add_exception_handler(LowtatoError, _lowtato)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)

@@ -20,6 +20,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 SCOPE_ATTR = "__lowtato_scope__"
+# Set on the dependency that declares the Idempotency-Key header (idempotency/service.py).
+IDEMPOTENT_ATTR = "__lowtato_idempotent__"
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -54,15 +56,34 @@ _AUTH_ERRORS = {
 }
 
 
-def _scope_of(dependant: Dependant) -> str | None:
+_IDEMPOTENCY_ERRORS = {
+    "409": "The object's state forbids this (`conflict`), or the same `Idempotency-Key` is "
+    "still running (`idempotency_key_in_use`, with `Retry-After`).",
+    "422": "The `Idempotency-Key` was used with a different body (`idempotency_key_reused`).",
+}
+_NOT_FOUND = "An id in the path or body names nothing this key can see (`not_found`)."
+_CONFLICT = "The object's state forbids this (`conflict`); the message says why."
+_UNAVAILABLE = (
+    "A write waited too long for the database, or a dependency is down "
+    "(`service_unavailable`); nothing was changed. Retry after `Retry-After` seconds."
+)
+_WRITES = {"post", "put", "patch", "delete"}
+
+
+def _marker(dependant: Dependant, attr: str) -> object:
     for dep in dependant.dependencies:
-        scope = getattr(dep.call, SCOPE_ATTR, None)
-        if scope:
-            return str(scope)
-        found = _scope_of(dep)
+        value = getattr(dep.call, attr, None)
+        if value:
+            return value
+        found = _marker(dep, attr)
         if found:
             return found
     return None
+
+
+def _scope_of(dependant: Dependant) -> str | None:
+    scope = _marker(dependant, SCOPE_ATTR)
+    return str(scope) if scope else None
 
 
 def api_routes(app: FastAPI) -> Iterator[tuple[str, APIRoute]]:
@@ -80,6 +101,63 @@ def api_routes(app: FastAPI) -> Iterator[tuple[str, APIRoute]]:
         route = context.original_route
         if isinstance(route, APIRoute):
             yield str(context.path_format), route
+
+
+def _error_statuses(
+    responses: dict[str, Any], route: APIRoute, method: str, scope: str | None
+) -> None:
+    """The error statuses an operation can answer, derived from the route itself."""
+    if "422" in responses and "400" not in responses:
+        responses["400"] = responses.pop("422")
+    responses.pop("422", None)  # FastAPI's validation error; ours is a 400
+    responses.setdefault("400", {"description": "Invalid JSON or validation error."})
+    responses.setdefault("500", {"description": "Internal error (a bug); quotes a request id."})
+    responses.setdefault("503", {"description": _UNAVAILABLE})
+    has_path_params = bool(route.dependant.path_params)
+    if scope or has_path_params:
+        responses.setdefault("404", {"description": _NOT_FOUND})
+    if scope and has_path_params and method.lower() in _WRITES:
+        responses.setdefault("409", {"description": _CONFLICT})
+    if _marker(route.dependant, IDEMPOTENT_ATTR):
+        for status, text in _IDEMPOTENCY_ERRORS.items():
+            responses.setdefault(status, {"description": text})
+
+
+def _returns_id(doc: dict[str, Any], response: dict[str, Any]) -> bool:
+    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    ref = schema.get("$ref", "")
+    if ref.startswith("#/components/schemas/"):
+        schema = doc["components"]["schemas"].get(ref.rsplit("/", 1)[1], {})
+    return "id" in schema.get("properties", {})
+
+
+def _add_links(doc: dict[str, Any]) -> None:
+    """OpenAPI links from each create to the operations on what it created: the ``id`` a 201
+    answers is the first path parameter below the collection (``POST /api/v1/webhooks`` →
+    ``/api/v1/webhooks/{webhook_id}/…``; ``POST /api/v1/accounts/connect`` →
+    ``/api/v1/accounts/{account_id}/…``). A scheduled post's id is also its schedule's id."""
+    paths: dict[str, dict[str, Any]] = doc["paths"]
+    for create_path, item in paths.items():
+        created = item.get("post", {}).get("responses", {}).get("201")
+        if "{" in create_path or not created or not _returns_id(doc, created):
+            continue
+        bases = {create_path, create_path.rsplit("/", 1)[0]}
+        if create_path == "/api/v1/posts":
+            bases.add("/api/v1/schedules")
+        links: dict[str, Any] = {}
+        for path, target in paths.items():
+            for base in bases:
+                head, _, rest = path.partition(base + "/{")
+                if head or not rest:
+                    continue
+                param = rest.split("}", 1)[0]
+                for op in target.values():
+                    links[op["operationId"]] = {
+                        "operationId": op["operationId"],
+                        "parameters": {f"path.{param}": "$response.body#/id"},
+                    }
+        if links:
+            created["links"] = links
 
 
 def build(app: FastAPI) -> dict[str, Any]:
@@ -113,13 +191,7 @@ def build(app: FastAPI) -> dict[str, Any]:
             if op is None:
                 continue
             responses = op.setdefault("responses", {})
-            if "422" in responses and "400" not in responses:
-                responses["400"] = responses.pop("422")
-            responses.pop("422", None)
-            responses.setdefault("400", {"description": "Invalid JSON or validation error."})
-            responses.setdefault(
-                "500", {"description": "Internal error (a bug); quotes a request id."}
-            )
+            _error_statuses(responses, route, method, scope)
             if scope:
                 op["x-required-scope"] = scope
                 op["security"] = [{"ApiKeyHeader": []}, {"BearerKey": []}]
@@ -131,6 +203,7 @@ def build(app: FastAPI) -> dict[str, Any]:
             for status, resp in responses.items():
                 if status[0] in "45":
                     resp["content"] = error_ref
+    _add_links(doc)
     return doc
 
 

@@ -11,14 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.auth.deps import MediaUpload, PostsRead, PostsWrite
 from lowtato.idempotency import service as idempotency
+from lowtato.kit.routing import JSONRoute
 from lowtato.kit.session import Session
-from lowtato.media import service
+from lowtato.media import service, sniff
 from lowtato.media.schemas import Base64Upload, Deleted, MediaOut
 from lowtato.media.upload import Limits, receive
 from lowtato.runtime import Services
 
-router = APIRouter(prefix="/api/v1/media", tags=["Media"])
-files_router = APIRouter(tags=["Media"])
+router = APIRouter(prefix="/api/v1/media", tags=["Media"], route_class=JSONRoute)
+files_router = APIRouter(tags=["Media"], route_class=JSONRoute)
 # Exempt from the request body limit: the upload streams its body under its own limits.
 UPLOAD_PATH = "/api/v1/media/upload"
 
@@ -52,6 +53,7 @@ def _services(request: Request) -> Services:
     response_model=MediaOut,
     response_model_exclude_none=True,
     openapi_extra={"requestBody": _UPLOAD_BODY},
+    dependencies=[idempotency.IDEMPOTENT],
     responses={
         200: {"description": "Idempotent replay of an earlier upload."},
         413: {"description": "Over the size limit for its type (`payload_too_large`)."},
@@ -119,7 +121,26 @@ async def delete_media(media_id: str, principal: PostsWrite, session: Session) -
     return Deleted()
 
 
-@files_router.get("/media/{token}/{filename}", summary="An uploaded file (public)")
+_FILE = {"schema": {"type": "string", "format": "binary"}}
+
+
+@files_router.get(
+    "/media/{token}/{filename}",
+    summary="An uploaded file (public)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The file's bytes, with its own type.",
+            "content": dict.fromkeys(sniff.SUPPORTED, _FILE),
+        },
+        206: {
+            "description": "The part a `Range` header asked for.",
+            "content": dict.fromkeys(sniff.SUPPORTED, _FILE),
+        },
+        307: {"description": "S3 storage: a short-lived presigned URL of the object."},
+        416: {"description": "A `Range` outside the file."},
+    },
+)
 @files_router.head("/media/{token}/{filename}", include_in_schema=False)
 async def media_file(token: str, filename: str, request: Request, session: Session) -> Response:
     """The file itself, with its type, for anyone holding the URL (platforms fetch it without

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from typing import Protocol
 
 from lowtato.errors import InvalidJSON, ValidationFailed
+from lowtato.kit.errors_http import field_name
+from lowtato.kit.routing import SURROGATE_MESSAGE, surrogate_paths
 from lowtato.media import sniff
 
 FIELD_BYTES = 64 * 1024  # everything that is not the file (keys, mime_type, filename)
@@ -137,6 +139,11 @@ class Base64Json:
         for key in ("mime_type", "filename"):
             if body.get(key) is not None and not isinstance(body[key], str):
                 problems.append({"field": key, "message": "must be a string"})
+        # This body bypasses the JSON route check (it is streamed), so check its text here.
+        problems += [
+            {"field": field_name(path), "message": SURROGATE_MESSAGE}
+            for path in surrogate_paths(body)
+        ]
         if not self.data_seen:
             problems.append({"field": "data", "message": "the file, base64-encoded, is required"})
         if problems:

@@ -187,7 +187,12 @@ class _Multipart:
             "on_part_end": self._part_end,
             "on_end": self._end,
         }
-        self.parser = MultipartParser(boundary, callbacks)
+        try:
+            self.parser = MultipartParser(boundary, callbacks)
+        except FormParserError as exc:  # e.g. a boundary longer than the parser allows
+            raise ValidationFailed.field(
+                "file", f"the multipart Content-Type's boundary is not usable ({exc})"
+            ) from exc
         self.field = bytearray()
         self.value = bytearray()
         self.headers: dict[bytes, bytes] = {}

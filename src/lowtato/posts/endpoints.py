@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -11,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.auth.deps import PostsRead, PostsWrite
 from lowtato.idempotency import service as idempotency
+from lowtato.kit.params import Limit, Offset, UtcDateTime
+from lowtato.kit.routing import JSONRoute
 from lowtato.kit.session import Session
 from lowtato.posts import bulk, service
 from lowtato.posts.models import PostStatus
@@ -26,15 +27,13 @@ from lowtato.posts.schemas import (
     normalize,
 )
 
-router = APIRouter(prefix="/api/v1/posts", tags=["Posts"])
+router = APIRouter(prefix="/api/v1/posts", tags=["Posts"], route_class=JSONRoute)
 IDEMPOTENCY_DOC = (
     " Send an `Idempotency-Key` header to make retries safe: a repeat within 24 h returns the "
     "original response with status 200 and `Idempotent-Replayed: true`; the same key with a "
     "different body is 422 `idempotency_key_reused`; while the first is still running, 409 "
     "`idempotency_key_in_use` with `Retry-After` (a request that failed frees its key)."
 )
-Limit = Annotated[int, Query(ge=1, le=100, description="Page size, 1-100 (more is a 400).")]
-Offset = Annotated[int, Query(ge=0)]
 
 
 @router.post(
@@ -43,6 +42,7 @@ Offset = Annotated[int, Query(ge=0)]
     status_code=201,
     response_model=PostCreated,
     responses={200: {"description": "Idempotent replay of an earlier create."}},
+    dependencies=[idempotency.IDEMPOTENT],
     description="Create a post for one account, as a draft (no time), scheduled "
     "(`scheduledTime`), or in the next free recurring slot (`useNextFreeSlot: true`). "
     "Accepts the nested camelCase shape and the flat snake_case shape; nested fields win. "
@@ -70,6 +70,14 @@ async def create_post(body: PostCreate, principal: PostsWrite, request: Request)
     summary="Create up to 50 posts at once",
     response_model=BulkResult,
     status_code=201,
+    responses={
+        200: {
+            "model": BulkResult,
+            "description": "Nothing was created (every item failed; see `errors`), or an "
+            "idempotent replay of an earlier create.",
+        }
+    },
+    dependencies=[idempotency.IDEMPOTENT],
     description="At most 50 posts per request, counting one per item and platform (an item "
     "names each platform at most once); more is a 400 before anything is created. "
     "Each item is validated on its own; failures are reported by index in "
@@ -117,8 +125,8 @@ async def list_posts(
     session: Session,
     status: Annotated[list[PostStatus] | None, Query()] = None,
     account_id: str | None = None,
-    scheduled_from: Annotated[datetime | None, Query(alias="from")] = None,
-    scheduled_to: Annotated[datetime | None, Query(alias="to")] = None,
+    scheduled_from: Annotated[UtcDateTime | None, Query(alias="from")] = None,
+    scheduled_to: Annotated[UtcDateTime | None, Query(alias="to")] = None,
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> PostList:

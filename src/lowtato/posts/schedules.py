@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 
 from lowtato.auth.deps import PostsRead, PostsWrite
+from lowtato.kit.params import Limit, Offset
+from lowtato.kit.routing import JSONRoute
 from lowtato.kit.session import Session
 from lowtato.posts import service
 from lowtato.posts.models import PostStatus
@@ -18,15 +18,15 @@ from lowtato.posts.schemas import (
     ScheduleUpdate,
 )
 
-router = APIRouter(prefix="/api/v1/schedules", tags=["Schedules"])
+router = APIRouter(prefix="/api/v1/schedules", tags=["Schedules"], route_class=JSONRoute)
 
 
 @router.get("", summary="List scheduled posts")
 async def list_schedules(
     principal: PostsRead,
     session: Session,
-    limit: Annotated[int, Query(ge=1, le=100, description="1-100; more is a 400")] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 20,
+    offset: Offset = 0,
 ) -> ScheduleList:
     """Posts waiting to publish, soonest first; `meta.count` is the total."""
     posts, meta = await service.list_posts(

@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from lowtato.errors import ValidationFailed
+from lowtato.kit.params import StrictBool, UtcDateTime
 from lowtato.posts import outcomes
 
 _STRICT = ConfigDict(extra="forbid")
@@ -70,15 +71,15 @@ class PostCreate(BaseModel):
     )
 
     post: NestedPost | None = None
-    scheduledTime: AwareDatetime | None = None  # noqa: N815
-    useNextFreeSlot: bool | None = None  # noqa: N815
+    scheduledTime: UtcDateTime | None = None  # noqa: N815
+    useNextFreeSlot: StrictBool | None = None  # noqa: N815
     content: str | None = None
     platform: str | None = None
     account_id: str | None = None
     subaccount_id: str | None = None
     media_urls: MediaUrls | None = None
-    scheduled_at: AwareDatetime | None = None
-    use_next_free_slot: bool | None = None
+    scheduled_at: UtcDateTime | None = None
+    use_next_free_slot: StrictBool | None = None
     options: dict[str, Any] | None = None
 
 
@@ -196,7 +197,7 @@ class ScheduleList(BaseModel):
 class ScheduleUpdate(BaseModel):
     model_config = _STRICT
     content_text: str | None = None
-    scheduled_time: AwareDatetime | None = None
+    scheduled_time: UtcDateTime | None = None
     media_urls: MediaUrls | None = None
     options: dict[str, Any] | None = None
 
@@ -210,7 +211,7 @@ class BulkItem(BaseModel):
     content: str = ""
     platforms: list[str] = Field(min_length=1, description="One post is created per platform.")
     account_id: str | None = None
-    scheduled_at: AwareDatetime | None = None
+    scheduled_at: UtcDateTime | None = None
     media_urls: MediaUrls | None = None
     options: dict[str, Any] | None = None
 

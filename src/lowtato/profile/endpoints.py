@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from lowtato.auth.deps import AccountsRead, AccountsWrite
+from lowtato.kit.routing import JSONRoute
 from lowtato.kit.session import Session
 from lowtato.profile import service
 from lowtato.profile.schemas import Profile, ProfileUpdate, Updated
 
-router = APIRouter(prefix="/api/v1/profile", tags=["Profile"])
+router = APIRouter(prefix="/api/v1/profile", tags=["Profile"], route_class=JSONRoute)
 
 
 @router.get("", summary="Get current user profile")

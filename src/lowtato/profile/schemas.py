@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from lowtato.kit.params import StrictBool
 from lowtato.kit.tz import validate_timezone_name
 
 
 class NotificationPreferences(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email_post_published: bool | None = None
-    email_post_failed: bool | None = None
-    email_credits_low: bool | None = None
-    email_weekly_report: bool | None = None
+    email_post_published: StrictBool | None = None
+    email_post_failed: StrictBool | None = None
+    email_credits_low: StrictBool | None = None
+    email_weekly_report: StrictBool | None = None
 
 
 class ProfileUpdate(BaseModel):

@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from lowtato.auth.deps import PostsRead, PostsWrite
+from lowtato.kit.routing import JSONRoute
 from lowtato.kit.session import Session
 from lowtato.posts.schemas import Deleted
 from lowtato.slots import service
 from lowtato.slots.schemas import AutoConfigure, AutoConfigured, SlotList, SlotsCreate, SlotsCreated
 
-router = APIRouter(prefix="/api/v1/schedule", tags=["Schedule slots"])
+router = APIRouter(prefix="/api/v1/schedule", tags=["Schedule slots"], route_class=JSONRoute)
 
 
 @router.get("/slots", summary="List recurring time slots")

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from lowtato.kit.params import one_of
 from lowtato.kit.tz import validate_timezone_name
+from lowtato.platforms.names import PLATFORMS
 
 _STRICT = ConfigDict(extra="forbid")
 
 
 class SlotIn(BaseModel):
     model_config = _STRICT
-    day: int = Field(ge=0, le=6, description="0 = Sunday … 6 = Saturday")
-    hour: int = Field(ge=0, le=23)
-    minute: int = Field(default=0, ge=0, le=59)
+    day: int = Field(strict=True, ge=0, le=6, description="0 = Sunday … 6 = Saturday")
+    hour: int = Field(strict=True, ge=0, le=23)
+    minute: int = Field(default=0, strict=True, ge=0, le=59)
     selectedTargets: list[str] = Field(  # noqa: N815 - contract field name
         default_factory=list, description="Account ids; empty = every account."
     )
@@ -45,10 +49,12 @@ class SlotsCreated(BaseModel):
 
 class AutoConfigure(BaseModel):
     model_config = _STRICT
-    platforms: list[str] = Field(min_length=1)
-    posts_per_day: int = Field(default=1, ge=1, le=10)
+    platforms: list[Annotated[str, Field(json_schema_extra=one_of(PLATFORMS))]] = Field(
+        min_length=1
+    )
+    posts_per_day: int = Field(default=1, strict=True, ge=1, le=10)
     timezone: str | None = Field(default=None, description="IANA zone; also becomes the profile's")
-    include_weekends: bool = False
+    include_weekends: bool = Field(default=False, strict=True)
 
     @field_validator("timezone")
     @classmethod

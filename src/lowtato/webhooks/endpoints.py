@@ -8,7 +8,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from lowtato.auth.deps import WebhooksWrite
+from lowtato.idempotency import service as idempotency
 from lowtato.kit import clock
+from lowtato.kit.params import Limit, Offset
+from lowtato.kit.routing import JSONRoute
 from lowtato.kit.session import Session
 from lowtato.posts.schemas import Deleted
 from lowtato.webhooks import service
@@ -25,7 +28,7 @@ from lowtato.webhooks.schemas import (
     WebhookUpdate,
 )
 
-router = APIRouter(prefix="/api/v1/webhooks", tags=["Webhooks"])
+router = APIRouter(prefix="/api/v1/webhooks", tags=["Webhooks"], route_class=JSONRoute)
 
 FORMAT_DOC = (
     " Deliveries follow Standard Webhooks (https://www.standardwebhooks.com): a JSON body "
@@ -59,6 +62,7 @@ Config = Annotated[service.Config, Depends(_config)]
     status_code=201,
     response_model=WebhookCreated,
     responses={200: {"description": "Idempotent replay of an earlier create."}},
+    dependencies=[idempotency.IDEMPOTENT],
     description="Register an HTTPS `url` to receive the `events` listed (post.published, "
     "post.failed, post.scheduled, post.unconfirmed, account.connected, account.disconnected, "
     "credits.low, schedule.published). The URL must be HTTPS and must not point at a private, "
@@ -134,8 +138,8 @@ async def list_deliveries(
     principal: WebhooksWrite,
     session: Session,
     status: Annotated[list[DeliveryStatus] | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=100, description="1-100; more is a 400")] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 20,
+    offset: Offset = 0,
 ) -> DeliveryList:
     """The delivery log, newest first: status (`pending`, `succeeded`, `failed`), attempts,
     the last response's status, duration and error, when the next attempt is due, and one

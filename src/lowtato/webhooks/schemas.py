@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Final
+
 from pydantic import BaseModel, ConfigDict, Field
 
+from lowtato.events.service import EventType
+from lowtato.kit.params import one_of
 from lowtato.posts.schemas import ListMeta
 
 _STRICT = ConfigDict(extra="forbid")
 MAX_URL_LENGTH = 2048
+# The events an endpoint can subscribe to: the contract's seven plus post.unconfirmed.
+# credits.low has no emitter until credits and billing exist.
+SUBSCRIBABLE: Final = tuple(
+    t.value
+    for t in (
+        EventType.post_published,
+        EventType.post_failed,
+        EventType.post_scheduled,
+        EventType.post_unconfirmed,
+        EventType.account_connected,
+        EventType.account_disconnected,
+        EventType.credits_low,
+        EventType.schedule_published,
+    )
+)
+EventName = Annotated[str, Field(json_schema_extra=one_of(SUBSCRIBABLE))]
 
 
 class WebhookCreate(BaseModel):
@@ -24,7 +44,7 @@ class WebhookCreate(BaseModel):
     )
 
     url: str = Field(max_length=MAX_URL_LENGTH, description="HTTPS URL of your receiver.")
-    events: list[str] = Field(
+    events: list[EventName] = Field(
         min_length=1, max_length=50, description="Event types to receive (see the list above)."
     )
 
@@ -33,9 +53,11 @@ class WebhookUpdate(BaseModel):
     model_config = _STRICT
 
     url: str | None = Field(default=None, max_length=MAX_URL_LENGTH)
-    events: list[str] | None = Field(default=None, min_length=1, max_length=50)
+    events: list[EventName] | None = Field(default=None, min_length=1, max_length=50)
     is_active: bool | None = Field(
-        default=None, description="false pauses deliveries; true re-enables a disabled endpoint."
+        default=None,
+        strict=True,
+        description="false pauses deliveries; true re-enables a disabled endpoint.",
     )
 
 

@@ -46,6 +46,7 @@ from lowtato.webhooks.delivery import MAX_ATTEMPTS
 from lowtato.webhooks.models import DeliveryStatus, DeliveryTrigger, Webhook, WebhookDelivery
 from lowtato.webhooks.repository import DeliveryRepository, WebhookRepository
 from lowtato.webhooks.schemas import (
+    SUBSCRIBABLE,
     AttemptOut,
     DeliveryOut,
     WebhookCreate,
@@ -55,21 +56,6 @@ from lowtato.webhooks.schemas import (
 )
 
 DELIVER_KIND: Final = "webhooks.deliver"
-# The events an endpoint can subscribe to: the contract's seven plus post.unconfirmed.
-# credits.low has no emitter until credits and billing exist.
-SUBSCRIBABLE: Final = tuple(
-    t.value
-    for t in (
-        EventType.post_published,
-        EventType.post_failed,
-        EventType.post_scheduled,
-        EventType.post_unconfirmed,
-        EventType.account_connected,
-        EventType.account_disconnected,
-        EventType.credits_low,
-        EventType.schedule_published,
-    )
-)
 # Bounds the fan-out work done inside every emitting transaction (a publish, a connect).
 MAX_WEBHOOKS: Final = 20
 ROTATION_OVERLAP: Final = timedelta(hours=24)

@@ -9,10 +9,11 @@ from fastapi.responses import HTMLResponse
 
 from lowtato.errors import NotFound
 from lowtato.kit import clock
+from lowtato.kit.routing import JSONRoute
 from lowtato.platforms.capabilities import CAPABILITIES
 from lowtato.platforms.names import Platform
 
-router = APIRouter(tags=["Sandbox"])
+router = APIRouter(tags=["Sandbox"], route_class=JSONRoute)
 
 _PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>{name} sandbox post</title>
