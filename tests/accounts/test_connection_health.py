@@ -390,3 +390,17 @@ async def test_a_timed_out_refresh_that_rotated_the_token_disconnects_once(h: Ha
     assert (post["status"], post["error_code"]) == ("failed", "token_expired")
     (event,) = await h.disconnections()
     assert event["kind"] in ("revoked", "expired") and event["reconnect_url"]
+
+
+async def test_an_absurd_token_lifetime_from_the_platform_is_capped(h: Harness) -> None:
+    """The platform's token answer says the token lives 10^15 s: stored as ten years at most,
+    never a crashed refresh job (a date past year 9999)."""
+    _only(h, ["twitter"])
+    await h.connect(h.kit.grant(), expires_in=120)
+    xfake.store(h.kit.fakes.state).token_lifetime = 10**15
+    await h.worker.run_once()  # the periodic refresh finds the token about to expire
+    assert h.kit.refresh_calls() == 1
+    account = await h.account()
+    assert account["is_active"] is True
+    expires = datetime.fromisoformat(account["token_expires_at"])
+    assert h.frozen.now() + timedelta(days=3000) < expires <= h.frozen.now() + timedelta(days=3650)

@@ -123,6 +123,7 @@ class Store:
     windows: dict[tuple[str, str], list[float]] = field(default_factory=dict)
     browser_user: str = "1001"  # who approves on the authorize page
     check_after_secs: int = 1
+    token_lifetime: int = 7200  # expires_in of issued access tokens (tests may make it absurd)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def new_id(self) -> str:  # 19-digit snowflake-like ids, increasing with time
@@ -134,9 +135,10 @@ class Store:
 
     def issue(self, user_id: str, scopes: str, client_id: str = CLIENT_ID) -> dict[str, Any]:
         access, refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-        expires = clock.now().timestamp() + 7200
+        expires = clock.now().timestamp() + min(self.token_lifetime, 10**9)
         self.tokens[access] = {"user_id": user_id, "scopes": scopes.split(), "expires": expires}
-        out = {"token_type": "bearer", "expires_in": 7200, "access_token": access, "scope": scopes}
+        out = {"token_type": "bearer", "expires_in": self.token_lifetime, "access_token": access,
+               "scope": scopes}  # fmt: skip
         if "offline.access" in scopes.split():
             self.refresh_tokens[refresh] = {"user_id": user_id, "scopes": scopes,
                                             "client_id": client_id, "spent": False}  # fmt: skip

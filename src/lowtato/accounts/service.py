@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +30,17 @@ from lowtato.platforms.live import live_platforms
 from lowtato.platforms.names import PLATFORMS, Platform
 from lowtato.platforms.sandbox.adapter import sandbox_subaccounts
 from lowtato.runtime import Services
+
+# A platform's token answer is not ours to trust: an absurd lifetime is capped, never a 500.
+MAX_TOKEN_LIFETIME = timedelta(days=3650)
+
+
+def token_expiry(now: datetime, expires_in: int | None) -> datetime | None:
+    """When a token issued ``now`` with ``expires_in`` seconds to live expires (None: it does
+    not say), capped at ten years whatever the platform or the caller claims."""
+    if not expires_in or expires_in <= 0:
+        return None
+    return now + min(timedelta(seconds=min(expires_in, 10**10)), MAX_TOKEN_LIFETIME)
 
 
 def token_aad(account_id: str, column: str) -> str:
@@ -158,7 +169,7 @@ async def store_account(
         account.refresh_token_enc = keyring.encrypt(
             refresh_token, aad=token_aad(account.id, "refresh_token")
         )
-    account.token_expires_at = now + timedelta(seconds=expires_in) if expires_in else None
+    account.token_expires_at = token_expiry(now, expires_in)
     account.refresh_failures = 0
     account.refresh_claimed_until = None
     account.updated_at = now

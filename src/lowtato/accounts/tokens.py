@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lowtato.accounts.models import SocialAccount
 from lowtato.accounts.oauth import NO_CODE_FLOW, create_link
 from lowtato.accounts.repository import due_for_refresh
-from lowtato.accounts.service import emit_disconnected, token_aad
+from lowtato.accounts.service import emit_disconnected, token_aad, token_expiry
 from lowtato.auth.principal import system_principal
 from lowtato.errors import ValidationFailed
 from lowtato.jobs.leases import JobContext
@@ -168,7 +168,7 @@ async def refresh(
     except BaseException:
         await _release(services, account_id)
         raise
-    expires_at = clock.now() + timedelta(seconds=tokens.expires_in) if tokens.expires_in else None
+    expires_at = token_expiry(clock.now(), tokens.expires_in)
     async with services.db.transaction() as session:
         account = await session.get(SocialAccount, account_id, populate_existing=True)
         if account is not None:
