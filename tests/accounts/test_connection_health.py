@@ -404,3 +404,28 @@ async def test_an_absurd_token_lifetime_from_the_platform_is_capped(h: Harness) 
     assert account["is_active"] is True
     expires = datetime.fromisoformat(account["token_expires_at"])
     assert h.frozen.now() + timedelta(days=3000) < expires <= h.frozen.now() + timedelta(days=3650)
+
+
+CREATE_ENDPOINTS = {
+    "twitter": ("x", "tweets"),
+    "bluesky": ("bluesky", "createRecord"),
+    "linkedin": ("linkedin", "posts.create"),
+    "facebook": ("facebook", "feed"),
+}
+
+
+async def test_a_platform_hiccup_at_publish_never_disconnects(h: Harness) -> None:
+    """A 5xx from the create call itself (it may or may not have made the post): the post is
+    checked and published once, and the account stays active with no event."""
+    await h.connect(h.kit.grant(), expires_in=None)
+    h.kit.fakes.state.inject(*CREATE_ENDPOINTS[h.kit.platform], "server_error")
+    post_id = await h.publish("the platform hiccups at create")
+    assert (await h.post(post_id))["status"] == "publishing"
+    assert (await h.account())["is_active"] is True
+    for _ in range(4):
+        await _run_due(h, seconds=120)
+    post = await h.post(post_id)
+    assert post["status"] == "published", (post["error_code"], post["error_message"])
+    account = await h.account()
+    assert account["is_active"] is True and account["disconnected_reason"] is None
+    assert await h.disconnections() == []
