@@ -21,7 +21,9 @@ spend a rotating refresh token (the loser would be told the token is dead).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -69,6 +71,8 @@ MAX_REFRESH_REFUSALS = 3
 # How long one refresh may hold its claim (longer than a platform request's timeout).
 CLAIM = timedelta(seconds=120)
 BUSY_RETRY_SECONDS = 15.0
+BUSY_WAIT_SECONDS = 10.0  # how long a publish waits for another worker's refresh
+BUSY_POLL_SECONDS = 0.2
 DUE_BATCH = 200
 
 
@@ -118,31 +122,38 @@ async def refresh(
     Raises ``AuthExpired`` when the account was disconnected (now or by an earlier refusal),
     ``RefreshBusy`` while another worker refreshes it, and the platform's transient errors.
     """
-    now = clock.now()
-    async with services.db.transaction() as session:
-        account = await session.get(SocialAccount, account_id, populate_existing=True)
-        if account is None or not account.is_active or account.deleted_at is not None:
-            reason = account.disconnected_reason if account else None
-            raise AuthExpired(reason or "the account is disconnected")
-        stored = _stored(services, account)
-        if not _due(account.token_expires_at, margin):
-            return stored  # not due, or another worker just refreshed it
-        claimed = await session.execute(
-            update(SocialAccount)
-            .where(
-                SocialAccount.id == account_id,
-                or_(
-                    SocialAccount.refresh_claimed_until.is_(None),
-                    SocialAccount.refresh_claimed_until < now,
-                ),
+    # Another worker's refresh usually takes a moment: wait for it (polling, no transaction
+    # held) and use what it stored, rather than putting the post off by BUSY_RETRY_SECONDS.
+    give_up = time.monotonic() + BUSY_WAIT_SECONDS
+    while True:
+        now = clock.now()
+        async with services.db.transaction() as session:
+            account = await session.get(SocialAccount, account_id, populate_existing=True)
+            if account is None or not account.is_active or account.deleted_at is not None:
+                reason = account.disconnected_reason if account else None
+                raise AuthExpired(reason or "the account is disconnected")
+            stored = _stored(services, account)
+            if not _due(account.token_expires_at, margin):
+                return stored  # not due, or another worker just refreshed it
+            claimed = await session.execute(
+                update(SocialAccount)
+                .where(
+                    SocialAccount.id == account_id,
+                    or_(
+                        SocialAccount.refresh_claimed_until.is_(None),
+                        SocialAccount.refresh_claimed_until < now,
+                    ),
+                )
+                .values(refresh_claimed_until=now + CLAIM)
+                .execution_options(synchronize_session=False)
             )
-            .values(refresh_claimed_until=now + CLAIM)
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(claimed, "rowcount", 0) != 1:
+        if getattr(claimed, "rowcount", 0) == 1:
+            break
+        if time.monotonic() >= give_up:
             raise RefreshBusy(
                 "another worker is refreshing this account's token", after=BUSY_RETRY_SECONDS
             )
+        await asyncio.sleep(BUSY_POLL_SECONDS)
     current = Credentials(
         platform_user_id=creds.platform_user_id,
         username=creds.username,
