@@ -251,8 +251,15 @@ async def _publish(ctx: JobContext, services: Services, turn: Turn) -> None:
     await _send(ctx, services, adapter, actx, target, turn=turn)
 
 
-INTERNAL_RETRY_BASE = 30.0
-INTERNAL_RETRY_MAX = 900.0
+# Backoff between publish attempts when nothing says when to try again (the publish job's
+# RetryPolicy in posts/tasks.py is built from the same numbers).
+RETRY_BASE_SECONDS = 30.0
+RETRY_MAX_SECONDS = 900.0
+
+
+def retry_delay(attempt: int) -> float:
+    """Seconds before the attempt after ``attempt``: 30, 60, 120 … at most 900."""
+    return min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2.0 ** (attempt - 1))
 
 
 async def publish_crashed(ctx: JobContext, exc: Exception) -> None:
@@ -281,7 +288,7 @@ async def publish_crashed(ctx: JobContext, exc: Exception) -> None:
             )
             await fail(session, post, "internal_error", message)
             return
-        delay = min(INTERNAL_RETRY_MAX, INTERNAL_RETRY_BASE * 2 ** (ctx.attempt - 1))
+        delay = retry_delay(ctx.attempt)
         post.status = PostStatus.publishing
         post.publish_state = PublishState.retrying
         post.error_code = "internal_error"
@@ -388,7 +395,7 @@ async def record(
                 f"{outcome.reason} (gave up after {ctx.attempt} attempts)",
             )
             return None
-        delay = outcome.after if outcome.after is not None else 30.0 * 2 ** (ctx.attempt - 1)
+        delay = outcome.after if outcome.after is not None else retry_delay(ctx.attempt)
         post.publish_state = PublishState.retrying
         post.error_code = outcome.code
         post.error_message = (

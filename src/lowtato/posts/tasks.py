@@ -24,9 +24,14 @@ STUCK_AFTER = timedelta(minutes=10)
 PUBLISH_ATTEMPTS = 5
 
 
+PUBLISH_RETRY = RetryPolicy(
+    base=flows.RETRY_BASE_SECONDS, factor=2, max_delay=flows.RETRY_MAX_SECONDS
+)
+
+
 def install(registry: Registry, services: Services) -> None:
-    @registry.register(PUBLISH_KIND, retry=RetryPolicy(base=30, factor=2, max_delay=900),
-                       max_attempts=PUBLISH_ATTEMPTS, timeout=600)  # fmt: skip
+    @registry.register(PUBLISH_KIND, retry=PUBLISH_RETRY, max_attempts=PUBLISH_ATTEMPTS,
+                       timeout=600)  # fmt: skip
     async def publish(ctx: JobContext) -> None:
         try:
             await flows.publish(ctx, services)
