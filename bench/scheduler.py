@@ -35,12 +35,12 @@ from sqlalchemy import func, select
 
 from lowtato.accounts.service import store_account
 from lowtato.auth import service as auth
-from lowtato.auth.principal import system_principal
 from lowtato.config import new_key_material
 from lowtato.kit.crypto import KeyRing
 from lowtato.kit.db import Database
 from lowtato.kit.ids import new_id
 from lowtato.kit.migrate import upgrade
+from lowtato.kit.principal import system_principal
 from lowtato.platforms.sandbox.models import SandboxPost
 from lowtato.posts.models import Post, PostStatus
 from lowtato.posts.scheduling import schedule_publish

@@ -11,9 +11,9 @@ from fastapi import FastAPI
 from tests.conftest import Owner
 
 from lowtato.accounts.service import store_account
-from lowtato.auth.principal import Principal
 from lowtato.kit import clock
 from lowtato.kit.ids import new_id
+from lowtato.kit.principal import Principal
 from lowtato.posts import scheduling
 from lowtato.posts.models import Post, PostStatus
 

@@ -28,11 +28,11 @@ from lowtato.accounts.service import (
     check_platform,
     store_account,
 )
-from lowtato.auth.principal import Principal, system_principal
 from lowtato.errors import ValidationFailed
 from lowtato.kit import clock
 from lowtato.kit.db import Database
 from lowtato.kit.ids import new_id
+from lowtato.kit.principal import Principal, system_principal
 from lowtato.platforms.base import Credentials, Identity, OAuthApp, SubAccountInfo, TokenSet
 from lowtato.platforms.errors import PlatformError
 from lowtato.platforms.registry import AdapterUnavailable

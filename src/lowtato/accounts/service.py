@@ -9,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lowtato.accounts.models import SocialAccount, SubAccount
 from lowtato.accounts.repository import AccountRepository, SubAccountRepository
 from lowtato.accounts.schemas import AccountOut, ConnectRequest, SubAccountOut
-from lowtato.auth.principal import Principal
 from lowtato.auth.repository import UserRepository
 from lowtato.billing.plans import PLANS, PlanName
 from lowtato.errors import (
@@ -24,6 +23,7 @@ from lowtato.kit.crypto import KeyRing
 from lowtato.kit.db import Database
 from lowtato.kit.guarded_http import OutboundError, check_url
 from lowtato.kit.ids import new_id
+from lowtato.kit.principal import Principal
 from lowtato.platforms.base import Credentials, Identity, SubAccountInfo
 from lowtato.platforms.errors import AuthExpired, PlatformError, Rejected
 from lowtato.platforms.live import live_platforms

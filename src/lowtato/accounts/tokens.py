@@ -35,11 +35,11 @@ from lowtato.accounts.models import SocialAccount
 from lowtato.accounts.oauth import NO_CODE_FLOW, create_link
 from lowtato.accounts.repository import due_for_refresh
 from lowtato.accounts.service import emit_disconnected, token_aad, token_expiry
-from lowtato.auth.principal import system_principal
 from lowtato.errors import ValidationFailed
 from lowtato.jobs.leases import JobContext
 from lowtato.jobs.registry import Registry
 from lowtato.kit import clock
+from lowtato.kit.principal import system_principal
 from lowtato.platforms.base import Adapter, AdapterContext, Credentials
 from lowtato.platforms.errors import AuthExpired, PlatformError, RefreshRefused, Retryable
 from lowtato.platforms.registry import AdapterUnavailable

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.auth import keys
 from lowtato.auth.models import ApiKey, User
-from lowtato.auth.principal import Principal
 from lowtato.auth.repository import ApiKeyRepository, UserRepository
 from lowtato.billing.credits import opening_entry
 from lowtato.billing.plans import PLANS, PlanName
@@ -19,6 +18,7 @@ from lowtato.errors import NotFound, Unauthorized, ValidationFailed
 from lowtato.kit import clock
 from lowtato.kit.db import Database
 from lowtato.kit.ids import new_id
+from lowtato.kit.principal import Principal
 
 LAST_USED_EVERY = timedelta(minutes=1)
 

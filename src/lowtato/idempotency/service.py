@@ -34,13 +34,13 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lowtato.auth.principal import Principal
 from lowtato.errors import IdempotencyKeyInUse, IdempotencyKeyReused, ValidationFailed
 from lowtato.idempotency.models import IdempotencyRecord
 from lowtato.kit import clock
 from lowtato.kit.db import Database
 from lowtato.kit.ids import new_id
 from lowtato.kit.openapi import IDEMPOTENT_ATTR
+from lowtato.kit.principal import Principal
 
 log = logging.getLogger(__name__)
 

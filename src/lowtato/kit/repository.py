@@ -10,8 +10,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped
 
-from lowtato.auth.principal import Principal
 from lowtato.errors import NotFound
+from lowtato.kit.principal import Principal
 
 
 class Owned(Protocol):

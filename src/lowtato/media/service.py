@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lowtato.auth.principal import Principal
 from lowtato.errors import Conflict, NotFound, UnsupportedMediaType, ValidationFailed
 from lowtato.jobs import queue
 from lowtato.kit import clock
 from lowtato.kit.ids import new_id
+from lowtato.kit.principal import Principal
 from lowtato.media import probe, repository, sniff
 from lowtato.media.decoder import Decoder
 from lowtato.media.models import MediaFile

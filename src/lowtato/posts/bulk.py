@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.accounts.repository import AccountRepository
 from lowtato.accounts.service import check_available, check_platform
-from lowtato.auth.principal import Principal
 from lowtato.errors import LowtatoError, ValidationFailed
 from lowtato.kit.db import Database
+from lowtato.kit.principal import Principal
 from lowtato.platforms.names import PLATFORMS
 from lowtato.posts.schemas import BulkCreate, BulkError, BulkItem, BulkPost, BulkResult, PostDraft
 from lowtato.posts.service import LONG_TEXT_CHARS, Content, create_post, judge, read_draft

@@ -13,12 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lowtato.accounts.models import SocialAccount
 from lowtato.accounts.repository import SubAccountRepository
 from lowtato.accounts.service import check_available, check_platform, get_account
-from lowtato.auth.principal import Principal
 from lowtato.errors import Conflict, NotFound, ValidationFailed
 from lowtato.events.service import EventType, emit
 from lowtato.kit import clock
 from lowtato.kit.db import Database
 from lowtato.kit.ids import new_id
+from lowtato.kit.principal import Principal
 from lowtato.media.service import resolve_for_post
 from lowtato.platforms.validation import MediaRef, validate_content
 from lowtato.posts import scheduling

@@ -6,11 +6,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.accounts.repository import AccountRepository
 from lowtato.auth.models import User
-from lowtato.auth.principal import Principal
 from lowtato.auth.repository import UserRepository
 from lowtato.billing.plans import PLANS, PlanName, credits_out
 from lowtato.errors import NotFound
 from lowtato.kit import clock
+from lowtato.kit.principal import Principal
 from lowtato.profile.schemas import Profile, ProfileUpdate
 
 

@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lowtato.accounts.models import SocialAccount
 from lowtato.accounts.repository import AccountRepository
 from lowtato.accounts.service import check_platform
-from lowtato.auth.principal import Principal
 from lowtato.auth.repository import UserRepository
 from lowtato.errors import ValidationFailed
 from lowtato.kit import clock
 from lowtato.kit.ids import new_id
+from lowtato.kit.principal import Principal
 from lowtato.posts.repository import PostRepository
 from lowtato.slots import autoconfig
 from lowtato.slots.best_times import best_times_for

@@ -22,7 +22,6 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lowtato.auth.principal import Principal
 from lowtato.errors import Conflict, NotFound, ValidationFailed
 from lowtato.events import service as events
 from lowtato.events.models import Event
@@ -40,6 +39,7 @@ from lowtato.kit.guarded_http import (
     resolve_and_check,
 )
 from lowtato.kit.ids import new_id
+from lowtato.kit.principal import Principal
 from lowtato.posts.schemas import ListMeta
 from lowtato.webhooks import repository, signing
 from lowtato.webhooks.delivery import MAX_ATTEMPTS

@@ -18,9 +18,9 @@ from tests.platforms.live import LivePublisher, assert_errors_summarised
 
 from lowtato.accounts.models import SocialAccount
 from lowtato.accounts.service import add_subaccount
-from lowtato.auth.principal import system_principal
 from lowtato.jobs.worker import Worker
 from lowtato.kit.clock import FrozenClock
+from lowtato.kit.principal import system_principal
 from lowtato.platforms.base import Credentials
 
 
