@@ -24,6 +24,7 @@ from lowtato.config import Settings, new_key_material
 from lowtato.kit.db import Database
 from lowtato.kit.migrate import upgrade
 from lowtato.models import Base
+from lowtato.runtime import subscribe_all
 
 pytest_plugins = ["tests.fakes.fixtures"]
 
@@ -37,7 +38,10 @@ requires_postgres = pytest.mark.skipif(not PG_URL, reason="LOWTATO_TEST_DATABASE
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """On the PostgreSQL + Redis run, missing or unreachable services fail the run."""
+    """On the PostgreSQL + Redis run, missing or unreachable services fail the run. Domain
+    event subscribers are wired as in every Lowtato process, also for tests that call a
+    service before any app is built."""
+    subscribe_all()
     if os.environ.get("LOWTATO_REQUIRE_SERVICES") and not (PG_URL and REDIS_URL):
         pytest.exit("LOWTATO_TEST_DATABASE_URL and LOWTATO_REDIS_URL must be set", returncode=3)
     if REDIS_URL:

@@ -1,4 +1,6 @@
-"""The services a process shares (API and worker alike), built once from settings."""
+"""The composition root: the services a process shares (API and worker alike), built once from
+settings; the job handlers it can run; which domain listens to which domain's events. The
+domains never import this module: each declares what it needs (``<domain>/ports.py``)."""
 
 from __future__ import annotations
 
@@ -6,12 +8,21 @@ from dataclasses import dataclass
 
 import httpx
 
+from lowtato.accounts import tokens as account_tokens
+from lowtato.accounts.events import AccountRemoved
+from lowtato.auth.events import OwnerCreated
+from lowtato.billing import credits
+from lowtato.billing import tasks as billing_tasks
 from lowtato.config import Settings
+from lowtato.events.bus import BUS, Bus
+from lowtato.events.models import Event
+from lowtato.housekeeping import tasks as housekeeping_tasks
 from lowtato.jobs.registry import Registry
 from lowtato.kit import logredact, sendwindow
 from lowtato.kit.crypto import KeyRing
 from lowtato.kit.db import Database
 from lowtato.kit.guarded_http import guarded_httpx_client
+from lowtato.media import tasks as media_tasks
 from lowtato.media.decoder import Decoder
 from lowtato.media.fetch import GuardedMediaFetcher
 from lowtato.media.storage import Storage, build_storage
@@ -19,6 +30,10 @@ from lowtato.media.turns import DownloadTurns
 from lowtato.media.upload import Limits
 from lowtato.platforms.registry import AdapterRegistry
 from lowtato.platforms.sandbox.network import SandboxNetwork
+from lowtato.posts import service as post_service
+from lowtato.posts import tasks as post_tasks
+from lowtato.webhooks import service as webhook_service
+from lowtato.webhooks import tasks as webhook_tasks
 
 
 @dataclass
@@ -55,6 +70,7 @@ class Services:
         )
         sandbox = SandboxNetwork(db, settings.public_url, settings.sandbox_latency_ms)
         storage = build_storage(settings)
+        subscribe_all()
         return cls(
             settings=settings,
             db=db,
@@ -92,19 +108,22 @@ class Services:
 
 def build_registry(services: Services) -> Registry:
     """Every job kind this process can run, bound to these services."""
-    from lowtato.accounts import tokens as account_tokens  # noqa: PLC0415
-    from lowtato.billing import tasks as billing_tasks  # noqa: PLC0415
-    from lowtato.housekeeping import tasks as housekeeping_tasks  # noqa: PLC0415
-    from lowtato.media import tasks as media_tasks  # noqa: PLC0415
-    from lowtato.posts import tasks as post_tasks  # noqa: PLC0415 - avoid import cycles
-    from lowtato.webhooks import tasks as webhook_tasks  # noqa: PLC0415
-
     registry = Registry()
     housekeeping_tasks.install(registry, services.settings)
     post_tasks.install(registry, services)
     media_tasks.install(registry, services)
     billing_tasks.install(registry)
     account_tokens.install(registry, services)
-    # Also registers the event hook that fans events out into deliveries.
     webhook_tasks.install(registry, services)
     return registry
+
+
+def subscribe_all(bus: Bus = BUS) -> None:
+    """Which domain answers which other domain's events (``events.bus``), in one list.
+    Each subscriber runs inside the publishing transaction."""
+    # A new owner's credit ledger opens with the plan's monthly credits.
+    bus.subscribe(OwnerCreated, credits.open_ledger)
+    # A removed account's scheduled posts fail (``post.failed`` each).
+    bus.subscribe(AccountRemoved, post_service.on_account_removed)
+    # Every stored event is fanned out to the owner's subscribed webhook endpoints.
+    bus.subscribe(Event, webhook_service.fan_out)

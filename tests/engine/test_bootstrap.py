@@ -8,7 +8,7 @@ import httpx
 from fastapi import FastAPI
 from tests.conftest import SECRET
 
-from lowtato.auth.bootstrap import bootstrap_demo
+from lowtato.cli.demo import bootstrap_demo
 from lowtato.jobs.worker import Worker
 from lowtato.kit.clock import FrozenClock, iso
 

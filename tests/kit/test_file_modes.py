@@ -15,7 +15,7 @@ from tests.conftest import Owner, client_for
 from tests.media.files import image, upload_multipart
 
 from lowtato.app import create_app
-from lowtato.auth.bootstrap import bootstrap_demo
+from lowtato.cli.demo import bootstrap_demo
 from lowtato.config import Settings
 from lowtato.kit.crypto import KeyRing
 from lowtato.kit.db import Database

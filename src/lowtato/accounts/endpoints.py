@@ -8,8 +8,8 @@ from lowtato.accounts import service
 from lowtato.accounts.schemas import AccountList, Connected, ConnectRequest, SubAccountList
 from lowtato.auth.deps import AccountsRead, AccountsWrite
 from lowtato.kit.routing import JSONRoute
+from lowtato.kit.schemas import Deleted
 from lowtato.kit.session import Session
-from lowtato.posts.schemas import Deleted
 
 router = APIRouter(prefix="/api/v1/accounts", tags=["Accounts"], route_class=JSONRoute)
 

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.accounts.models import SocialAccount
 from lowtato.accounts.oauth_models import OAuthState
+from lowtato.accounts.ports import AccountServices
 from lowtato.accounts.service import (
     add_sandbox_subaccounts,
     add_subaccounts,
@@ -36,7 +37,6 @@ from lowtato.kit.principal import Principal, system_principal
 from lowtato.platforms.base import Credentials, Identity, OAuthApp, SubAccountInfo, TokenSet
 from lowtato.platforms.errors import PlatformError
 from lowtato.platforms.registry import AdapterUnavailable
-from lowtato.runtime import Services
 
 STATE_TTL = timedelta(minutes=15)
 NO_CODE_FLOW = {"bluesky"}
@@ -49,7 +49,7 @@ def _hash(state: str) -> str:
     return hashlib.sha256(state.encode()).hexdigest()
 
 
-def callback_url(services: Services, platform: str) -> str:
+def callback_url(services: AccountServices, platform: str) -> str:
     return f"{services.settings.public_url.rstrip('/')}/oauth/{platform}/callback"
 
 
@@ -63,7 +63,7 @@ class ConnectLink:
 async def create_link(
     session: AsyncSession,
     principal: Principal,
-    services: Services,
+    services: AccountServices,
     platform: str,
     redirect_uri: str | None,
 ) -> ConnectLink:
@@ -152,7 +152,7 @@ class _Grant:
 
 async def complete(
     db: Database,
-    services: Services,
+    services: AccountServices,
     platform: str,
     *,
     code: str | None,
@@ -202,7 +202,7 @@ async def _burn(session: AsyncSession, platform: str, state: str | None) -> _Cla
     )
 
 
-async def _exchange(services: Services, platform: str, claim: _Claim, code: str) -> _Grant:
+async def _exchange(services: AccountServices, platform: str, claim: _Claim, code: str) -> _Grant:
     verifier = services.keyring.decrypt(claim.code_verifier_enc, aad=f"oauth_states:{claim.row_id}")
     app = services.adapters.oauth_app(platform)
     try:
@@ -228,7 +228,11 @@ async def _exchange(services: Services, platform: str, claim: _Claim, code: str)
 
 
 async def _store(
-    session: AsyncSession, services: Services, platform: str, principal: Principal, grant: _Grant
+    session: AsyncSession,
+    services: AccountServices,
+    platform: str,
+    principal: Principal,
+    grant: _Grant,
 ) -> SocialAccount:
     who, tokens = grant.who, grant.tokens
     account = await store_account(
@@ -242,7 +246,7 @@ async def _store(
 
 
 async def _sandbox_account(
-    session: AsyncSession, services: Services, principal: Principal, platform: str
+    session: AsyncSession, services: AccountServices, principal: Principal, platform: str
 ) -> SocialAccount:
     handle = f"sandbox_{platform}_{secrets.token_hex(3)}"
     account = await store_account(

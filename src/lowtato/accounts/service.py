@@ -6,17 +6,19 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lowtato.accounts.events import AccountRemoved
 from lowtato.accounts.models import SocialAccount, SubAccount
+from lowtato.accounts.ports import AccountServices
 from lowtato.accounts.repository import AccountRepository, SubAccountRepository
 from lowtato.accounts.schemas import AccountOut, ConnectRequest, SubAccountOut
 from lowtato.auth.repository import UserRepository
-from lowtato.billing.plans import PLANS, PlanName
 from lowtato.errors import (
     PaymentRequired,
     PlatformUnavailable,
     ServiceUnavailable,
     ValidationFailed,
 )
+from lowtato.events.bus import BUS
 from lowtato.events.service import EventType, emit
 from lowtato.kit import clock
 from lowtato.kit.crypto import KeyRing
@@ -24,12 +26,12 @@ from lowtato.kit.db import Database
 from lowtato.kit.guarded_http import OutboundError, check_url
 from lowtato.kit.ids import new_id
 from lowtato.kit.principal import Principal
+from lowtato.plans import PLANS, PlanName
 from lowtato.platforms.base import Credentials, Identity, SubAccountInfo
 from lowtato.platforms.errors import AuthExpired, PlatformError, Rejected
 from lowtato.platforms.live import live_platforms
 from lowtato.platforms.names import PLATFORMS, Platform
 from lowtato.platforms.sandbox.adapter import sandbox_subaccounts
-from lowtato.runtime import Services
 
 # A platform's token answer is not ours to trust: an absurd lifetime is capped, never a 500.
 MAX_TOKEN_LIFETIME = timedelta(days=3650)
@@ -185,7 +187,7 @@ async def store_account(
 
 
 async def connect(
-    db: Database, principal: Principal, services: Services, body: ConnectRequest
+    db: Database, principal: Principal, services: AccountServices, body: ConnectRequest
 ) -> SocialAccount:
     """Store the given tokens. A live key's token is first checked with the platform
     (``whoami``), which also supplies the account's id, handle and pages. With a test-mode
@@ -237,7 +239,7 @@ async def connect(
 
 
 async def add_sandbox_subaccounts(
-    session: AsyncSession, principal: Principal, services: Services, account: SocialAccount
+    session: AsyncSession, principal: Principal, services: AccountServices, account: SocialAccount
 ) -> None:
     """A sandbox account gets the Page / organization / board its platform would list, so a
     test-mode Facebook post can target a Page as a live one must."""
@@ -261,7 +263,7 @@ async def add_subaccounts(
         )  # fmt: skip
 
 
-async def _checked_service_url(services: Services, url: str) -> str:
+async def _checked_service_url(services: AccountServices, url: str) -> str:
     """A self-hosted PDS URL is user-supplied and the app password is sent there: https only
     (plain http is allowed with LOWTATO_ALLOW_PRIVATE_URLS, for local testing), and the URL
     gets the webhook checks. Its addresses are checked each time a call connects, by the
@@ -275,7 +277,7 @@ async def _checked_service_url(services: Services, url: str) -> str:
 
 
 async def _verify(
-    services: Services, platform: str, creds: Credentials
+    services: AccountServices, platform: str, creds: Credentials
 ) -> tuple[Identity, list[SubAccountInfo]]:
     """Ask the platform whose token this is (and its pages). ``check_available`` ran first,
     so the platform has a live adapter."""
@@ -340,9 +342,8 @@ async def add_subaccount(
 
 
 async def disconnect(session: AsyncSession, principal: Principal, account_id: str) -> None:
-    """Forget the tokens and hide the account. Its scheduled posts fail with a clear reason."""
-    from lowtato.posts.service import fail_account_posts  # noqa: PLC0415 - posts import accounts
-
+    """Forget the tokens and hide the account. Its scheduled posts fail with a clear reason
+    (the posts domain's answer to ``AccountRemoved``)."""
     account = await get_account(session, principal, account_id)
     now = clock.now()
     account.is_active = False
@@ -351,11 +352,7 @@ async def disconnect(session: AsyncSession, principal: Principal, account_id: st
     account.access_token_enc = None
     account.refresh_token_enc = None
     account.updated_at = now
-    await fail_account_posts(
-        session, principal, account.id, "account_disconnected",
-        "The account was disconnected before this post was published. Reconnect it and "
-        "schedule the post again.",
-    )  # fmt: skip
+    await BUS.publish(session, AccountRemoved(principal, account.id))
     # The owner revoked it here: no reconnect link is offered.
     await emit_disconnected(session, account, kind="revoked", reconnect_url=None)
 

@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.accounts.models import SocialAccount
 from lowtato.accounts.oauth import NO_CODE_FLOW, create_link
+from lowtato.accounts.ports import AccountServices
 from lowtato.accounts.repository import due_for_refresh
 from lowtato.accounts.service import emit_disconnected, token_aad, token_expiry
 from lowtato.errors import ValidationFailed
@@ -43,7 +44,6 @@ from lowtato.kit.principal import system_principal
 from lowtato.platforms.base import Adapter, AdapterContext, Credentials
 from lowtato.platforms.errors import AuthExpired, PlatformError, RefreshRefused, Retryable
 from lowtato.platforms.registry import AdapterUnavailable
-from lowtato.runtime import Services
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def _due(expires_at: datetime | None, margin: timedelta) -> bool:
     return expires_at is not None and expires_at <= clock.now() + margin
 
 
-def _stored(services: Services, account: SocialAccount) -> Fresh:
+def _stored(services: AccountServices, account: SocialAccount) -> Fresh:
     ring = services.keyring
 
     def dec(value: str | None, column: str) -> str | None:
@@ -109,7 +109,7 @@ def _stored(services: Services, account: SocialAccount) -> Fresh:
 
 
 async def refresh(
-    services: Services,
+    services: AccountServices,
     account_id: str,
     adapter: Adapter,
     actx: AdapterContext,
@@ -198,7 +198,7 @@ async def refresh(
     return Fresh(tokens.access_token, tokens.refresh_token or current.refresh_token, expires_at)
 
 
-async def _release(services: Services, account_id: str) -> None:
+async def _release(services: AccountServices, account_id: str) -> None:
     async with services.db.transaction() as session:
         account = await session.get(SocialAccount, account_id, populate_existing=True)
         if account is not None:
@@ -206,7 +206,7 @@ async def _release(services: Services, account_id: str) -> None:
 
 
 async def _refused(
-    services: Services, account_id: str, exc: PlatformError, kind: DisconnectKind
+    services: AccountServices, account_id: str, exc: PlatformError, kind: DisconnectKind
 ) -> None:
     """Record a refused refresh: a dead grant disconnects at once, an unknown refusal only
     after ``MAX_REFRESH_REFUSALS`` in a row (and then ``exc`` becomes ``AuthExpired``)."""
@@ -233,7 +233,7 @@ async def _refused(
 
 async def disconnect(
     session: AsyncSession,
-    services: Services | None,
+    services: AccountServices | None,
     account: SocialAccount,
     reason: str,
     *,
@@ -253,7 +253,7 @@ async def disconnect(
 
 
 async def reconnect_url(
-    session: AsyncSession, services: Services, account: SocialAccount
+    session: AsyncSession, services: AccountServices, account: SocialAccount
 ) -> str | None:
     """A fresh connect link for the account's platform (single use, valid 15 minutes), made
     like ``POST /api/v1/accounts/connect-link``; None where the platform has no OAuth flow
@@ -268,7 +268,7 @@ async def reconnect_url(
     return link.url
 
 
-async def refresh_due_tokens(services: Services) -> int:
+async def refresh_due_tokens(services: AccountServices) -> int:
     """The periodic job: refresh every active account whose token expires within its
     platform's margin. One account's failure never stops the others; returns how many were
     refreshed."""
@@ -306,7 +306,7 @@ async def refresh_due_tokens(services: Services) -> int:
     return done
 
 
-def install(registry: Registry, services: Services) -> None:
+def install(registry: Registry, services: AccountServices) -> None:
     """Register the periodic token refresh (one job per tick, whatever the number of
     workers; each account's refresh is claimed besides)."""
 

@@ -12,11 +12,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from lowtato.auth.scopes import Scope
-from lowtato.billing.plans import PLANS, PlanName
 from lowtato.errors import ApiAccessNotInPlan, MissingScope, RateLimited
 from lowtato.kit.openapi import SCOPE_ATTR
 from lowtato.kit.principal import Principal
 from lowtato.kit.ratelimit import Policy, RateLimiter
+from lowtato.plans import PLANS, PlanName
 
 
 def presented_key(request: Request) -> str | None:

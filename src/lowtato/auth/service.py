@@ -10,15 +10,16 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.auth import keys
+from lowtato.auth.events import OwnerCreated
 from lowtato.auth.models import ApiKey, User
 from lowtato.auth.repository import ApiKeyRepository, UserRepository
-from lowtato.billing.credits import opening_entry
-from lowtato.billing.plans import PLANS, PlanName
 from lowtato.errors import NotFound, Unauthorized, ValidationFailed
+from lowtato.events.bus import BUS
 from lowtato.kit import clock
 from lowtato.kit.db import Database
 from lowtato.kit.ids import new_id
 from lowtato.kit.principal import Principal
+from lowtato.plans import PLANS, PlanName
 
 LAST_USED_EVERY = timedelta(minutes=1)
 
@@ -50,7 +51,8 @@ async def create_user(
             updated_at=now,
         )
     )
-    session.add(opening_entry(user))
+    # Billing opens the credit ledger with the plan's monthly credits, in this transaction.
+    await BUS.publish(session, OwnerCreated(user))
     return user
 
 

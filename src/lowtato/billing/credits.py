@@ -12,13 +12,14 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lowtato.auth.events import OwnerCreated
 from lowtato.auth.models import User
 from lowtato.billing.models import CreditEntry
-from lowtato.billing.plans import PLANS, PlanName, credits_out
 from lowtato.errors import InsufficientCredits, NotFound
 from lowtato.events.service import EventType, emit
 from lowtato.kit import clock
 from lowtato.kit.ids import new_id
+from lowtato.plans import PLANS, PlanName, credits_out
 
 LOW_FRACTION = 0.1  # credits.low fires when a debit crosses 10 % of the monthly allocation
 
@@ -121,11 +122,20 @@ async def summary(session: AsyncSession, owner_id: str) -> CreditsSummary:
     )
 
 
-def opening_entry(user: User) -> CreditEntry:
-    """The new owner's first allocation, recorded as this month's reset."""
-    return CreditEntry(id=new_id("cred"), owner_id=user.id, amount=user.credits_balance,
-                       balance_after=user.credits_balance, reason="monthly_reset",
-                       created_at=user.created_at)  # fmt: skip
+async def open_ledger(session: AsyncSession, created: OwnerCreated) -> None:
+    """A new owner's first allocation, recorded as this month's reset (subscribed to
+    ``OwnerCreated`` by the composition)."""
+    user = created.user
+    session.add(
+        CreditEntry(
+            id=new_id("cred"),
+            owner_id=user.id,
+            amount=user.credits_balance,
+            balance_after=user.credits_balance,
+            reason="monthly_reset",
+            created_at=user.created_at,
+        )
+    )
 
 
 async def reset_month(session: AsyncSession, now: datetime) -> int:

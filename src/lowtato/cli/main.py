@@ -7,8 +7,18 @@ import typer
 from lowtato.cli import db, keys, secrets, users
 from lowtato.cli.serve import serve
 from lowtato.cli.worker import worker
+from lowtato.runtime import subscribe_all
 
 app = typer.Typer(help="Lowtato — social media automation API for AI agents.", no_args_is_help=True)
+
+
+@app.callback()
+def main() -> None:
+    # Every command acts as the API would: one domain's change reaches the domains that
+    # listen to it (a user created here opens their credit ledger).
+    subscribe_all()
+
+
 app.command()(serve)
 app.command()(worker)
 app.add_typer(db.app, name="db")

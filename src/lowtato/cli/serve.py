@@ -11,8 +11,8 @@ import uvicorn
 from sqlalchemy.exc import SQLAlchemyError
 
 from lowtato.app import create_app
-from lowtato.auth.bootstrap import bootstrap_demo
 from lowtato.cli.common import console, err_console, settings
+from lowtato.cli.demo import bootstrap_demo
 from lowtato.config import Settings
 from lowtato.encryption import fingerprint
 from lowtato.kit import logredact

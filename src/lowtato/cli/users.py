@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 
 from lowtato.auth import service
-from lowtato.billing.plans import PLANS
 from lowtato.cli.common import emit, run, settings, transaction
+from lowtato.plans import PLANS
 
 app = typer.Typer(help="Owners (users).", no_args_is_help=True)
 

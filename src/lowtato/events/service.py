@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lowtato.events.bus import BUS
 from lowtato.events.models import Event
 from lowtato.kit import clock
 from lowtato.kit.ids import new_id
@@ -28,11 +28,6 @@ class EventType(StrEnum):
     webhook_disabled = "webhook.disabled"
 
 
-# Subscribers run inside the emitting transaction (e.g. webhook fan-out writing delivery jobs).
-EventHook = Callable[[AsyncSession, Event], Awaitable[None]]
-HOOKS: list[EventHook] = []
-
-
 async def emit(
     session: AsyncSession, *, owner_id: str, livemode: bool, type: EventType, data: dict[str, Any]
 ) -> Event:
@@ -45,6 +40,6 @@ async def emit(
         created_at=clock.now(),
     )
     session.add(event)
-    for hook in HOOKS:
-        await hook(session, event)
+    # Subscribers (webhook fan-out) write their part in this same transaction.
+    await BUS.publish(session, event)
     return event

@@ -12,11 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lowtato.auth.deps import MediaUpload, PostsRead, PostsWrite
 from lowtato.idempotency import service as idempotency
 from lowtato.kit.routing import JSONRoute
+from lowtato.kit.schemas import Deleted
 from lowtato.kit.session import Session
 from lowtato.media import service, sniff
-from lowtato.media.schemas import Base64Upload, Deleted, MediaOut
+from lowtato.media.ports import MediaServices
+from lowtato.media.schemas import Base64Upload, MediaOut
 from lowtato.media.upload import Limits, receive
-from lowtato.runtime import Services
 
 router = APIRouter(prefix="/api/v1/media", tags=["Media"], route_class=JSONRoute)
 files_router = APIRouter(tags=["Media"], route_class=JSONRoute)
@@ -41,8 +42,8 @@ _UPLOAD_BODY: dict[str, Any] = {
 }
 
 
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
+def _services(request: Request) -> MediaServices:
+    services: MediaServices = request.app.state.services
     return services
 
 

@@ -53,7 +53,3 @@ class Base64Upload(BaseModel):
         None, description="Optional; if given it must match the file's bytes (else 415)."
     )
     filename: str | None = None
-
-
-class Deleted(BaseModel):
-    deleted: Literal[True] = True

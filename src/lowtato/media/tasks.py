@@ -14,15 +14,15 @@ from lowtato.jobs.leases import JobContext
 from lowtato.jobs.registry import Registry, RetryPolicy
 from lowtato.kit import clock
 from lowtato.media import repository
+from lowtato.media.ports import MediaServices
 from lowtato.media.service import PURGE_KIND, enqueue_purge
-from lowtato.runtime import Services
 
 CLEANUP_KIND = "media.cleanup"
 CLEANUP_EVERY = timedelta(minutes=15)
 CLEANUP_BATCH = 500  # per run; a backlog drains over successive runs
 
 
-def install(registry: Registry, services: Services) -> None:
+def install(registry: Registry, services: MediaServices) -> None:
     orphan_age = timedelta(hours=services.settings.media_orphan_hours)
 
     @registry.register(CLEANUP_KIND, max_attempts=3, timeout=300)

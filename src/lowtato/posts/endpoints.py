@@ -12,13 +12,13 @@ from lowtato.auth.deps import PostsRead, PostsWrite
 from lowtato.idempotency import service as idempotency
 from lowtato.kit.params import Limit, Offset, UtcDateTime
 from lowtato.kit.routing import JSONRoute
+from lowtato.kit.schemas import Deleted
 from lowtato.kit.session import Session
 from lowtato.posts import bulk, service
 from lowtato.posts.models import PostStatus
 from lowtato.posts.schemas import (
     BulkCreate,
     BulkResult,
-    Deleted,
     PostCreate,
     PostCreated,
     PostList,

@@ -47,9 +47,9 @@ from lowtato.platforms.base import (
 from lowtato.platforms.errors import AuthExpired, PlatformError, Rejected, Retryable, UnknownOutcome
 from lowtato.platforms.registry import AdapterUnavailable
 from lowtato.posts.models import Post, PostStatus, PublishState
+from lowtato.posts.ports import PostServices
 from lowtato.posts.scheduling import schedule_publish
 from lowtato.posts.service import post_out
-from lowtato.runtime import Services
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,9 @@ class Target:
     request: PublishRequest
 
 
-def _credentials(services: Services, account: SocialAccount, sub: SubAccount | None) -> Credentials:
+def _credentials(
+    services: PostServices, account: SocialAccount, sub: SubAccount | None
+) -> Credentials:
     ring = services.keyring
 
     def dec(value: str | None, aad: str) -> str | None:
@@ -96,7 +98,7 @@ def _credentials(services: Services, account: SocialAccount, sub: SubAccount | N
 
 
 async def _load(
-    session: AsyncSession, services: Services, post: Post, attempt: int
+    session: AsyncSession, services: PostServices, post: Post, attempt: int
 ) -> Target | None:
     account = await session.get(SocialAccount, post.account_id)
     if account is None or account.owner_id != post.owner_id:
@@ -161,7 +163,7 @@ async def disconnect_account(
     reason: str,
     *,
     kind: tokens.DisconnectKind = "revoked",
-    services: Services | None = None,
+    services: PostServices | None = None,
 ) -> None:
     """Once per disconnection (an inactive account is left alone): see accounts.tokens."""
     await tokens.disconnect(session, services, account, reason, kind=kind)
@@ -172,7 +174,7 @@ async def _locked_post(session: AsyncSession, post_id: str) -> Post | None:
 
 
 async def _refresh_if_needed(
-    ctx: JobContext, services: Services, adapter: Adapter, actx: AdapterContext, target: Target
+    ctx: JobContext, services: PostServices, adapter: Adapter, actx: AdapterContext, target: Target
 ) -> Credentials:
     """Fresh credentials for the send: refreshed first when the token expires within
     PUBLISH_REFRESH_MARGIN (stored at once, in its own transaction, not inside the job's
@@ -194,14 +196,14 @@ async def _refresh_if_needed(
     )
 
 
-async def publish(ctx: JobContext, services: Services) -> None:
+async def publish(ctx: JobContext, services: PostServices) -> None:
     # The attempt's turn for downloading media URLs (lowtato.media.turns), given back at the
     # latest when the attempt ends.
     with services.downloads.turn() as turn:
         await _publish(ctx, services, turn)
 
 
-async def _publish(ctx: JobContext, services: Services, turn: Turn) -> None:
+async def _publish(ctx: JobContext, services: PostServices, turn: Turn) -> None:
     post_id = str(ctx.payload["post_id"])
     async with ctx.fenced() as session:
         post = await _locked_post(session, post_id)
@@ -302,7 +304,7 @@ async def publish_crashed(ctx: JobContext, exc: Exception) -> None:
 
 async def _send(
     ctx: JobContext,
-    services: Services,
+    services: PostServices,
     adapter: Adapter,
     actx: AdapterContext,
     target: Target,
@@ -365,7 +367,7 @@ async def record(
     account_id: str,
     outcome: Published | PlatformError,
     *,
-    services: Services | None = None,
+    services: PostServices | None = None,
 ) -> float | None:
     """Write one attempt's outcome; returns seconds to wait when it should be retried."""
     if isinstance(outcome, Published):
@@ -423,7 +425,7 @@ async def _settle(
     account_id: str,
     look: Look,
     *,
-    services: Services | None = None,
+    services: PostServices | None = None,
 ) -> bool:
     """Apply one reconciliation look; False when the post stays unconfirmed (look again).
 
@@ -519,7 +521,7 @@ async def _look(adapter: Adapter, actx: AdapterContext, target: Target, since: d
     return Look(found, error, clock.now() >= settle_at, settle_at)
 
 
-async def reconcile(ctx: JobContext, services: Services) -> None:
+async def reconcile(ctx: JobContext, services: PostServices) -> None:
     """Settle an unconfirmed post by asking the platform whether it exists."""
     post_id = str(ctx.payload["post_id"])
     async with ctx.fenced() as session:

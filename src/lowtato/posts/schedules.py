@@ -7,11 +7,11 @@ from fastapi import APIRouter, Request
 from lowtato.auth.deps import PostsRead, PostsWrite
 from lowtato.kit.params import Limit, Offset
 from lowtato.kit.routing import JSONRoute
+from lowtato.kit.schemas import Deleted
 from lowtato.kit.session import Session
 from lowtato.posts import service
 from lowtato.posts.models import PostStatus
 from lowtato.posts.schemas import (
-    Deleted,
     PostOut,
     ScheduledPostSummary,
     ScheduleList,

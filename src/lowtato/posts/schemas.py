@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lowtato.errors import ValidationFailed
 from lowtato.kit.params import StrictBool, UtcDateTime
+from lowtato.kit.schemas import ListMeta
 from lowtato.posts import outcomes
 
 _STRICT = ConfigDict(extra="forbid")
@@ -168,13 +169,6 @@ class PostOut(BaseModel):
     updated_at: str
 
 
-class ListMeta(BaseModel):
-    limit: int
-    offset: int
-    count: int = Field(description="Total matching items, not just this page.")
-    has_more: bool
-
-
 class PostList(BaseModel):
     posts: list[PostOut]
     meta: ListMeta
@@ -200,10 +194,6 @@ class ScheduleUpdate(BaseModel):
     scheduled_time: UtcDateTime | None = None
     media_urls: MediaUrls | None = None
     options: dict[str, Any] | None = None
-
-
-class Deleted(BaseModel):
-    deleted: bool = True
 
 
 class BulkItem(BaseModel):

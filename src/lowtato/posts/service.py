@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lowtato.accounts.events import AccountRemoved
 from lowtato.accounts.models import SocialAccount
 from lowtato.accounts.repository import SubAccountRepository
 from lowtato.accounts.service import check_available, check_platform, get_account
@@ -19,12 +20,13 @@ from lowtato.kit import clock
 from lowtato.kit.db import Database
 from lowtato.kit.ids import new_id
 from lowtato.kit.principal import Principal
+from lowtato.kit.schemas import ListMeta
 from lowtato.media.service import resolve_for_post
 from lowtato.platforms.validation import MediaRef, validate_content
 from lowtato.posts import scheduling
 from lowtato.posts.models import Post, PostStatus
 from lowtato.posts.repository import PostRepository
-from lowtato.posts.schemas import ListMeta, PostDraft, PostOut, ScheduleUpdate
+from lowtato.posts.schemas import PostDraft, PostOut, ScheduleUpdate
 
 EDITABLE = (PostStatus.draft, PostStatus.scheduled, PostStatus.failed)
 # No platform takes a longer text (Facebook's 63,206 is the most). Counting is CPU work (X's
@@ -356,6 +358,16 @@ async def delete_post(session: AsyncSession, principal: Principal, post_id: str)
     _refuse_if_locked(post, "deleted")
     await scheduling.cancel_publish(session, post)
     await session.delete(post)
+
+
+async def on_account_removed(session: AsyncSession, removed: AccountRemoved) -> None:
+    """A removed account publishes nothing more: its scheduled posts fail, each with a
+    ``post.failed`` event (subscribed to ``AccountRemoved`` by the composition)."""
+    await fail_account_posts(
+        session, removed.principal, removed.account_id, "account_disconnected",
+        "The account was disconnected before this post was published. Reconnect it and "
+        "schedule the post again.",
+    )  # fmt: skip
 
 
 async def fail_account_posts(

@@ -13,8 +13,8 @@ from lowtato.jobs.registry import Registry, RetryLater, RetryPolicy
 from lowtato.kit import clock
 from lowtato.posts import flows
 from lowtato.posts.models import Post, PostStatus, PublishState
+from lowtato.posts.ports import PostServices
 from lowtato.posts.scheduling import PUBLISH_KIND
-from lowtato.runtime import Services
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ PUBLISH_RETRY = RetryPolicy(
 )
 
 
-def install(registry: Registry, services: Services) -> None:
+def install(registry: Registry, services: PostServices) -> None:
     @registry.register(PUBLISH_KIND, retry=PUBLISH_RETRY, max_attempts=PUBLISH_ATTEMPTS,
                        timeout=600)  # fmt: skip
     async def publish(ctx: JobContext) -> None:

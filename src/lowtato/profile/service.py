@@ -7,10 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lowtato.accounts.repository import AccountRepository
 from lowtato.auth.models import User
 from lowtato.auth.repository import UserRepository
-from lowtato.billing.plans import PLANS, PlanName, credits_out
 from lowtato.errors import NotFound
 from lowtato.kit import clock
 from lowtato.kit.principal import Principal
+from lowtato.plans import PLANS, PlanName, credits_out
 from lowtato.profile.schemas import Profile, ProfileUpdate
 
 

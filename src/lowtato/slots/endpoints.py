@@ -6,8 +6,8 @@ from fastapi import APIRouter
 
 from lowtato.auth.deps import PostsRead, PostsWrite
 from lowtato.kit.routing import JSONRoute
+from lowtato.kit.schemas import Deleted
 from lowtato.kit.session import Session
-from lowtato.posts.schemas import Deleted
 from lowtato.slots import service
 from lowtato.slots.schemas import AutoConfigure, AutoConfigured, SlotList, SlotsCreate, SlotsCreated
 

@@ -12,8 +12,8 @@ from lowtato.idempotency import service as idempotency
 from lowtato.kit import clock
 from lowtato.kit.params import Limit, Offset
 from lowtato.kit.routing import JSONRoute
+from lowtato.kit.schemas import Deleted
 from lowtato.kit.session import Session
-from lowtato.posts.schemas import Deleted
 from lowtato.webhooks import service
 from lowtato.webhooks.models import DeliveryStatus
 from lowtato.webhooks.schemas import (

@@ -1,4 +1,4 @@
-"""Webhook request and response shapes (``ListMeta`` and ``Deleted`` come from posts)."""
+"""Webhook request and response shapes (``ListMeta`` and ``Deleted`` come from kit.schemas)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lowtato.events.service import EventType
 from lowtato.kit.params import one_of
-from lowtato.posts.schemas import ListMeta
+from lowtato.kit.schemas import ListMeta
 
 _STRICT = ConfigDict(extra="forbid")
 MAX_URL_LENGTH = 2048

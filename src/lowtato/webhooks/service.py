@@ -1,9 +1,10 @@
 """Webhook endpoints: registration, the event fan-out, redelivery, tests, secret rotation and
 disabling. Sending and judging attempts is in ``delivery``; the job handler in ``tasks``.
 
-Deliveries are written by ``fan_out``, an ``events.service`` hook that runs inside the very
-transaction that emitted the event: the event, one delivery row per subscribed endpoint and
-one job per delivery commit together or not at all. Delivery order per endpoint is not
+Deliveries are written by ``fan_out``, which the composition (``lowtato.runtime``) subscribes
+to stored events (``events.bus``): it runs inside the very transaction that emitted the event,
+so the event, one delivery row per subscribed endpoint and one job per delivery commit
+together or not at all. Delivery order per endpoint is not
 promised (retries and concurrent workers reorder them); receivers order by the payload's
 ``created_at`` and deduplicate on ``webhook-id``.
 """
@@ -23,7 +24,6 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.errors import Conflict, NotFound, ValidationFailed
-from lowtato.events import service as events
 from lowtato.events.models import Event
 from lowtato.events.service import EventType, emit
 from lowtato.idempotency import service as idempotency
@@ -40,7 +40,7 @@ from lowtato.kit.guarded_http import (
 )
 from lowtato.kit.ids import new_id
 from lowtato.kit.principal import Principal
-from lowtato.posts.schemas import ListMeta
+from lowtato.kit.schemas import ListMeta
 from lowtato.webhooks import repository, signing
 from lowtato.webhooks.delivery import MAX_ATTEMPTS
 from lowtato.webhooks.models import DeliveryStatus, DeliveryTrigger, Webhook, WebhookDelivery
@@ -465,12 +465,6 @@ async def fan_out(session: AsyncSession, event: Event) -> None:
         )
 
 
-def install_hook() -> None:
-    """Register ``fan_out`` with the event emitter (idempotent)."""
-    if fan_out not in events.HOOKS:
-        events.HOOKS.append(fan_out)
-
-
 async def disable(
     session: AsyncSession,
     webhook: Webhook,
@@ -504,8 +498,3 @@ async def disable(
             type=EventType.webhook_disabled,
             data=webhook_out(webhook).model_dump(),
         )
-
-
-# Every process that can emit events imports this module (the API through its router, workers
-# through build_registry), so deliveries are fanned out wherever an event is written.
-install_hook()

@@ -26,10 +26,10 @@ from lowtato.jobs.leases import JobContext
 from lowtato.jobs.registry import Registry, RetryLater, RetryPolicy
 from lowtato.kit import clock
 from lowtato.kit.crypto import KeyRing
-from lowtato.runtime import Services
 from lowtato.webhooks import repository, service, signing
 from lowtato.webhooks.delivery import AttemptResult, Verdict, WebhookSender, next_attempt_at
 from lowtato.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
+from lowtato.webhooks.ports import WebhookServices
 
 # An endpoint whose every attempt has failed for this long is disabled.
 DISABLE_AFTER: Final = timedelta(days=5)
@@ -39,11 +39,12 @@ JOB_ATTEMPTS: Final = 12
 _DUE_SLACK: Final = timedelta(seconds=1)
 
 
-def install(registry: Registry, services: Services, *, sender: WebhookSender | None = None) -> None:
+def install(
+    registry: Registry, services: WebhookServices, *, sender: WebhookSender | None = None
+) -> None:
     """Register the delivery job. ``sender`` replaces the default one (tests inject a DNS
     resolver or a short timeout through it)."""
     chosen = sender or WebhookSender(allow_private=services.settings.allow_private_urls)
-    service.install_hook()
 
     # The policy only covers unexpected errors (a database hiccup); the delivery schedule
     # itself comes from RetryLater.

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from lowtato.accounts import service as accounts
 from lowtato.auth import service
 from lowtato.auth.repository import UserRepository
-from lowtato.billing.plans import PlanName
 from lowtato.kit.crypto import KeyRing
 from lowtato.kit.db import Database
 from lowtato.kit.principal import system_principal
+from lowtato.plans import PlanName
 from lowtato.platforms.names import PLATFORMS
 
 DEMO_EMAIL = "demo@lowtato.local"

@@ -1,0 +1,22 @@
+"""What the accounts domain needs from the running process. The composition
+(``lowtato.runtime.Services``) provides it; this package never imports the composition."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from lowtato.config import Settings
+from lowtato.kit.crypto import KeyRing
+from lowtato.kit.db import Database
+from lowtato.platforms.registry import AdapterRegistry
+
+
+class AccountServices(Protocol):
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def db(self) -> Database: ...
+    @property
+    def keyring(self) -> KeyRing: ...
+    @property
+    def adapters(self) -> AdapterRegistry: ...

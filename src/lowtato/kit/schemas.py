@@ -1,0 +1,18 @@
+"""Response shapes every domain shares: a list page's ``meta`` and a deletion's answer."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class ListMeta(BaseModel):
+    limit: int
+    offset: int
+    count: int = Field(description="Total matching items, not just this page.")
+    has_more: bool
+
+
+class Deleted(BaseModel):
+    deleted: Literal[True] = True
