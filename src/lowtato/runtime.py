@@ -25,13 +25,16 @@ from lowtato.kit.guarded_http import guarded_httpx_client
 from lowtato.media import tasks as media_tasks
 from lowtato.media.decoder import Decoder
 from lowtato.media.fetch import GuardedMediaFetcher
+from lowtato.media.ports import MediaReferences
 from lowtato.media.storage import Storage, build_storage
 from lowtato.media.turns import DownloadTurns
 from lowtato.media.upload import Limits
+from lowtato.platforms.live import LIVE_ADAPTERS
 from lowtato.platforms.registry import AdapterRegistry
 from lowtato.platforms.sandbox.network import SandboxNetwork
 from lowtato.posts import service as post_service
 from lowtato.posts import tasks as post_tasks
+from lowtato.posts.repository import MEDIA_USE
 from lowtato.webhooks import service as webhook_service
 from lowtato.webhooks import tasks as webhook_tasks
 
@@ -48,6 +51,8 @@ class Services:
     # Per-owner turns for publish-time media downloads (lowtato.media.turns).
     downloads: DownloadTurns
     decoder: Decoder
+    # Which posts name an uploaded file (media cannot read posts; see media.ports).
+    media_references: MediaReferences
 
     @classmethod
     def build(cls, settings: Settings, db: Database | None = None) -> Services:
@@ -90,6 +95,7 @@ class Services:
                     idle_timeout=settings.media_fetch_idle_seconds,
                 ),
                 user_http,
+                live=LIVE_ADAPTERS,
             ),
             storage=storage,
             downloads=DownloadTurns(settings.media_fetch_per_owner),
@@ -97,6 +103,7 @@ class Services:
                 concurrency=settings.media_decode_concurrency,
                 max_decode_bytes=settings.media_max_decode_bytes,
             ),
+            media_references=MEDIA_USE,
         )
 
     async def close(self) -> None:

@@ -36,6 +36,13 @@ class AccountRepository(OwnedRepository[SocialAccount]):
         )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
+    async def lock(self, account_id: str) -> None:
+        """Hold the account's row until the transaction ends (PostgreSQL; SQLite writers are
+        serialised already), so two requests cannot both take the same slot occurrence."""
+        await self.session.execute(
+            select(SocialAccount.id).where(SocialAccount.id == account_id).with_for_update()
+        )
+
     async def on_platform(self, platform: str) -> list[SocialAccount]:
         stmt = self.scoped().where(
             SocialAccount.platform == platform, SocialAccount.is_active.is_(True)

@@ -113,12 +113,15 @@ async def get_media(media_id: str, principal: PostsRead, session: Session) -> Me
 
 
 @router.delete("/{media_id}", summary="Delete an uploaded file")
-async def delete_media(media_id: str, principal: PostsWrite, session: Session) -> Deleted:
+async def delete_media(
+    media_id: str, principal: PostsWrite, session: Session, request: Request
+) -> Deleted:
     """Its URL stops working at once; the bytes are removed from storage shortly after. A file
     used by a draft, scheduled or publishing post is 409 `conflict` (the post ids are in
     `details`). Uploads no post uses are deleted automatically after
     `LOWTATO_MEDIA_ORPHAN_HOURS` (24 h)."""
-    await service.delete_media(session, principal, media_id)
+    references = _services(request).media_references
+    await service.delete_media(session, principal, references, media_id)
     return Deleted()
 
 

@@ -3,30 +3,14 @@ something better than an API key (the public URL's token, a post's owner, housek
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import Select, String, cast, delete, select, update
+from sqlalchemy import Exists, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.kit.repository import OwnedRepository
 from lowtato.media.models import MediaFile
-from lowtato.posts.models import Post
-
-
-def _posts_using(media: type[MediaFile] | MediaFile) -> Select[str]:
-    """Posts of the media's owner and mode whose media list names it. The id is part of every
-    stored media URL; a LIKE over the JSON text can only over-match (``_`` is a wildcard),
-    which keeps a file rather than deleting one still in use."""
-    return (
-        select(Post.id)
-        .where(
-            Post.owner_id == media.owner_id,
-            Post.livemode == media.livemode,
-            cast(Post.media_urls, String).contains(media.id),
-        )
-        .correlate_except(Post)
-    )
 
 
 class MediaRepository(OwnedRepository[MediaFile]):
@@ -53,11 +37,6 @@ class MediaRepository(OwnedRepository[MediaFile]):
         )
         return len(result.all())
 
-    async def posts_using(self, media: MediaFile, statuses: Sequence[str]) -> list[str]:
-        stmt = _posts_using(media)
-        rows = await self.session.scalars(stmt.where(Post.status.in_(list(statuses))))
-        return list(rows)
-
 
 async def by_token(session: AsyncSession, token: str) -> MediaFile | None:
     """The file a public URL names (the token is the credential)."""
@@ -83,12 +62,15 @@ async def for_owner(
     return {row.id: row for row in rows}
 
 
-async def delete_orphans(session: AsyncSession, *, unused_since: datetime, limit: int) -> list[str]:
-    """Delete up to ``limit`` files no post refers to and not used since ``unused_since``;
-    returns their storage keys. Rows another transaction is marking as used are skipped."""
+async def delete_orphans(
+    session: AsyncSession, *, used: Exists, unused_since: datetime, limit: int
+) -> list[str]:
+    """Delete up to ``limit`` files no post refers to (``used``, correlated with
+    ``MediaFile``, is false) and not used since ``unused_since``; returns their storage keys.
+    Rows another transaction is marking as used are skipped."""
     stmt = (
         select(MediaFile.id, MediaFile.storage_key)
-        .where(MediaFile.last_used_at < unused_since, ~_posts_using(MediaFile).exists())
+        .where(MediaFile.last_used_at < unused_since, ~used)
         .order_by(MediaFile.last_used_at)
         .limit(limit)
         .with_for_update(skip_locked=True, of=MediaFile)

@@ -18,18 +18,17 @@ from lowtato.media import probe, repository, sniff
 from lowtato.media.decoder import Decoder
 from lowtato.media.models import MediaFile
 from lowtato.media.names import clean_filename
+from lowtato.media.ports import MediaReferences
 from lowtato.media.repository import MediaRepository
 from lowtato.media.schemas import MediaOut
 from lowtato.media.storage import Storage, parse_media_url
 from lowtato.media.upload import Received
 from lowtato.platforms.base import Media
 from lowtato.platforms.validation import MediaRef
-from lowtato.posts.models import PostStatus
 
 PURGE_KIND = "media.purge"
 _MEDIA_ID = re.compile(r"^med_[0-9a-z]{26}$")
 # Posts that will still need their media: deleting a file one of them uses is a conflict.
-_PENDING = (PostStatus.draft, PostStatus.scheduled, PostStatus.publishing)
 
 
 def media_out(media: MediaFile) -> MediaOut:
@@ -124,12 +123,13 @@ async def public_file(session: AsyncSession, token: str, filename: str) -> Media
     return media
 
 
-async def delete_media(session: AsyncSession, principal: Principal, media_id: str) -> None:
+async def delete_media(
+    session: AsyncSession, principal: Principal, references: MediaReferences, media_id: str
+) -> None:
     """Delete the record now (its URL stops working at once) and the bytes in a job written in
     the same transaction."""
-    repo = MediaRepository(session, principal)
-    media = await repo.require(media_id, for_update=True)
-    users = await repo.posts_using(media, _PENDING)
+    media = await MediaRepository(session, principal).require(media_id, for_update=True)
+    users = await references.unpublished_users(session, media)
     if users:
         raise Conflict(
             f"Media {media_id} is used by {len(users)} post(s) that are not published yet "

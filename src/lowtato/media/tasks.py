@@ -29,7 +29,10 @@ def install(registry: Registry, services: MediaServices) -> None:
     async def cleanup(ctx: JobContext) -> None:
         async with ctx.fenced(done=True) as session:
             keys = await repository.delete_orphans(
-                session, unused_since=clock.now() - orphan_age, limit=CLEANUP_BATCH
+                session,
+                used=services.media_references.used(),
+                unused_since=clock.now() - orphan_age,
+                limit=CLEANUP_BATCH,
             )
             await enqueue_purge(session, keys)
 

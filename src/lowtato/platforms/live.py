@@ -1,53 +1,54 @@
-"""Where each platform's real adapter lives, and its default API and OAuth hosts.
+"""The platforms' real adapters in this build, with their default API and OAuth hosts.
 
-Each module exports ``Adapter`` (a class implementing ``platforms.base.Adapter``),
-``DEFAULT_BASE_URL`` and ``DEFAULT_AUTH_URL``. Settings override the URLs per platform
-(``LOWTATO_PLATFORMS__TWITTER__BASE_URL=…``) so tests use local fakes and a Bluesky account
-can live on any PDS.
+Settings override the URLs per platform (``LOWTATO_PLATFORMS__TWITTER__BASE_URL=…``) so tests
+use local fakes and a Bluesky account can live on any PDS. A platform missing here works only
+in test mode (the sandbox network); a live key naming it is refused (``platform_unavailable``).
+The composition (``lowtato.runtime``) hands this table to the ``AdapterRegistry``.
 """
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
-from types import ModuleType
+from types import MappingProxyType
 
 from lowtato.platforms.base import Adapter
+from lowtato.platforms.bluesky import adapter as bluesky
+from lowtato.platforms.facebook import adapter as facebook
+from lowtato.platforms.linkedin import adapter as linkedin
 from lowtato.platforms.names import Platform
-
-MODULES: dict[Platform, str] = {p: f"lowtato.platforms.{p.value}.adapter" for p in Platform}
+from lowtato.platforms.twitter import adapter as twitter
 
 
 @dataclass(frozen=True)
 class LiveAdapter:
-    module: ModuleType
-
-    @property
-    def default_base_url(self) -> str:
-        return str(self.module.DEFAULT_BASE_URL)
-
-    @property
-    def default_auth_url(self) -> str:
-        return str(getattr(self.module, "DEFAULT_AUTH_URL", ""))
-
-    def create(self) -> Adapter:
-        adapter: Adapter = self.module.Adapter()
-        return adapter
+    create: Callable[[], Adapter]
+    default_base_url: str
+    default_auth_url: str = ""
 
 
-@cache
+LIVE_ADAPTERS: Mapping[Platform, LiveAdapter] = MappingProxyType(
+    {
+        Platform.TWITTER: LiveAdapter(
+            twitter.Adapter, twitter.DEFAULT_BASE_URL, twitter.DEFAULT_AUTH_URL
+        ),
+        Platform.LINKEDIN: LiveAdapter(
+            linkedin.Adapter, linkedin.DEFAULT_BASE_URL, linkedin.DEFAULT_AUTH_URL
+        ),
+        Platform.FACEBOOK: LiveAdapter(
+            facebook.Adapter, facebook.DEFAULT_BASE_URL, facebook.DEFAULT_AUTH_URL
+        ),
+        # No browser OAuth: Bluesky accounts connect with an app password.
+        Platform.BLUESKY: LiveAdapter(bluesky.Adapter, bluesky.DEFAULT_BASE_URL),
+    }
+)
+
+
 def live_adapter(platform: Platform) -> LiveAdapter | None:
     """The platform's live adapter, or None when this build has none for it."""
-    try:
-        module = importlib.import_module(MODULES[platform])
-    except ModuleNotFoundError as exc:
-        if exc.name and MODULES[platform].startswith(exc.name):
-            return None
-        raise
-    return LiveAdapter(module)
+    return LIVE_ADAPTERS.get(platform)
 
 
 def live_platforms() -> list[str]:
     """The platforms a live key can use: those whose live adapter this build has (sorted)."""
-    return sorted(p.value for p in Platform if live_adapter(p) is not None)
+    return sorted(p.value for p in LIVE_ADAPTERS)

@@ -1,9 +1,11 @@
 """Which adapter publishes for an account: the sandbox network for test-mode accounts, the
-platform's real adapter (``platforms.live``) otherwise. Both refuse a request the shared
-publish rules (``platforms.rules``) refuse, before anything is sent."""
+platform's real adapter (from the table the composition gives it, ``platforms.live``)
+otherwise. Both refuse a request the shared publish rules (``platforms.rules``) refuse,
+before anything is sent."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +25,7 @@ from lowtato.platforms.base import (
     SubAccountInfo,
     TokenSet,
 )
-from lowtato.platforms.live import live_adapter
+from lowtato.platforms.live import LiveAdapter
 from lowtato.platforms.names import Platform
 from lowtato.platforms.rules import check_publish
 from lowtato.platforms.sandbox.adapter import SandboxAdapter
@@ -42,8 +44,11 @@ class AdapterRegistry:
         http: httpx.AsyncClient,
         fetch: MediaFetcher | None = None,
         user_http: httpx.AsyncClient | None = None,
+        *,
+        live: Mapping[Platform, LiveAdapter],
     ) -> None:
         self.settings = settings
+        self.live = live
         self.network = network
         self.http = http
         self.fetch = fetch
@@ -58,7 +63,7 @@ class AdapterRegistry:
         if sandbox:
             ctx = AdapterContext(self.http, self.network.public_url, fetch=self.fetch)
             return self._sandbox[name], ctx
-        live = live_adapter(name)
+        live = self.live.get(name)
         if live is None:
             msg = (
                 f"publishing to {platform} is not available in this Lowtato build; "

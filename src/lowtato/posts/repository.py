@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select
+from sqlalchemy import Exists, Select, String, cast, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.kit.repository import OwnedRepository
-from lowtato.posts.models import Post
+from lowtato.media.models import MediaFile
+from lowtato.posts.models import Post, PostStatus
 
 
 class PostRepository(OwnedRepository[Post]):
@@ -57,3 +59,33 @@ class PostRepository(OwnedRepository[Post]):
     async def for_account(self, account_id: str, statuses: Sequence[str]) -> list[Post]:
         stmt = self.filtered(statuses=statuses, account_id=account_id)
         return list((await self.session.execute(stmt)).scalars())
+
+
+def _naming(media: type[MediaFile] | MediaFile) -> Select[str]:
+    """Posts of the file's owner and mode whose media list names it. The id is part of every
+    stored media URL; a LIKE over the JSON text can only over-match (``_`` is a wildcard),
+    which keeps a file rather than deleting one still in use."""
+    return (
+        select(Post.id)
+        .where(
+            Post.owner_id == media.owner_id,
+            Post.livemode == media.livemode,
+            cast(Post.media_urls, String).contains(media.id),
+        )
+        .correlate_except(Post)
+    )
+
+
+class MediaUse:
+    """The posts domain's answer to ``media.ports.MediaReferences``: which posts name a file."""
+
+    async def unpublished_users(self, session: AsyncSession, media: MediaFile) -> list[str]:
+        unpublished = [PostStatus.draft, PostStatus.scheduled, PostStatus.publishing]
+        rows = await session.scalars(_naming(media).where(Post.status.in_(unpublished)))
+        return list(rows)
+
+    def used(self) -> Exists:
+        return _naming(MediaFile).exists()
+
+
+MEDIA_USE = MediaUse()

@@ -27,6 +27,7 @@ from lowtato.posts import scheduling
 from lowtato.posts.models import Post, PostStatus
 from lowtato.posts.repository import PostRepository
 from lowtato.posts.schemas import PostDraft, PostOut, ScheduleUpdate
+from lowtato.posts.slotting import next_free_slot
 
 EDITABLE = (PostStatus.draft, PostStatus.scheduled, PostStatus.failed)
 # No platform takes a longer text (Facebook's 63,206 is the most). Counting is CPU work (X's
@@ -228,8 +229,6 @@ async def create_post(
     if when is not None:
         check_future(when, f"{prefix}scheduledTime")
     elif draft.use_next_free_slot:
-        from lowtato.slots.service import next_free_slot  # noqa: PLC0415 - slots import posts
-
         when, slot_id = await next_free_slot(session, principal, account)
     now = clock.now()
     repo = PostRepository(session, principal)

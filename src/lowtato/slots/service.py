@@ -1,11 +1,9 @@
-"""Slots: creating, listing, auto-configuring, and picking the next free one for a post."""
+"""Slots: creating, listing and auto-configuring an owner's recurring posting times. Picking
+the next free one for a post is the posts domain's (``posts.slotting``): it knows which
+occurrences its scheduled posts take."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.accounts.models import SocialAccount
@@ -16,13 +14,11 @@ from lowtato.errors import ValidationFailed
 from lowtato.kit import clock
 from lowtato.kit.ids import new_id
 from lowtato.kit.principal import Principal
-from lowtato.posts.repository import PostRepository
 from lowtato.slots import autoconfig
 from lowtato.slots.best_times import best_times_for
 from lowtato.slots.models import Slot
 from lowtato.slots.repository import SlotRepository
 from lowtato.slots.schemas import AutoConfigure, AutoConfigured, SlotOut, SlotsCreate
-from lowtato.slots.timemath import SlotSpec, next_free_occurrence
 
 
 def slot_out(slot: Slot) -> SlotOut:
@@ -111,30 +107,3 @@ def applies_to(slot: Slot, account: SocialAccount) -> bool:
     if not targets and not platforms:
         return True
     return account.id in targets or account.platform in platforms
-
-
-async def next_free_slot(
-    session: AsyncSession, principal: Principal, account: SocialAccount
-) -> tuple[datetime, str]:
-    """The earliest future occurrence of a slot for this account that none of its scheduled
-    posts already takes. The account row is locked first so two concurrent requests cannot
-    both take the same occurrence."""
-    await session.execute(
-        select(SocialAccount.id).where(SocialAccount.id == account.id).with_for_update()
-    )
-    slots = [s for s in await SlotRepository(session, principal).all() if applies_to(s, account)]
-    if not slots:
-        raise ValidationFailed.field(
-            "useNextFreeSlot",
-            f"no schedule slots apply to account {account.id}; create some with POST "
-            "/api/v1/schedule/slots or POST /api/v1/schedule/auto-configure, or send scheduledTime",
-        )
-    tz = ZoneInfo(await owner_timezone(session, principal))
-    taken = await PostRepository(session, principal).scheduled_times(account.id)
-    specs = [SlotSpec(s.id, s.day, s.hour, s.minute) for s in slots]
-    found = next_free_occurrence(specs, clock.now(), tz, taken)
-    if found is None:
-        raise ValidationFailed.field(
-            "useNextFreeSlot", "every slot occurrence in the next year is taken for this account"
-        )
-    return found[0], found[1].id
