@@ -5,8 +5,8 @@ small one, measured in the same run.
 
 The X fake (tests/fakes, which counts and hashes big uploads instead of keeping them) runs in
 this process; the publishing runs in a child process whose memory is the figure: the publish
-path of a worker (``prefetch`` → X adapter ``publish`` → ``release``) with the process's media
-fetcher, for a video
+path of a worker (``prefetch`` → X adapter ``publish`` → ``discard_downloads``) with the
+process's media fetcher, for a video
 
 - **stored**: in local storage, as an upload leaves it (read from disk in pieces), and
 - **url**: at a URL on the fake's media host (downloaded to a temporary file, then read).
@@ -37,7 +37,7 @@ from tests.fakes.server import serve  # noqa: E402
 from tests.fakes.state import FakeState  # noqa: E402
 from tests.fakes.x import seed_account  # noqa: E402
 
-from lowtato.media.fetch import GuardedMediaFetcher, prefetch, release  # noqa: E402
+from lowtato.media.fetch import GuardedMediaFetcher, discard_downloads, prefetch  # noqa: E402
 from lowtato.media.storage import LocalStorage  # noqa: E402
 from lowtato.media.upload import Limits  # noqa: E402
 from lowtato.platforms.base import AdapterContext, Credentials, Media, PublishRequest  # noqa: E402
@@ -95,7 +95,7 @@ async def _child(base: str, token: str, big: int) -> dict[str, dict[str, int]]:
                     request = PublishRequest(f"post_{count}", f"bench video {count}", media, {})
                     await adapter.publish(replace(ctx, fetch=fetch), creds, request)
                 finally:
-                    await release(fetch)
+                    await discard_downloads(fetch)
                 return _vm("VmHWM") - before
 
             for source in ("stored", "url"):

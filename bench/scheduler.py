@@ -43,7 +43,7 @@ from lowtato.kit.migrate import upgrade
 from lowtato.kit.principal import system_principal
 from lowtato.platforms.sandbox.models import SandboxPost
 from lowtato.posts.models import Post, PostStatus
-from lowtato.posts.scheduling import schedule_publish
+from lowtato.posts.publish_job import schedule_publish
 
 ACCOUNTS = 50  # one account publishes one post at a time, so spread the burst
 KEYS = f"{new_key_material()}"

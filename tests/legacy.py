@@ -14,7 +14,7 @@ from lowtato.accounts.service import store_account
 from lowtato.kit import clock
 from lowtato.kit.ids import new_id
 from lowtato.kit.principal import Principal
-from lowtato.posts import scheduling
+from lowtato.posts import publish_job
 from lowtato.posts.models import Post, PostStatus
 
 
@@ -51,5 +51,5 @@ async def legacy_post(
     async with app.state.db.transaction() as session:
         session.add(post)
         await session.flush()
-        await scheduling.schedule_publish(session, post)
+        await publish_job.schedule_publish(session, post)
     return post.id

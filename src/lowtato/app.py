@@ -36,7 +36,7 @@ from lowtato.media.endpoints import router as media_router
 from lowtato.media.storage import StorageHealth
 from lowtato.platforms.sandbox.endpoints import router as sandbox_router
 from lowtato.posts.endpoints import router as posts_router
-from lowtato.posts.schedules import router as schedules_router
+from lowtato.posts.schedule_endpoints import router as schedules_router
 from lowtato.profile.endpoints import router as profile_router
 from lowtato.runtime import Services, build_registry
 from lowtato.slots.endpoints import router as slots_router

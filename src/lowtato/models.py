@@ -6,7 +6,6 @@ from lowtato.auth.models import ApiKey, User
 from lowtato.billing.models import CreditEntry
 from lowtato.encryption.models import KeyCanary
 from lowtato.events.models import Event
-from lowtato.housekeeping import indexes as _indexes  # noqa: F401 - registers the prune indexes
 from lowtato.idempotency.models import IdempotencyRecord
 from lowtato.jobs.models import Job, JobSerialLock
 from lowtato.kit.db import Base

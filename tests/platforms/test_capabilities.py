@@ -1,8 +1,10 @@
 """Capabilities rows, options models and the public catalog agents read."""
 
 import json
+from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 
 from lowtato.platforms.capabilities import CAPABILITIES, Capabilities
@@ -246,3 +248,27 @@ class TestCatalog:
 
     def test_every_counting_method_is_explained(self) -> None:
         assert set(COUNTING_METHODS) == {item.value for item in TextCounting}
+
+
+def test_connect_method_and_refresh_margin_are_capability_data() -> None:
+    """Only Bluesky connects without an OAuth code flow; its advice says how instead. Every
+    refresh margin leaves the periodic refresh job (every 5 minutes) room for retries."""
+    no_link = {p.value for p, caps in CAPABILITIES.items() if caps.connect != "oauth_code"}
+    assert no_link == {"bluesky"}
+    assert "app password" in CAPABILITIES[Platform.BLUESKY].connect_advice
+    assert all(
+        caps.connect_advice == "" for caps in CAPABILITIES.values() if caps.connect == "oauth_code"
+    )
+    margins = {p.value: caps.token_refresh_margin for p, caps in CAPABILITIES.items()}
+    assert margins["youtube"] == timedelta(minutes=20)  # 1 h tokens
+    assert margins["linkedin"] == timedelta(days=7)  # 60 days
+    assert min(margins.values()) > timedelta(minutes=15)
+
+
+async def test_the_platform_list_says_how_each_platform_connects(
+    client: httpx.AsyncClient,
+) -> None:
+    listed = await client.get("/api/v1/platforms")
+    assert listed.status_code == 200
+    connect = {entry["platform"]: entry["connect"] for entry in listed.json()["platforms"]}
+    assert connect == {p: "app_password" if p == "bluesky" else "oauth_code" for p in PLATFORMS}

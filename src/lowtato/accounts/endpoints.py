@@ -48,5 +48,5 @@ async def connect(body: ConnectRequest, principal: AccountsWrite, request: Reque
 async def disconnect(account_id: str, principal: AccountsWrite, session: Session) -> Deleted:
     """Forget the account's tokens and hide it. Its scheduled posts become `failed` with
     `error_code: account_disconnected`."""
-    await service.disconnect(session, principal, account_id)
+    await service.remove_account(session, principal, account_id)
     return Deleted()

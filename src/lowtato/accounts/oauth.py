@@ -35,11 +35,12 @@ from lowtato.kit.db import Database
 from lowtato.kit.ids import new_id
 from lowtato.kit.principal import Principal, system_principal
 from lowtato.platforms.base import Credentials, Identity, OAuthApp, SubAccountInfo, TokenSet
+from lowtato.platforms.capabilities import CAPABILITIES
 from lowtato.platforms.errors import PlatformError
+from lowtato.platforms.names import Platform
 from lowtato.platforms.registry import AdapterUnavailable
 
 STATE_TTL = timedelta(minutes=15)
-NO_CODE_FLOW = {"bluesky"}
 SANDBOX_APP = OAuthApp(
     client_id="sandbox", client_secret=""
 )  # app passwords instead of an OAuth code flow
@@ -69,13 +70,9 @@ async def create_link(
 ) -> ConnectLink:
     platform = check_platform(platform)
     check_available(principal, platform)
-    if platform in NO_CODE_FLOW:
-        raise ValidationFailed.field(
-            "platform",
-            "Bluesky connects with an app password, not a link: POST /api/v1/accounts/connect "
-            '{"platform": "bluesky", "platform_username": "<handle>", "access_token": '
-            '"<app password>", "service_url": "<PDS URL, optional>"}',
-        )
+    caps = CAPABILITIES[Platform(platform)]
+    if caps.connect != "oauth_code":
+        raise ValidationFailed.field("platform", caps.connect_advice)
     if redirect_uri is not None and not redirect_uri.lower().startswith(("https://", "http://")):
         raise ValidationFailed.field("redirect_uri", "must be an http(s) URL")
     state = secrets.token_urlsafe(32)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lowtato.kit.db import Base
@@ -12,6 +12,7 @@ from lowtato.kit.db import Base
 
 class OAuthState(Base):
     __tablename__ = "oauth_states"
+    __table_args__ = (Index("ix_oauth_states_expires_at", "expires_at"),)  # the prune batches
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     # SHA-256 of the state parameter: the raw value only travels in the link.

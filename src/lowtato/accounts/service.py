@@ -341,7 +341,7 @@ async def add_subaccount(
     return sub
 
 
-async def disconnect(session: AsyncSession, principal: Principal, account_id: str) -> None:
+async def remove_account(session: AsyncSession, principal: Principal, account_id: str) -> None:
     """Forget the tokens and hide the account. Its scheduled posts fail with a clear reason
     (the posts domain's answer to ``AccountRemoved``)."""
     account = await get_account(session, principal, account_id)

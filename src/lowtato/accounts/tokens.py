@@ -32,7 +32,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.accounts.models import SocialAccount
-from lowtato.accounts.oauth import NO_CODE_FLOW, create_link
+from lowtato.accounts.oauth import create_link
 from lowtato.accounts.ports import AccountServices
 from lowtato.accounts.repository import due_for_refresh
 from lowtato.accounts.service import emit_disconnected, token_aad, token_expiry
@@ -42,7 +42,9 @@ from lowtato.jobs.registry import Registry
 from lowtato.kit import clock
 from lowtato.kit.principal import system_principal
 from lowtato.platforms.base import Adapter, AdapterContext, Credentials
+from lowtato.platforms.capabilities import CAPABILITIES
 from lowtato.platforms.errors import AuthExpired, PlatformError, RefreshRefused, Retryable
+from lowtato.platforms.names import Platform
 from lowtato.platforms.registry import AdapterUnavailable
 
 log = logging.getLogger(__name__)
@@ -51,19 +53,6 @@ DisconnectKind = Literal["revoked", "expired", "refresh_failed"]
 
 REFRESH_KIND = "accounts.refresh_tokens"
 REFRESH_EVERY = timedelta(minutes=5)
-# How long before its access token expires the periodic job refreshes an account, per
-# platform: a good part of the token's lifetime, and more than REFRESH_EVERY plus a few retries.
-REFRESH_MARGINS: dict[str, timedelta] = {
-    "twitter": timedelta(minutes=30),  # 2 h access tokens
-    "youtube": timedelta(minutes=20),  # 1 h
-    "tiktok": timedelta(hours=2),  # 24 h
-    "pinterest": timedelta(days=3),  # 30 days
-    "linkedin": timedelta(days=7),  # 60 days
-    "facebook": timedelta(days=7),  # long-lived user token, about 60 days
-    "instagram": timedelta(days=7),  # 60 days
-    "threads": timedelta(days=7),  # 60 days
-}
-DEFAULT_REFRESH_MARGIN = timedelta(minutes=30)
 # Publishing refreshes a token that expires within this margin (the post cannot wait).
 PUBLISH_REFRESH_MARGIN = timedelta(minutes=5)
 # Refusals in a row that do not say the grant is dead, before the account is disconnected.
@@ -77,7 +66,9 @@ DUE_BATCH = 200
 
 
 def refresh_margin(platform: str) -> timedelta:
-    return REFRESH_MARGINS.get(platform, DEFAULT_REFRESH_MARGIN)
+    """How long before expiry the periodic job refreshes the platform's tokens (capability
+    data: ``token_refresh_margin``)."""
+    return CAPABILITIES[Platform(platform)].token_refresh_margin
 
 
 class RefreshBusy(Retryable):
@@ -258,7 +249,7 @@ async def reconnect_url(
     """A fresh connect link for the account's platform (single use, valid 15 minutes), made
     like ``POST /api/v1/accounts/connect-link``; None where the platform has no OAuth flow
     (Bluesky: connect again with a new app password) or this server has no OAuth app for it."""
-    if account.platform in NO_CODE_FLOW:
+    if CAPABILITIES[Platform(account.platform)].connect != "oauth_code":
         return None
     principal = system_principal(account.owner_id, account.livemode)
     try:
@@ -272,7 +263,7 @@ async def refresh_due_tokens(services: AccountServices) -> int:
     """The periodic job: refresh every active account whose token expires within its
     platform's margin. One account's failure never stops the others; returns how many were
     refreshed."""
-    longest = max([*REFRESH_MARGINS.values(), DEFAULT_REFRESH_MARGIN])
+    longest = max(caps.token_refresh_margin for caps in CAPABILITIES.values())
     async with services.db.transaction() as session:
         due = [
             (a.id, a.platform, a.token_expires_at)

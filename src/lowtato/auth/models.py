@@ -8,11 +8,13 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lowtato.kit.db import Base
+from lowtato.kit.db import Base, enum_check
+from lowtato.plans import PlanName
 
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = (enum_check("plan", PlanName),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)

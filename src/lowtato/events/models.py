@@ -14,7 +14,10 @@ from lowtato.kit.db import Base
 
 class Event(Base):
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_owner_time", "owner_id", "livemode", "created_at"),)
+    __table_args__ = (
+        Index("ix_events_owner_time", "owner_id", "livemode", "created_at"),
+        Index("ix_events_created_at", "created_at"),  # the prune batches, oldest first
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

@@ -1,7 +1,8 @@
 """The prune queries: which rows of each table are finished and past retention.
 
 Each target deletes at most ``limit`` rows per call, the oldest first, picked by a sub-select
-on the indexed time column (``housekeeping.indexes``), so every transaction stays short.
+on the indexed time column (each table's model declares that index), so every transaction
+stays short.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from lowtato.accounts.oauth_models import OAuthState
 from lowtato.events.models import Event
-from lowtato.idempotency.models import IdempotencyRecord
+from lowtato.idempotency.models import IdempotencyRecord, IdempotencyState
 from lowtato.platforms.sandbox.models import SandboxPost
 from lowtato.webhooks.models import DeliveryStatus, WebhookDelivery
 
@@ -58,7 +59,8 @@ def targets(
             IdempotencyRecord.created_at,
             lambda now: [
                 IdempotencyRecord.created_at < now - idempotency,
-                IdempotencyRecord.state != "in_flight",  # its request may still be running
+                IdempotencyRecord.state
+                != IdempotencyState.in_flight,  # its request may still be running
             ],
         ),
         Target(

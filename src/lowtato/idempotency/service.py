@@ -35,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.errors import IdempotencyKeyInUse, IdempotencyKeyReused, ValidationFailed
-from lowtato.idempotency.models import IdempotencyRecord
+from lowtato.idempotency.models import IdempotencyRecord, IdempotencyState
 from lowtato.kit import clock
 from lowtato.kit.db import Database
 from lowtato.kit.ids import new_id
@@ -132,7 +132,7 @@ def _answer(record: IdempotencyRecord | None, print_: str, now: datetime) -> JSO
         return None  # never used, past retention, or a claim whose request died
     if record.fingerprint != print_:
         raise IdempotencyKeyReused
-    if record.state != "done":
+    if record.state != IdempotencyState.done:
         raise _in_use()
     return _replay(record)
 
@@ -166,7 +166,7 @@ async def _claim(db: Database, scope: _Scope, print_: str) -> str | JSONResponse
                     path=scope.path,
                     key=scope.key,
                     fingerprint=print_,
-                    state="in_flight",
+                    state=IdempotencyState.in_flight,
                     created_at=now,
                     expires_at=now + CLAIM_TTL,
                 )
@@ -189,11 +189,11 @@ async def _complete(
         update(IdempotencyRecord)
         .where(
             IdempotencyRecord.id == claim_id,
-            IdempotencyRecord.state == "in_flight",
+            IdempotencyRecord.state == IdempotencyState.in_flight,
             IdempotencyRecord.expires_at > now,
         )
         .values(
-            state="done",
+            state=IdempotencyState.done,
             response_status=status,
             response_body=body,
             expires_at=now + RETENTION,
@@ -210,7 +210,8 @@ async def _release(db: Database, claim_id: str) -> None:
         async with db.transaction() as session:
             await session.execute(
                 delete(IdempotencyRecord).where(
-                    IdempotencyRecord.id == claim_id, IdempotencyRecord.state == "in_flight"
+                    IdempotencyRecord.id == claim_id,
+                    IdempotencyRecord.state == IdempotencyState.in_flight,
                 )
             )
     except Exception:

@@ -7,14 +7,15 @@ Enqueue inside the transaction that caused the work::
                         payload={"post_id": post.id}, run_at=post.scheduled_at,
                         serial_key=f"account:{post.account_id}")
 
-Handle it (registered on ``default_registry``, which the workers run)::
+Handle it: the domain's ``tasks.install(registry, services)``, called by the composition
+(``runtime.build_registry``), registers the handler on the registry the workers run::
 
-    from lowtato.jobs import JobContext, RetryLater, register
+    def install(registry: Registry, services: PostServices) -> None:
+        async def publish(ctx: JobContext) -> None:
+            async with ctx.fenced() as session:  # LeaseLost if a newer attempt took over
+                ...
 
-    @register("publish", max_attempts=3, timeout=120)
-    async def publish(ctx: JobContext) -> None:
-        async with ctx.fenced() as session:  # raises LeaseLost if a newer attempt took over
-            ...
+        registry.register("publish", max_attempts=3, timeout=120)(publish)
 
 Module map: ``models`` (rows), ``queue`` (enqueue/reschedule/cancel, never commits),
 ``registry`` (handlers, retry policies, periodic kinds), ``leases`` (claim, fencing, outcome,
@@ -28,10 +29,7 @@ from lowtato.jobs.registry import (
     Registry,
     RetryLater,
     RetryPolicy,
-    default_registry,
     install_housekeeping,
-    periodic,
-    register,
 )
 from lowtato.jobs.worker import Worker
 
@@ -46,8 +44,5 @@ __all__ = [
     "RetryLater",
     "RetryPolicy",
     "Worker",
-    "default_registry",
     "install_housekeeping",
-    "periodic",
-    "register",
 ]

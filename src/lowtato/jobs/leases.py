@@ -1,4 +1,4 @@
-"""Who holds a job: claim, fence, heartbeat, record the outcome, rescue, release.
+"""Who holds a job: claim, fence, heartbeat, record the outcome, rescue, requeue a stopped job.
 
 A claim sets ``status='running'``, a lease (``lease_owner``, ``lease_expires_at``) and bumps
 ``lease_token``, all in one transaction. Every later write about that attempt (the handler's
@@ -190,7 +190,7 @@ async def finish(
     await _drop_serial_lock(session, ctx.id, ctx.serial_key)
 
 
-async def record(
+async def record_attempt(
     db: Database,
     ctx: JobContext,
     status: JobStatus,
@@ -227,7 +227,7 @@ async def record(
             await finish(session, ctx, status, error)
 
 
-async def release(db: Database, ctx: JobContext, reason: str) -> None:
+async def requeue_stopped(db: Database, ctx: JobContext, reason: str) -> None:
     """Give a job back after its handler was stopped (graceful shutdown).
 
     Pending again now, lease cleared, the attempt not counted; marked rescued because the

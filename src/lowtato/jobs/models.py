@@ -11,10 +11,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Index, Integer, String, Text, text
+from sqlalchemy import JSON, Boolean, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lowtato.kit.db import Base
+from lowtato.kit.db import Base, enum_check
 
 
 class JobStatus(enum.StrEnum):
@@ -33,9 +33,7 @@ class Job(Base):
 
     __tablename__ = "jobs"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('pending', 'running', 'done', 'failed', 'cancelled')", name="status"
-        ),
+        enum_check("status", JobStatus),
         # The claim query: pending rows by due time.
         Index("ix_jobs_status_run_at", "status", "run_at", "id"),
         # The rescuer: running rows whose lease has expired.
@@ -53,6 +51,8 @@ class Job(Base):
             sqlite_where=_RUNNING,
         ),
         Index("ix_jobs_owner", "owner_id", "livemode", "created_at"),
+        # The prune: finished rows, oldest first.
+        Index("ix_jobs_status_finished", "status", "finished_at"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)

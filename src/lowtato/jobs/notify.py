@@ -5,7 +5,9 @@ next poll. Polling every ``poll_interval`` stays the fallback; a lost wake-up on
   the notification is delivered at commit and never for a rolled-back job. Each worker LISTENs
   on a dedicated asyncpg connection (``PgListener``), reconnecting after failures.
 - Embedded (SQLite): ``enqueue`` flags the session; an ``after_commit`` session event then sets
-  the ``asyncio.Event`` of every worker subscribed in this process (``subscribe``).
+  the ``asyncio.Event`` of every worker subscribed in this process (``subscribe``). The first
+  ``subscribe`` installs those session events: a process without a worker has nobody to wake,
+  and importing this module changes nothing.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ def subscribe(wake: asyncio.Event) -> Iterator[None]:
     """Have ``wake`` set whenever a session in this process commits an enqueued job."""
     entry = (asyncio.get_running_loop(), wake)
     with _subscribers_lock:
+        _install_session_events()
         _subscribers.add(entry)
     try:
         yield
@@ -60,15 +63,20 @@ def wake_after_commit(session: AsyncSession) -> None:
     session.sync_session.info[_FLAG] = True
 
 
-@event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     if session.info.pop(_FLAG, False):
         wake_local()
 
 
-@event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop(_FLAG, None)
+
+
+def _install_session_events() -> None:
+    """Hook every ORM session of the process, once (the caller holds ``_subscribers_lock``)."""
+    for name, hook in (("after_commit", _after_commit), ("after_rollback", _after_rollback)):
+        if not event.contains(Session, name, hook):
+            event.listen(Session, name, hook)
 
 
 def asyncpg_dsn(url: str) -> str:

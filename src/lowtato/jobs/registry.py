@@ -12,8 +12,9 @@ Handler protocol (``async def handler(ctx: JobContext) -> None``):
   ``RetryPolicy`` delay until ``max_attempts`` attempts were made, then ``failed``.
 
 Handlers take ids in their payload, check state first and are safe to run twice.
-``Registry`` is a plain object so tests build their own; ``default_registry`` is the one the
-``lowtato worker`` command and the embedded worker run, with ``jobs.prune`` installed.
+``Registry`` is a plain object, filled explicitly: the composition builds the one the workers
+run (``runtime.build_registry``: each domain's ``tasks.install``), tests build their own.
+Nothing registers itself on import.
 """
 
 from __future__ import annotations
@@ -191,10 +192,3 @@ def install_housekeeping(
 
     registry.register(PRUNE_KIND, max_attempts=3, timeout=600.0)(prune)
     registry.periodic(PRUNE_KIND, every=every)
-
-
-default_registry = Registry()
-install_housekeeping(default_registry)
-
-register = default_registry.register
-periodic = default_registry.periodic

@@ -207,7 +207,9 @@ class Worker:
         uncount: bool = False,
     ) -> None:
         try:
-            await leases.record(self.db, ctx, status, error=error, run_at=run_at, uncount=uncount)
+            await leases.record_attempt(
+                self.db, ctx, status, error=error, run_at=run_at, uncount=uncount
+            )
         except LeaseLost:
             log.warning(
                 "job %s attempt %d: lease lost, outcome %s discarded",
@@ -221,7 +223,7 @@ class Worker:
 
     async def _release(self, ctx: JobContext) -> None:
         try:
-            await leases.release(self.db, ctx, "worker shut down mid-run")
+            await leases.requeue_stopped(self.db, ctx, "worker shut down mid-run")
             log.info("job %s released at shutdown", ctx.key)
         except LeaseLost:
             pass

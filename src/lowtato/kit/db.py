@@ -16,9 +16,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator, event
+from sqlalchemy import CheckConstraint, DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -59,6 +60,18 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def enum_check(column: str, values: type[StrEnum]) -> CheckConstraint:
+    """``column IN (...)`` over every value of ``values``, named ``ck_<table>_<column>``.
+
+    The database refuses a status the code does not know (a typo, a value a newer release
+    wrote before a rollback) instead of storing a row nothing can act on. NULL passes, as
+    with any CHECK: nullability is the column's own business. Adding a member needs a
+    migration that replaces the constraint.
+    """
+    allowed = ", ".join(f"'{member.value}'" for member in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=column)
 
 
 class Base(DeclarativeBase):

@@ -92,7 +92,7 @@ async def upload(request: Request, principal: MediaUpload) -> JSONResponse:
         return await service.put(services.storage, services.decoder, received)
 
     async def create(session: AsyncSession, stored: service.Stored) -> tuple[int, dict[str, Any]]:
-        media = await service.record(session, principal, settings.public_url, stored)
+        media = await service.record_upload(session, principal, settings.public_url, stored)
         return 201, service.media_out(media).model_dump(exclude_none=True)
 
     try:

@@ -22,7 +22,7 @@ attempts, the post fails with ``media_unavailable``).
 Nothing is held whole in memory: a stored file is read in pieces straight from storage when
 an adapter sends it, and a download is written piece by piece to a temporary file (refused
 once past the cap) that the adapters read the same way. A publish attempt's temporary files
-are deleted when the attempt ends, whatever its outcome (``prefetch`` / ``release``).
+are deleted when the attempt ends, whatever its outcome (``prefetch`` / ``discard_downloads``).
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ class GuardedMediaFetcher:
 
     async def __call__(self, media: Media) -> FetchedMedia:
         """The checked file. One that was downloaded is a ``TempFile``: the caller deletes it
-        (``release`` does, for the fetcher ``prefetch`` returns)."""
+        (``discard_downloads`` does, for the fetcher ``prefetch`` returns)."""
         own = parse_media_url(media.url) if self.storage is not None else None
         if self.storage is not None and own is not None:
             try:
@@ -264,7 +264,7 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
 
 class _Attempt:
     """The fetcher of one publish attempt: hands adapters the files already fetched for it,
-    fetches the rest, and keeps every temporary file so ``release`` can delete them."""
+    fetches the rest, and keeps every temporary file so ``discard`` can delete them."""
 
     def __init__(self, fetch: MediaFetcher) -> None:
         self.fetch = fetch
@@ -280,7 +280,7 @@ class _Attempt:
             self.files[media.url] = found
         return found
 
-    async def release(self) -> None:
+    async def discard(self) -> None:
         spooled, self.spooled = self.spooled, []
         self.files.clear()
         for file in spooled:
@@ -293,7 +293,7 @@ async def prefetch(
     """Download and check every media item whose type is unknown (URLs from elsewhere) before
     anything is sent to the platform. Returns the media with kind, type and size filled in,
     so the platform's rules are applied to the real files, and the attempt's fetcher, which
-    gives adapters those files again instead of downloading twice. Call ``release`` on it
+    gives adapters those files again instead of downloading twice. Call ``discard_downloads`` on it
     when the attempt ends: that deletes the temporary files."""
     if fetch is None:
         return list(media), None
@@ -308,13 +308,13 @@ async def prefetch(
             kind = sniff.kind_of(got.mime_type)
             known.append(replace(item, kind=kind, mime_type=got.mime_type, size=got.size))
     except BaseException:
-        await attempt.release()
+        await attempt.discard()
         raise
     return known, attempt
 
 
-async def release(fetch: MediaFetcher | None) -> None:
+async def discard_downloads(fetch: MediaFetcher | None) -> None:
     """End of a publish attempt: delete the temporary files its fetcher downloaded to."""
     if isinstance(fetch, _Attempt):
         with contextlib.suppress(OSError):  # a leftover file must not change the outcome
-            await fetch.release()
+            await fetch.discard()

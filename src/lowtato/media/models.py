@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lowtato.kit.db import Base
+from lowtato.kit.db import Base, enum_check
+
+
+class MediaKind(StrEnum):
+    image = "image"
+    video = "video"
 
 
 class MediaFile(Base):
@@ -15,6 +21,7 @@ class MediaFile(Base):
     __table_args__ = (
         Index("ix_media_files_owner_time", "owner_id", "livemode", "created_at"),
         Index("ix_media_files_last_used", "last_used_at"),
+        enum_check("kind", MediaKind),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -28,7 +35,7 @@ class MediaFile(Base):
     # The public URL handed out at upload (this server's LOWTATO_PUBLIC_URL at the time).
     url: Mapped[str] = mapped_column(Text)
     mime_type: Mapped[str] = mapped_column(String(40))
-    kind: Mapped[str] = mapped_column(String(10))  # image | video
+    kind: Mapped[str] = mapped_column(String(10))
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
     filename: Mapped[str | None] = mapped_column(String(255))

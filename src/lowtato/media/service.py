@@ -83,7 +83,7 @@ async def put(storage: Storage, decoder: Decoder, received: Received) -> Stored:
     return Stored(media_id, token, key, received, probed)
 
 
-async def record(
+async def record_upload(
     session: AsyncSession, principal: Principal, public_url: str, stored: Stored
 ) -> MediaFile:
     """The row of an upload ``put`` into storage."""

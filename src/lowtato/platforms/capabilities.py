@@ -12,6 +12,7 @@ platform takes is never refused here; Bluesky gives exact byte counts and keeps 
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Literal
 
 from lowtato.platforms.names import Platform
@@ -135,6 +136,11 @@ class RateLimit:
     note: str = ""
 
 
+ConnectMethod = Literal["oauth_code", "app_password"]
+"""How an account connects: through an OAuth authorization-code flow (a connect link), or by
+sending its app password to ``POST /api/v1/accounts/connect``."""
+
+
 @dataclass(frozen=True, slots=True)
 class Capabilities:
     """Everything Lowtato knows about posting to one platform.
@@ -167,6 +173,13 @@ class Capabilities:
     keyed_create: bool = False
     """The client chooses the new post's key (a Bluesky record key): a second create of one
     post is refused instead of making a duplicate, and a lookup by that key is exact at once."""
+    connect: ConnectMethod = "oauth_code"
+    connect_advice: str = ""
+    """How to connect instead, told to whoever asks for a connect link when `connect` is not
+    `oauth_code`."""
+    token_refresh_margin: timedelta = timedelta(minutes=30)
+    """How long before the access token expires the periodic job refreshes it: a good part of
+    the token's lifetime, and more than the job's interval plus a few retries."""
 
     @property
     def text_limit(self) -> int:
@@ -257,6 +270,7 @@ _TWITTER = Capabilities(
     options_model=TwitterOptions,
     text_fields=(TextField("thread", _X_TEXT, "each"), TextField("first_comment", _X_TEXT)),
     public_url="https://x.com/{username}/status/{id}",  # §2 Base URLs [P]
+    token_refresh_margin=timedelta(minutes=30),  # 2 h access tokens
     first_comment=True,  # §2 Publishing [V/P]: a reply with reply.in_reply_to_tweet_id
     rate_limits=(  # §2 Rate limits [V]; read x-rate-limit-* headers rather than these
         RateLimit("POST /2/tweets", 100, 15 * _MINUTE, "user"),
@@ -321,6 +335,7 @@ _INSTAGRAM = Capabilities(
     ),
     options_model=InstagramOptions,
     public_url="https://www.instagram.com/p/{shortcode}/",  # §3 step 4 [P]; reels use /reel/
+    token_refresh_margin=timedelta(days=7),  # 60 days
     first_comment=True,  # §3: POST /{ig-media-id}/comments [P]
     rate_limits=(  # §3 Limits [V/S]: read content_publishing_limit, don't rely on these
         RateLimit("published posts (carousel = 1)", 100, _DAY, "account", "was 25, then 50"),
@@ -352,6 +367,7 @@ _LINKEDIN = Capabilities(
     ),
     options_model=LinkedInOptions,
     public_url="https://www.linkedin.com/feed/update/{urn}/",  # §4 Create post [P]
+    token_refresh_margin=timedelta(days=7),  # 60 days
     first_comment=True,  # §4: POST /rest/socialActions/{urn}/comments [P]
     rate_limits=(RateLimit("posts", 150, _DAY, "member", "approximate [S]"),),  # §4 Limits
     notes=("Images must have fewer than 36,152,320 pixels.",),  # §4 Limits [S]
@@ -387,6 +403,7 @@ _TIKTOK = Capabilities(
     options_model=TikTokOptions,
     text_fields=(TextField("title", TextRule(90)),),  # §5 Photos [V/P]: photo title ≤90
     public_url="https://www.tiktok.com/@{username}/video/{id}",  # §5 Status polling [P]
+    token_refresh_margin=timedelta(hours=2),  # 24 h
     first_comment=False,  # §5 names no comment endpoint
     rate_limits=(  # §5 Rate limits [V]; daily posting caps are unpublished [S]
         RateLimit("post init (video/init, content/init)", 6, _MINUTE, "token"),
@@ -458,6 +475,7 @@ _FACEBOOK = Capabilities(
     ),
     # §6 Publishing [P]: permalink_url is authoritative; this form opens "{page}_{post}" ids
     public_url="https://www.facebook.com/{id}",
+    token_refresh_margin=timedelta(days=7),  # long-lived user token, about 60 days
     first_comment=True,  # §6: POST /{post-id}/comments [P]
     rate_limits=(
         RateLimit("API reels", 30, _DAY, "page"),  # §6 Publishing [V]
@@ -489,6 +507,7 @@ _THREADS = Capabilities(
     options_model=ThreadsOptions,
     text_fields=(TextField("first_comment", _THREADS_TEXT),),  # a reply is a post
     public_url="https://www.threads.net/@{username}/post/{shortcode}",  # §7 step 4 [P]
+    token_refresh_margin=timedelta(days=7),  # 60 days
     first_comment=True,  # §7: a reply container with reply_to_id [P]
     rate_limits=(  # §7 Limits [V]; read threads_publishing_limit
         RateLimit("published posts", 250, _DAY, "profile"),
@@ -522,6 +541,12 @@ _BLUESKY = Capabilities(
     public_url="https://bsky.app/profile/{handle}/post/{rkey}",  # §8 Create a post [P]
     first_comment=True,  # §8: a reply record with reply.root/parent [V]
     keyed_create=True,  # createRecord takes an rkey (a TID for posts); a taken key is refused
+    connect="app_password",  # no OAuth code flow: a handle and an app password
+    connect_advice=(
+        "Bluesky connects with an app password, not a link: POST /api/v1/accounts/connect "
+        '{"platform": "bluesky", "platform_username": "<handle>", "access_token": '
+        '"<app password>", "service_url": "<PDS URL, optional>"}'
+    ),
     rate_limits=(  # §8 Rate limits [V]
         RateLimit("repo write points (create = 3)", 5000, _HOUR, "account"),
         RateLimit("repo write points (create = 3)", 35_000, _DAY, "account"),
@@ -556,6 +581,7 @@ _YOUTUBE = Capabilities(
         TextField("tags", TextRule(500), "joined"),  # §9 Limits [S/P]: ≤500 chars total
     ),
     public_url="https://www.youtube.com/watch?v={id}",  # §9 Resumable upload
+    token_refresh_margin=timedelta(minutes=20),  # 1 h
     first_comment=True,  # §9 Auth [V]: youtube.force-ssl scope for comments
     rate_limits=(  # §9 Quota [V/U]
         RateLimit("quota units", 10_000, _DAY, "project", "resets at midnight Pacific"),
@@ -600,6 +626,7 @@ _PINTEREST = Capabilities(
         TextField("alt_text", TextRule(500)),
     ),
     public_url="https://www.pinterest.com/pin/{id}/",  # §10 Create pin [P]
+    token_refresh_margin=timedelta(days=3),  # 30 days
     first_comment=False,  # §10 names no comment endpoint
     rate_limits=(  # §10 Rate limits [V]
         RateLimit("requests (trial access)", 1000, _DAY, "app"),

@@ -47,9 +47,9 @@ def public_capabilities() -> list[dict[str, Any]]:
 
     Each entry has `platform`, `display_name`, `text`, `media`, `post_types`, `text_options`,
     `options_schema` (the options model's JSON Schema), `required_options`,
-    `subaccount_required`, `options_excluding_media`, `first_comment`,
-    `public_url`, `rate_limits`, `notes` and `reference` (the section of the platform facts the
-    numbers come from).
+    `subaccount_required`, `options_excluding_media`, `first_comment`, `connect` (how an
+    account connects: `oauth_code` or `app_password`), `public_url`, `rate_limits`, `notes`
+    and `reference` (the section of the platform facts the numbers come from).
     """
     return [_describe(CAPABILITIES[Platform(platform)]) for platform in PLATFORMS]
 
@@ -69,6 +69,7 @@ def _describe(caps: Capabilities) -> dict[str, Any]:
         "subaccount_required": bool(caps.target_required),
         "per_media_options": list(caps.per_media_options),
         "first_comment": caps.first_comment,
+        "connect": caps.connect,
         "public_url": caps.public_url,
         "rate_limits": [_rate_limit(rate_limit) for rate_limit in caps.rate_limits],
         "notes": list(caps.notes),

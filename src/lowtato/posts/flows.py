@@ -35,7 +35,7 @@ from lowtato.kit import clock
 from lowtato.kit.crypto import DecryptionError
 from lowtato.kit.sendwindow import SendWindowClosed, send_window
 from lowtato.media import service as media_service
-from lowtato.media.fetch import prefetch, release
+from lowtato.media.fetch import discard_downloads, prefetch
 from lowtato.media.turns import WAIT_SECONDS, Turn
 from lowtato.platforms.base import (
     Adapter,
@@ -48,7 +48,7 @@ from lowtato.platforms.errors import AuthExpired, PlatformError, Rejected, Retry
 from lowtato.platforms.registry import AdapterUnavailable
 from lowtato.posts.models import Post, PostStatus, PublishState
 from lowtato.posts.ports import PostServices
-from lowtato.posts.scheduling import schedule_publish
+from lowtato.posts.publish_job import schedule_publish
 from lowtato.posts.service import post_out
 
 log = logging.getLogger(__name__)
@@ -347,7 +347,7 @@ async def _send(
         log.exception("publish of %s ended in an unexpected error", post_id)
         outcome = UnknownOutcome(f"unexpected error while publishing: {type(exc).__name__}")
     finally:
-        await release(fetch)  # the attempt's downloaded media files, whatever happened
+        await discard_downloads(fetch)  # the attempt's downloaded media files, whatever happened
     retry_at: float | None = None
     # A final outcome completes the job in the same transaction (one write instead of two).
     final = not isinstance(outcome, Retryable) or ctx.attempt >= ctx.max_attempts
@@ -355,12 +355,14 @@ async def _send(
         post = await _locked_post(session, post_id)
         if post is None:
             return
-        retry_at = await record(session, ctx, post, target.account.id, outcome, services=services)
+        retry_at = await record_publish_outcome(
+            session, ctx, post, target.account.id, outcome, services=services
+        )
     if retry_at is not None:
         raise RetryLater(retry_at, "platform asked to retry")
 
 
-async def record(
+async def record_publish_outcome(
     session: AsyncSession,
     ctx: JobContext,
     post: Post,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lowtato.kit.db import Base
+from lowtato.kit.db import Base, enum_check
 
 
 class PostStatus(StrEnum):
@@ -28,11 +28,21 @@ class PublishState(StrEnum):
     unconfirmed = "unconfirmed"  # sent, answer lost: being reconciled
 
 
+class PostOrigin(StrEnum):
+    """How a post was created."""
+
+    api = "api"  # POST /api/v1/posts
+    bulk = "bulk"  # POST /api/v1/posts/bulk
+
+
 class Post(Base):
     __tablename__ = "posts"
     __table_args__ = (
         Index("ix_posts_owner_status_time", "owner_id", "livemode", "status", "scheduled_time"),
         Index("ix_posts_account_time", "account_id", "scheduled_time"),
+        enum_check("status", PostStatus),
+        enum_check("publish_state", PublishState),
+        enum_check("origin", PostOrigin),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -49,8 +59,7 @@ class Post(Base):
     scheduled_time: Mapped[datetime | None]
     # Set when the time came from a recurring slot (useNextFreeSlot); drives schedule.published.
     slot_id: Mapped[str | None] = mapped_column(String(40))
-    # api | bulk — how the post was created.
-    origin: Mapped[str] = mapped_column(String(20), default="api")
+    origin: Mapped[str] = mapped_column(String(20), default=PostOrigin.api.value)
     published_at: Mapped[datetime | None]
     public_url: Mapped[str | None] = mapped_column(Text)
     platform_post_id: Mapped[str | None] = mapped_column(String(300))

@@ -23,7 +23,7 @@ from lowtato.kit.principal import Principal
 from lowtato.kit.schemas import ListMeta
 from lowtato.media.service import resolve_for_post
 from lowtato.platforms.validation import MediaRef, validate_content
-from lowtato.posts import scheduling
+from lowtato.posts import publish_job
 from lowtato.posts.models import Post, PostStatus
 from lowtato.posts.repository import PostRepository
 from lowtato.posts.schemas import PostDraft, PostOut, ScheduleUpdate
@@ -258,7 +258,7 @@ async def create_post(
 
 
 async def _scheduled(session: AsyncSession, post: Post) -> None:
-    await scheduling.schedule_publish(session, post)
+    await publish_job.schedule_publish(session, post)
     await emit(
         session,
         owner_id=post.owner_id,
@@ -348,14 +348,14 @@ async def update_schedule(
     post.updated_at = clock.now()
     await session.flush()
     if post.status == PostStatus.scheduled:
-        await scheduling.schedule_publish(session, post)
+        await publish_job.schedule_publish(session, post)
     return post
 
 
 async def delete_post(session: AsyncSession, principal: Principal, post_id: str) -> None:
     post = await get_post(session, principal, post_id, for_update=True)
     _refuse_if_locked(post, "deleted")
-    await scheduling.cancel_publish(session, post)
+    await publish_job.cancel_publish(session, post)
     await session.delete(post)
 
 
@@ -375,7 +375,7 @@ async def fail_account_posts(
     for post in await PostRepository(session, principal).for_account(
         account_id, [PostStatus.scheduled]
     ):
-        await scheduling.cancel_publish(session, post)
+        await publish_job.cancel_publish(session, post)
         post.status = PostStatus.failed
         post.error_code, post.error_message = code, message
         post.updated_at = clock.now()
@@ -415,7 +415,7 @@ async def publish_now(session: AsyncSession, principal: Principal, post_id: str)
     post.error_code = post.error_message = None
     post.updated_at = now
     await session.flush()
-    await scheduling.schedule_publish(session, post, now=True)
+    await publish_job.schedule_publish(session, post, now=True)
     return post
 
 

@@ -14,7 +14,7 @@ from lowtato.kit import clock
 from lowtato.posts import flows
 from lowtato.posts.models import Post, PostStatus, PublishState
 from lowtato.posts.ports import PostServices
-from lowtato.posts.scheduling import PUBLISH_KIND
+from lowtato.posts.publish_job import PUBLISH_KIND
 
 log = logging.getLogger(__name__)
 

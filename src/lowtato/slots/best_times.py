@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
+from lowtato.platforms.names import PLATFORMS  # the one list and order of platforms
+
 __all__ = [
     "BEST_TIMES",
     "PLATFORMS",
@@ -49,18 +51,6 @@ __all__ = [
 
 REFERENCE = "docs/reference/best-times.md"
 
-PLATFORMS: tuple[str, ...] = (
-    "twitter",
-    "instagram",
-    "linkedin",
-    "tiktok",
-    "facebook",
-    "threads",
-    "bluesky",
-    "youtube",
-    "pinterest",
-)
-"""The nine platforms, in the contract's order (also the order platforms are listed in)."""
 
 Confidence = Literal["low", "low-medium", "medium", "medium-high", "high"]
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lowtato.kit.db import Base
+from lowtato.kit.db import Base, enum_check
 
 
 class DeliveryStatus(StrEnum):
@@ -59,6 +59,11 @@ class WebhookDelivery(Base):
         Index("ix_webhook_deliveries_webhook", "webhook_id", "created_at"),
         Index("ix_webhook_deliveries_owner", "owner_id", "livemode", "created_at"),
         Index("ix_webhook_deliveries_pending", "webhook_id", "status"),
+        Index("ix_webhook_deliveries_created_at", "created_at"),  # the prune batches
+        # The prune's "does a pending delivery still need this event?"
+        Index("ix_webhook_deliveries_event", "event_id", "status"),
+        enum_check("status", DeliveryStatus),
+        enum_check("trigger", DeliveryTrigger),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)

@@ -13,7 +13,10 @@ from lowtato.kit.db import Base
 
 class SandboxPost(Base):
     __tablename__ = "sandbox_posts"
-    __table_args__ = (Index("ix_sandbox_posts_request", "platform", "request_post_id"),)
+    __table_args__ = (
+        Index("ix_sandbox_posts_request", "platform", "request_post_id"),
+        Index("ix_sandbox_posts_created_at", "created_at"),  # the prune batches
+    )
 
     id: Mapped[str] = mapped_column(String(60), primary_key=True)
     platform: Mapped[str] = mapped_column(String(20))
