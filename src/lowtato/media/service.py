@@ -167,7 +167,7 @@ async def delete_media(
             f"({', '.join(users[:10])}); delete those posts or change their media first.",
             details={"post_ids": users},
         )
-    await session.delete(media)
+    await MediaRepository(session, principal).remove(media)
     await enqueue_purge(session, [media.storage_key])
 
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lowtato.accounts.repository import AccountRepository
-from lowtato.accounts.service import check_available, check_platform
+from lowtato.accounts.service import active_on_platform, check_available, check_platform
 from lowtato.errors import LowtatoError, ValidationFailed
 from lowtato.idempotency import service as idempotency
 from lowtato.kit.db import Database
@@ -55,7 +54,7 @@ async def _account_for(
 ) -> str:
     if item.account_id:
         return item.account_id
-    accounts = await AccountRepository(session, principal).on_platform(platform)
+    accounts = await active_on_platform(session, principal, platform)
     if not accounts:
         raise ValidationFailed.field(
             "account_id", f"no connected {platform} account; connect one or pass account_id"

@@ -21,7 +21,6 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.accounts import tokens
@@ -46,6 +45,7 @@ from lowtato.platforms.base import (
 )
 from lowtato.platforms.errors import AuthExpired, PlatformError, Rejected, Retryable, UnknownOutcome
 from lowtato.platforms.registry import AdapterUnavailable
+from lowtato.posts import repository
 from lowtato.posts.models import Post, PostStatus, PublishState
 from lowtato.posts.ports import PostServices
 from lowtato.posts.scheduling import schedule_publish
@@ -169,10 +169,6 @@ async def disconnect_account(
     await tokens.disconnect(session, services, account, reason, kind=kind)
 
 
-async def _locked_post(session: AsyncSession, post_id: str) -> Post | None:
-    return await session.scalar(select(Post).where(Post.id == post_id).with_for_update())
-
-
 async def _refresh_if_needed(
     ctx: JobContext, services: PostServices, adapter: Adapter, actx: AdapterContext, target: Target
 ) -> Credentials:
@@ -206,7 +202,7 @@ async def publish(ctx: JobContext, services: PostServices) -> None:
 async def _publish(ctx: JobContext, services: PostServices, turn: Turn) -> None:
     post_id = str(ctx.payload["post_id"])
     async with ctx.fenced() as session:
-        post = await _locked_post(session, post_id)
+        post = await repository.locked_post(session, post_id)
         if post is None or post.status not in (PostStatus.scheduled, PostStatus.publishing):
             return  # deleted, turned back into a draft, or already settled: nothing to do
         if post.status == PostStatus.publishing and post.publish_state in MAYBE_SENT:
@@ -275,7 +271,7 @@ async def publish_crashed(ctx: JobContext, exc: Exception) -> None:
     post_id = str(ctx.payload["post_id"])
     last = ctx.attempt >= ctx.max_attempts
     async with ctx.fenced(done=last) as session:
-        post = await _locked_post(session, post_id)
+        post = await repository.locked_post(session, post_id)
         if post is None or post.status not in (PostStatus.scheduled, PostStatus.publishing):
             return
         if post.publish_state in MAYBE_SENT:
@@ -352,7 +348,7 @@ async def _send(
     # A final outcome completes the job in the same transaction (one write instead of two).
     final = not isinstance(outcome, Retryable) or ctx.attempt >= ctx.max_attempts
     async with ctx.fenced(done=final) as session:
-        post = await _locked_post(session, post_id)
+        post = await repository.locked_post(session, post_id)
         if post is None:
             return
         retry_at = await record(session, ctx, post, target.account.id, outcome, services=services)
@@ -525,7 +521,7 @@ async def reconcile(ctx: JobContext, services: PostServices) -> None:
     """Settle an unconfirmed post by asking the platform whether it exists."""
     post_id = str(ctx.payload["post_id"])
     async with ctx.fenced() as session:
-        post = await _locked_post(session, post_id)
+        post = await repository.locked_post(session, post_id)
         if (
             post is None
             or post.status != PostStatus.publishing
@@ -556,7 +552,7 @@ async def reconcile(ctx: JobContext, services: PostServices) -> None:
     adapter, actx = adapter_ctx
     look = await _look(adapter, actx, target, since)
     async with ctx.fenced() as session:
-        post = await _locked_post(session, post_id)
+        post = await repository.locked_post(session, post_id)
         if post is None or post.publish_state != PublishState.unconfirmed:
             return
         if await _settle(session, ctx, post, target.account.id, look, services=services):

@@ -12,8 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.accounts.events import AccountRemoved
 from lowtato.accounts.models import SocialAccount
-from lowtato.accounts.repository import SubAccountRepository
-from lowtato.accounts.service import check_available, check_platform, get_account
+from lowtato.accounts.service import (
+    check_available,
+    check_platform,
+    find_subaccount,
+    get_account,
+)
 from lowtato.errors import Conflict, NotFound, ValidationFailed
 from lowtato.events.service import EventType, emit
 from lowtato.idempotency import service as idempotency
@@ -178,7 +182,7 @@ async def _target(
             f"account {account.id} is disconnected ({account.disconnected_reason}); reconnect it",
         )
     if draft.subaccount_id is not None:
-        sub = await SubAccountRepository(session, principal).get(draft.subaccount_id)
+        sub = await find_subaccount(session, principal, draft.subaccount_id)
         if sub is None or sub.account_id != account.id:
             raise NotFound.of("subaccount", draft.subaccount_id)
     return account, platform
@@ -374,7 +378,7 @@ async def delete_post(session: AsyncSession, principal: Principal, post_id: str)
     post = await get_post(session, principal, post_id, for_update=True)
     _refuse_if_locked(post, "deleted")
     await scheduling.cancel_publish(session, post)
-    await session.delete(post)
+    await PostRepository(session, principal).remove(post)
 
 
 async def on_account_removed(session: AsyncSession, removed: AccountRemoved) -> None:

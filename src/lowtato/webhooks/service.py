@@ -300,7 +300,9 @@ async def delete_webhook(session: AsyncSession, principal: Principal, webhook_id
     webhook = await get_webhook(session, principal, webhook_id, for_update=True)
     for pending in await repository.pending_deliveries(session, webhook.id):
         await queue.cancel(session, job_key(pending.id))
-    await session.delete(webhook)  # its deliveries go with it (ON DELETE CASCADE)
+    await WebhookRepository(session, principal).remove(
+        webhook
+    )  # its deliveries go with it (ON DELETE CASCADE)
     await session.flush()
 
 
