@@ -66,6 +66,15 @@ class SubAccountRepository(OwnedRepository[SubAccount]):
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
 
+async def account_by_id(session: AsyncSession, account_id: str) -> SocialAccount | None:
+    """Any owner's account, deleted or not (for work that is not a caller's request)."""
+    return await session.get(SocialAccount, account_id)
+
+
+async def subaccount_by_id(session: AsyncSession, subaccount_id: str) -> SubAccount | None:
+    return await session.get(SubAccount, subaccount_id)
+
+
 async def due_for_refresh(
     session: AsyncSession, expiring_before: datetime, limit: int
 ) -> list[SocialAccount]:

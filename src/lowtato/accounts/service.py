@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lowtato.accounts import repository
 from lowtato.accounts.events import AccountRemoved
 from lowtato.accounts.models import SocialAccount, SubAccount
 from lowtato.accounts.ports import AccountServices
@@ -100,6 +101,15 @@ async def find_subaccount(
     session: AsyncSession, principal: Principal, subaccount_id: str
 ) -> SubAccount | None:
     return await SubAccountRepository(session, principal).get(subaccount_id)
+
+
+async def account_by_id(session: AsyncSession, account_id: str) -> SocialAccount | None:
+    """Any owner's account by id, deleted or not: for jobs, which act for no caller."""
+    return await repository.account_by_id(session, account_id)
+
+
+async def subaccount_by_id(session: AsyncSession, subaccount_id: str) -> SubAccount | None:
+    return await repository.subaccount_by_id(session, subaccount_id)
 
 
 async def count_accounts(session: AsyncSession, principal: Principal) -> int:

@@ -25,7 +25,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.accounts import tokens
 from lowtato.accounts.models import SocialAccount, SubAccount
-from lowtato.accounts.service import subaccount_token_aad, token_aad
+from lowtato.accounts.service import (
+    account_by_id,
+    subaccount_by_id,
+    subaccount_token_aad,
+    token_aad,
+)
 from lowtato.events.service import EventType, emit
 from lowtato.jobs import queue
 from lowtato.jobs.leases import JobContext, LeaseLost, lock_lease
@@ -100,10 +105,10 @@ def _credentials(
 async def _load(
     session: AsyncSession, services: PostServices, post: Post, attempt: int
 ) -> Target | None:
-    account = await session.get(SocialAccount, post.account_id)
+    account = await account_by_id(session, post.account_id)
     if account is None or account.owner_id != post.owner_id:
         return None
-    sub = await session.get(SubAccount, post.subaccount_id) if post.subaccount_id else None
+    sub = await subaccount_by_id(session, post.subaccount_id) if post.subaccount_id else None
     request = PublishRequest(
         post_id=post.id,
         text=post.content_text,
@@ -378,7 +383,7 @@ async def record(
             f"The platform refused the account's token ({outcome.reason}). "
             "Reconnect the account, then publish again.",
         )
-        account = await session.get(SocialAccount, account_id)
+        account = await account_by_id(session, account_id)
         if account is not None and account.is_active:
             await disconnect_account(
                 session, account, f"token expired or revoked: {outcome.reason}",
@@ -434,7 +439,7 @@ async def _settle(
     elif isinstance(look.error, AuthExpired):
         reason = f"the platform refused the account's token: {look.error.reason}"
         await fail(session, post, "unconfirmed", COULD_NOT_CHECK.format(reason=reason))
-        account = await session.get(SocialAccount, account_id)
+        account = await account_by_id(session, account_id)
         if account is not None and account.is_active:
             await disconnect_account(
                 session, account, f"token expired or revoked: {look.error.reason}",
