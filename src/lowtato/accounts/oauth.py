@@ -16,9 +16,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lowtato.accounts import repository
 from lowtato.accounts.models import SocialAccount
 from lowtato.accounts.oauth_models import OAuthState
 from lowtato.accounts.ports import AccountServices
@@ -177,9 +177,7 @@ async def complete(
 async def _burn(session: AsyncSession, platform: str, state: str | None) -> _Claim:
     row = None
     if state:
-        row = await session.scalar(
-            select(OAuthState).where(OAuthState.state_hash == _hash(state)).with_for_update()
-        )
+        row = await repository.oauth_state_for_update(session, _hash(state))
     if row is None or row.platform != platform:
         raise CallbackError(
             "This connect link is unknown or for another platform. Ask for a new one."

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.accounts.models import SocialAccount, SubAccount
+from lowtato.accounts.oauth_models import OAuthState
 from lowtato.kit.repository import OwnedRepository
 
 
@@ -65,6 +66,15 @@ class SubAccountRepository(OwnedRepository[SubAccount]):
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
 
+async def account_by_id(session: AsyncSession, account_id: str) -> SocialAccount | None:
+    """Any owner's account, deleted or not (for work that is not a caller's request)."""
+    return await session.get(SocialAccount, account_id)
+
+
+async def subaccount_by_id(session: AsyncSession, subaccount_id: str) -> SubAccount | None:
+    return await session.get(SubAccount, subaccount_id)
+
+
 async def due_for_refresh(
     session: AsyncSession, expiring_before: datetime, limit: int
 ) -> list[SocialAccount]:
@@ -83,3 +93,30 @@ async def due_for_refresh(
         .limit(limit)
     )
     return list((await session.execute(stmt)).scalars())
+
+
+async def claim_refresh(
+    session: AsyncSession, account_id: str, now: datetime, until: datetime
+) -> bool:
+    """Take the account's token refresh until ``until`` unless another worker holds a live
+    claim; True if this caller has it."""
+    claimed = await session.execute(
+        update(SocialAccount)
+        .where(
+            SocialAccount.id == account_id,
+            or_(
+                SocialAccount.refresh_claimed_until.is_(None),
+                SocialAccount.refresh_claimed_until < now,
+            ),
+        )
+        .values(refresh_claimed_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    return getattr(claimed, "rowcount", 0) == 1
+
+
+async def oauth_state_for_update(session: AsyncSession, state_hash: str) -> OAuthState | None:
+    """The connect link's row, locked: two callbacks with one link cannot both use it."""
+    return await session.scalar(
+        select(OAuthState).where(OAuthState.state_hash == state_hash).with_for_update()
+    )

@@ -6,12 +6,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lowtato.accounts import repository
 from lowtato.accounts.events import AccountRemoved
 from lowtato.accounts.models import SocialAccount, SubAccount
 from lowtato.accounts.ports import AccountServices
 from lowtato.accounts.repository import AccountRepository, SubAccountRepository
 from lowtato.accounts.schemas import AccountOut, ConnectRequest, SubAccountOut
-from lowtato.auth.repository import UserRepository
+from lowtato.auth.service import get_user
 from lowtato.errors import (
     PaymentRequired,
     PlatformUnavailable,
@@ -90,6 +91,44 @@ async def get_account(
     return await AccountRepository(session, principal).require(account_id)
 
 
+async def find_account(
+    session: AsyncSession, principal: Principal, account_id: str
+) -> SocialAccount | None:
+    return await AccountRepository(session, principal).get(account_id)
+
+
+async def find_subaccount(
+    session: AsyncSession, principal: Principal, subaccount_id: str
+) -> SubAccount | None:
+    return await SubAccountRepository(session, principal).get(subaccount_id)
+
+
+async def account_by_id(session: AsyncSession, account_id: str) -> SocialAccount | None:
+    """Any owner's account by id, deleted or not: for jobs, which act for no caller."""
+    return await repository.account_by_id(session, account_id)
+
+
+async def subaccount_by_id(session: AsyncSession, subaccount_id: str) -> SubAccount | None:
+    return await repository.subaccount_by_id(session, subaccount_id)
+
+
+async def count_accounts(session: AsyncSession, principal: Principal) -> int:
+    """Connected (not deleted) accounts of the caller's owner and mode."""
+    return await AccountRepository(session, principal).count()
+
+
+async def active_on_platform(
+    session: AsyncSession, principal: Principal, platform: str
+) -> list[SocialAccount]:
+    """The caller's active accounts on ``platform``, by id."""
+    return await AccountRepository(session, principal).on_platform(platform)
+
+
+async def lock_account(session: AsyncSession, principal: Principal, account_id: str) -> None:
+    """Hold the account's row until the transaction ends (see ``AccountRepository.lock``)."""
+    await AccountRepository(session, principal).lock(account_id)
+
+
 async def list_accounts(session: AsyncSession, principal: Principal) -> list[AccountOut]:
     return [account_out(a) for a in await AccountRepository(session, principal).all()]
 
@@ -105,7 +144,7 @@ async def list_subaccounts(
 
 
 async def _check_plan_limit(session: AsyncSession, principal: Principal) -> None:
-    user = await UserRepository(session).get(principal.user_id)
+    user = await get_user(session, principal.user_id)
     plan = user.plan if user else principal.plan
     limit = PLANS[PlanName(plan)].max_accounts
     if limit is None:

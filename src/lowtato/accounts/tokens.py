@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lowtato.accounts import repository
 from lowtato.accounts.models import SocialAccount
 from lowtato.accounts.oauth import create_link
 from lowtato.accounts.ports import AccountServices
@@ -126,19 +126,8 @@ async def refresh(
             stored = _stored(services, account)
             if not _due(account.token_expires_at, margin):
                 return stored  # not due, or another worker just refreshed it
-            claimed = await session.execute(
-                update(SocialAccount)
-                .where(
-                    SocialAccount.id == account_id,
-                    or_(
-                        SocialAccount.refresh_claimed_until.is_(None),
-                        SocialAccount.refresh_claimed_until < now,
-                    ),
-                )
-                .values(refresh_claimed_until=now + CLAIM)
-                .execution_options(synchronize_session=False)
-            )
-        if getattr(claimed, "rowcount", 0) == 1:
+            claimed = await repository.claim_refresh(session, account_id, now, now + CLAIM)
+        if claimed:
             break
         if time.monotonic() >= give_up:
             raise RefreshBusy(

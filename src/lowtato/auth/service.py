@@ -24,6 +24,11 @@ from lowtato.plans import PLANS, PlanName
 LAST_USED_EVERY = timedelta(minutes=1)
 
 
+async def get_user(session: AsyncSession, user_id: str) -> User | None:
+    """The owner's row (other domains read and change their own fields of it through this)."""
+    return await UserRepository(session).get(user_id)
+
+
 async def create_user(
     session: AsyncSession, *, email: str, plan: str, display_name: str = ""
 ) -> User:

@@ -9,11 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.auth.events import OwnerCreated
-from lowtato.auth.models import User
+from lowtato.billing import repository
 from lowtato.billing.models import CreditEntry
 from lowtato.errors import InsufficientCredits, NotFound
 from lowtato.events.service import EventType, emit
@@ -50,15 +49,9 @@ async def debit(session: AsyncSession, owner_id: str, amount: int, reason: str) 
     if amount <= 0:
         msg = "a debit must be positive"
         raise ValueError(msg)
-    result = await session.execute(
-        update(User)
-        .where(User.id == owner_id, User.credits_balance >= amount)
-        .values(credits_balance=User.credits_balance - amount)
-        .returning(User.credits_balance, User.plan)
-    )
-    row = result.first()
-    if row is None:
-        user = await session.get(User, owner_id)
+    taken = await repository.take(session, owner_id, amount)
+    if taken is None:
+        user = await repository.owner(session, owner_id)
         if user is None:
             raise NotFound.of("user", owner_id)
         raise InsufficientCredits(
@@ -67,7 +60,7 @@ async def debit(session: AsyncSession, owner_id: str, amount: int, reason: str) 
             "(GET /api/v1/credits), or upgrade your plan.",
             details={"required": credits_out(amount), "balance": credits_out(user.credits_balance)},
         )
-    balance, plan = int(row[0]), str(row[1])
+    balance, plan = taken
     entry = CreditEntry(
         id=new_id("cred"),
         owner_id=owner_id,
@@ -76,7 +69,7 @@ async def debit(session: AsyncSession, owner_id: str, amount: int, reason: str) 
         reason=reason,
         created_at=clock.now(),
     )
-    session.add(entry)
+    repository.add_entry(session, entry)
     mark = low_mark(plan)
     if balance < mark <= balance + amount:
         data = {
@@ -102,20 +95,14 @@ class CreditsSummary:
 
 
 async def summary(session: AsyncSession, owner_id: str) -> CreditsSummary:
-    user = await session.get(User, owner_id)
+    user = await repository.owner(session, owner_id)
     if user is None:
         raise NotFound.of("user", owner_id)
     now = clock.now()
-    used = await session.scalar(
-        select(func.coalesce(func.sum(-CreditEntry.amount), 0)).where(
-            CreditEntry.owner_id == owner_id,
-            CreditEntry.amount < 0,
-            CreditEntry.created_at >= month_start(now),
-        )
-    )
+    used = await repository.used_since(session, owner_id, month_start(now))
     return CreditsSummary(
         balance=credits_out(user.credits_balance),
-        used_this_month=credits_out(int(used or 0)),
+        used_this_month=credits_out(used),
         plan_limit=credits_out(PLANS[PlanName(user.plan)].monthly_credits),
         plan=user.plan,
         resets_at=clock.iso(next_month_start(now)) or "",
@@ -126,7 +113,8 @@ async def open_ledger(session: AsyncSession, created: OwnerCreated) -> None:
     """A new owner's first allocation, recorded as this month's reset (subscribed to
     ``OwnerCreated`` by the composition)."""
     user = created.user
-    session.add(
+    repository.add_entry(
+        session,
         CreditEntry(
             id=new_id("cred"),
             owner_id=user.id,
@@ -134,24 +122,19 @@ async def open_ledger(session: AsyncSession, created: OwnerCreated) -> None:
             balance_after=user.credits_balance,
             reason="monthly_reset",
             created_at=user.created_at,
-        )
+        ),
     )
 
 
 async def reset_month(session: AsyncSession, now: datetime) -> int:
     """Give every owner not yet reset this month their plan's allocation (idempotent: the
     ledger's ``monthly_reset`` entry for this month is the marker)."""
-    start = month_start(now)
-    done = select(CreditEntry.owner_id).where(
-        CreditEntry.reason == "monthly_reset", CreditEntry.created_at >= start
-    )
-    users = (
-        await session.scalars(select(User).where(User.id.not_in(done)).with_for_update())
-    ).all()
+    users = await repository.not_reset_since(session, month_start(now))
     for user in users:
         allocation = PLANS[PlanName(user.plan)].monthly_credits
-        session.add(CreditEntry(id=new_id("cred"), owner_id=user.id,
-                                amount=allocation - user.credits_balance, balance_after=allocation,
-                                reason="monthly_reset", created_at=now))  # fmt: skip
+        entry = CreditEntry(id=new_id("cred"), owner_id=user.id,
+                            amount=allocation - user.credits_balance, balance_after=allocation,
+                            reason="monthly_reset", created_at=now)  # fmt: skip
+        repository.add_entry(session, entry)
         user.credits_balance = allocation
     return len(users)

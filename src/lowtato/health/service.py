@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Literal
 
-from sqlalchemy import text
-
+from lowtato.health import repository
 from lowtato.kit import clock
 from lowtato.kit.db import Database
 
@@ -16,8 +15,8 @@ _TIMEOUT = 2.0
 
 async def check_db(db: Database) -> Check:
     try:
-        async with asyncio.timeout(_TIMEOUT), db.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+        async with asyncio.timeout(_TIMEOUT):
+            await repository.ping(db.engine)
     except Exception:
         return "error"
     return "ok"

@@ -17,6 +17,9 @@ A request that fails (our validation's 4xx, a 5xx, a crash) deletes its claim, s
 run; the stored response exists exactly when the created objects do. A done key replays its
 first response (200, ``Idempotent-Replayed: true``) for ``RETENTION``; the same key with a
 different body is 422 ``idempotency_key_reused``.
+
+Plain data in and out: a ``Key`` in, an ``Outcome`` (status, body, replayed) back; reading the
+header and building the response is ``idempotency.http``'s, the SQL ``idempotency.repository``'s.
 """
 
 from __future__ import annotations
@@ -25,21 +28,19 @@ import hashlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-from fastapi import Depends, Header, Request
-from fastapi.responses import JSONResponse
-from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lowtato.errors import IdempotencyKeyInUse, IdempotencyKeyReused, ValidationFailed
+from lowtato.errors import IdempotencyKeyInUse, IdempotencyKeyReused
+from lowtato.idempotency import repository
 from lowtato.idempotency.models import IdempotencyRecord, IdempotencyState
 from lowtato.kit import clock
 from lowtato.kit.db import Database
 from lowtato.kit.ids import new_id
-from lowtato.kit.openapi import IDEMPOTENT_ATTR
 from lowtato.kit.principal import Principal
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,6 @@ RETENTION = timedelta(hours=24)
 CLAIM_TTL = timedelta(seconds=60)
 # Creates finish in milliseconds, so a duplicate may look again soon.
 IN_USE_RETRY_AFTER = 1
-HEADER = "Idempotency-Key"
 # Test seam: awaited between a request's claim and its work (tests hold a request mid-flight).
 after_claim: Callable[[], Awaitable[None]] | None = None
 
@@ -57,22 +57,28 @@ Result = tuple[int, dict[str, Any]]
 Staged = TypeVar("Staged")
 
 
-def _declare_header(
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias=HEADER,
-            description="Makes a retry safe: 1-255 printable characters (a UUID is ideal).",
-        ),
-    ] = None,
-) -> None:
-    """States the header in the OpenAPI document (and so the 409 and 422 it can bring, see
-    kit/openapi.py); ``key_from`` reads and checks it where the create runs."""
+@dataclass(frozen=True)
+class Key:
+    """One Idempotency-Key in its scope: owner + mode + method + path + the key itself."""
+
+    owner_id: str
+    livemode: bool
+    method: str
+    path: str
+    value: str
+
+    @classmethod
+    def of(cls, principal: Principal, method: str, path: str, value: str) -> Key:
+        return cls(principal.user_id, principal.livemode, method, path, value)
 
 
-setattr(_declare_header, IDEMPOTENT_ATTR, True)
-IDEMPOTENT = Depends(_declare_header)
-"""In a create route's ``dependencies``: the route honours ``Idempotency-Key``."""
+@dataclass(frozen=True)
+class Outcome:
+    """The answer to send: the create's own, or (``replayed``) the stored first one."""
+
+    status: int
+    body: Any  # JSON
+    replayed: bool = False
 
 
 def fingerprint(normalized: Any) -> str:
@@ -80,25 +86,9 @@ def fingerprint(normalized: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def key_from(request: Request) -> str | None:
-    raw = request.headers.get(HEADER)
-    if raw is None:
-        return None
-    key = raw.strip()
-    if len(key) >= 2 and key[0] == key[-1] == '"':  # RFC 8941 sf-string form
-        key = key[1:-1]
-    if not 1 <= len(key) <= 255 or not key.isprintable():
-        raise ValidationFailed.field(HEADER, "must be 1-255 printable characters (a UUID is ideal)")
-    return key
-
-
-def _replay(record: IdempotencyRecord) -> JSONResponse:
+def _replay(record: IdempotencyRecord) -> Outcome:
     status = record.response_status or 200
-    return JSONResponse(
-        record.response_body,
-        status_code=200 if status == 201 else status,
-        headers={"Idempotent-Replayed": "true"},
-    )
+    return Outcome(200 if status == 201 else status, record.response_body, replayed=True)
 
 
 def _in_use() -> IdempotencyKeyInUse:
@@ -108,25 +98,14 @@ def _in_use() -> IdempotencyKeyInUse:
     )
 
 
-class _Scope:
-    def __init__(self, principal: Principal, request: Request, key: str) -> None:
-        self.principal = principal
-        self.method = request.method
-        self.path = request.url.path
-        self.key = key
-
-    async def find(self, session: AsyncSession) -> IdempotencyRecord | None:
-        stmt = select(IdempotencyRecord).where(
-            IdempotencyRecord.owner_id == self.principal.user_id,
-            IdempotencyRecord.livemode == self.principal.livemode,
-            IdempotencyRecord.method == self.method,
-            IdempotencyRecord.path == self.path,
-            IdempotencyRecord.key == self.key,
-        )
-        return (await session.execute(stmt)).scalar_one_or_none()
+async def _find(session: AsyncSession, key: Key) -> IdempotencyRecord | None:
+    return await repository.find(
+        session, owner_id=key.owner_id, livemode=key.livemode, method=key.method,
+        path=key.path, key=key.value,
+    )  # fmt: skip
 
 
-def _answer(record: IdempotencyRecord | None, print_: str, now: datetime) -> JSONResponse | None:
+def _answer(record: IdempotencyRecord | None, print_: str, now: datetime) -> Outcome | None:
     """The answer a live record gives a request with this key; None if the key is free."""
     if record is None or record.expires_at <= now:
         return None  # never used, past retention, or a claim whose request died
@@ -137,44 +116,42 @@ def _answer(record: IdempotencyRecord | None, print_: str, now: datetime) -> JSO
     return _replay(record)
 
 
-async def _claim(db: Database, scope: _Scope, print_: str) -> str | JSONResponse:
+async def _claim(db: Database, key: Key, print_: str) -> str | Outcome:
     """The new claim's id, or the answer for a key that is taken."""
     # A read first: it never waits for a running create (SQLite's deferred read transaction).
     async with db.transaction(readonly=True) as session:
-        answer = _answer(await scope.find(session), print_, clock.now())
+        answer = _answer(await _find(session, key), print_, clock.now())
     if answer is not None:
         return answer
     now = clock.now()
     claim_id = new_id("idem")
     try:
         async with db.transaction() as session:
-            existing = await scope.find(session)
+            existing = await _find(session, key)
             answer = _answer(existing, print_, now)
             if answer is not None:
                 return answer
-            if existing is not None:  # expired: free the key (a statement: a concurrent
-                # request freeing it too must not turn into a stale-row error)
-                await session.execute(
-                    delete(IdempotencyRecord).where(IdempotencyRecord.id == existing.id)
-                )
-            session.add(
+            if existing is not None:  # expired: free the key
+                await repository.remove(session, existing.id)
+            repository.add(
+                session,
                 IdempotencyRecord(
                     id=claim_id,
-                    owner_id=scope.principal.user_id,
-                    livemode=scope.principal.livemode,
-                    method=scope.method,
-                    path=scope.path,
-                    key=scope.key,
+                    owner_id=key.owner_id,
+                    livemode=key.livemode,
+                    method=key.method,
+                    path=key.path,
+                    key=key.value,
                     fingerprint=print_,
                     state=IdempotencyState.in_flight,
                     created_at=now,
                     expires_at=now + CLAIM_TTL,
-                )
+                ),
             )
     except IntegrityError:
         # Another request claimed this key between our look and our insert.
         async with db.transaction(readonly=True) as session:
-            answer = _answer(await scope.find(session), print_, clock.now())
+            answer = _answer(await _find(session, key), print_, clock.now())
         if answer is None:
             raise _in_use() from None  # that request failed and let go already: retry
         return answer
@@ -185,22 +162,9 @@ async def _complete(
     session: AsyncSession, claim_id: str, status: int, body: dict[str, Any]
 ) -> None:
     now = clock.now()
-    result = await session.execute(
-        update(IdempotencyRecord)
-        .where(
-            IdempotencyRecord.id == claim_id,
-            IdempotencyRecord.state == IdempotencyState.in_flight,
-            IdempotencyRecord.expires_at > now,
-        )
-        .values(
-            state=IdempotencyState.done,
-            response_status=status,
-            response_body=body,
-            expires_at=now + RETENTION,
-        )
-        .returning(IdempotencyRecord.id)
-    )
-    if result.scalar_one_or_none() is None:
+    if not await repository.complete(
+        session, claim_id, now=now, expires_at=now + RETENTION, status=status, body=body
+    ):
         # The claim expired and a retry may have taken the key: our work must not commit.
         raise _in_use()
 
@@ -208,36 +172,29 @@ async def _complete(
 async def _release(db: Database, claim_id: str) -> None:
     try:
         async with db.transaction() as session:
-            await session.execute(
-                delete(IdempotencyRecord).where(
-                    IdempotencyRecord.id == claim_id,
-                    IdempotencyRecord.state == IdempotencyState.in_flight,
-                )
-            )
+            await repository.release(session, claim_id)
     except Exception:
         # The claim expires on its own; the request's own error is the one to report.
         log.exception("could not release idempotency claim %s", claim_id)
 
 
 async def run_staged(
-    request: Request,
     db: Database,
-    principal: Principal,
+    key: Key | None,
     normalized: Any,
     *,
     stage: Callable[[], Awaitable[Staged]],
     create: Callable[[AsyncSession, Staged], Awaitable[Result]],
-) -> JSONResponse:
+) -> Outcome:
     """Run ``stage()`` (outside any transaction) and then ``create(session, staged)`` (in a
-    transaction) at most once per Idempotency-Key; without the header just run them."""
-    key = key_from(request)
+    transaction) at most once per Idempotency-Key; without a key just run them."""
     if key is None:
         staged = await stage()
         async with db.transaction() as session:
             status, body = await create(session, staged)
-        return JSONResponse(body, status_code=status)
-    claim = await _claim(db, _Scope(principal, request, key), fingerprint(normalized))
-    if isinstance(claim, JSONResponse):
+        return Outcome(status, body)
+    claim = await _claim(db, key, fingerprint(normalized))
+    if isinstance(claim, Outcome):
         return claim
     try:
         if after_claim is not None:
@@ -249,16 +206,15 @@ async def run_staged(
     except BaseException:
         await _release(db, claim)
         raise
-    return JSONResponse(body, status_code=status)
+    return Outcome(status, body)
 
 
 async def run(
-    request: Request,
     db: Database,
-    principal: Principal,
+    key: Key | None,
     normalized: Any,
     create: Callable[[AsyncSession], Awaitable[Result]],
-) -> JSONResponse:
+) -> Outcome:
     """``create(session)`` in a transaction, at most once per Idempotency-Key."""
 
     async def nothing() -> None:
@@ -267,12 +223,9 @@ async def run(
     async def create_staged(session: AsyncSession, _staged: None) -> Result:
         return await create(session)
 
-    return await run_staged(request, db, principal, normalized, stage=nothing, create=create_staged)
+    return await run_staged(db, key, normalized, stage=nothing, create=create_staged)
 
 
 async def prune(session: AsyncSession) -> int:
-    """Delete records past their retention (run by housekeeping)."""
-    result = await session.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= clock.now())
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    """Delete records past their retention."""
+    return await repository.prune(session, clock.now())

@@ -64,3 +64,7 @@ class OwnedRepository(Generic[M]):
         self.session.add(obj)
         await self.session.flush()
         return obj
+
+    async def remove(self, obj: M) -> None:
+        """Delete a row this repository handed out (at the next flush)."""
+        await self.session.delete(obj)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.auth.deps import MediaUpload, PostsRead, PostsWrite
-from lowtato.idempotency import service as idempotency
+from lowtato.idempotency import http as idempotency
 from lowtato.kit.routing import JSONRoute
 from lowtato.kit.schemas import Deleted
 from lowtato.kit.session import Session
@@ -79,29 +77,13 @@ async def upload(request: Request, principal: MediaUpload) -> JSONResponse:
     retried upload return the first one (200, `Idempotent-Replayed: true`).
     """
     services = _services(request)
-    settings = services.settings
-    # No request-wide transaction: the body may take minutes to arrive and storage may be a
-    # network upload, and no database connection or lock (SQLite has a single writer) may be
-    # held meanwhile. The row is written in a short transaction of its own.
-    limits = Limits(settings.media_max_image_bytes, settings.media_max_video_bytes)
+    # Before the body: a bad header is refused without reading a file of up to 512 MiB.
+    key = idempotency.key_from(request, principal)
+    limits = Limits(
+        services.settings.media_max_image_bytes, services.settings.media_max_video_bytes
+    )
     received = await receive(request, limits, services.storage.spool_dir)
-    fingerprint = {"sha256": received.sha256, "mime_type": received.mime_type,
-                   "filename": received.filename}  # fmt: skip
-
-    async def put() -> service.Stored:
-        return await service.put(services.storage, services.decoder, received)
-
-    async def create(session: AsyncSession, stored: service.Stored) -> tuple[int, dict[str, Any]]:
-        media = await service.record_upload(session, principal, settings.public_url, stored)
-        return 201, service.media_out(media).model_dump(exclude_none=True)
-
-    try:
-        return await idempotency.run_staged(
-            request, services.db, principal, fingerprint, stage=put, create=create
-        )
-    finally:
-        # Stored (moved away) already, or not wanted (a replay, a failure).
-        await asyncio.to_thread(received.path.unlink, missing_ok=True)
+    return idempotency.respond(await service.upload(services, principal, received, key))
 
 
 @router.get(

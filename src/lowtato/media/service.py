@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 from collections.abc import Sequence
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.errors import Conflict, NotFound, UnsupportedMediaType, ValidationFailed
+from lowtato.idempotency import service as idempotency
 from lowtato.jobs import queue
 from lowtato.kit import clock
 from lowtato.kit.ids import new_id
@@ -18,7 +20,7 @@ from lowtato.media import probe, repository, sniff
 from lowtato.media.decoder import Decoder
 from lowtato.media.models import MediaFile
 from lowtato.media.names import clean_filename
-from lowtato.media.ports import MediaReferences
+from lowtato.media.ports import MediaReferences, MediaServices
 from lowtato.media.repository import MediaRepository
 from lowtato.media.schemas import MediaOut
 from lowtato.media.storage import Storage, parse_media_url
@@ -111,6 +113,35 @@ async def record_upload(
     )
 
 
+async def upload(
+    services: MediaServices,
+    principal: Principal,
+    received: Received,
+    key: idempotency.Key | None,
+) -> idempotency.Outcome:
+    """Store a spooled upload and record it, at most once per Idempotency-Key. No transaction
+    is held while the bytes move (storage may be a network upload, and SQLite has one writer):
+    the row is written in a short transaction of its own. The spooled file is gone after."""
+    fingerprint = {"sha256": received.sha256, "mime_type": received.mime_type,
+                   "filename": received.filename}  # fmt: skip
+    public_url = services.settings.public_url
+
+    async def stage() -> Stored:
+        return await put(services.storage, services.decoder, received)
+
+    async def create(session: AsyncSession, stored: Stored) -> idempotency.Result:
+        media = await record_upload(session, principal, public_url, stored)
+        return 201, media_out(media).model_dump(exclude_none=True)
+
+    try:
+        return await idempotency.run_staged(
+            services.db, key, fingerprint, stage=stage, create=create
+        )
+    finally:
+        # Stored (moved away) already, or not wanted (a replay, a failure).
+        await asyncio.to_thread(received.path.unlink, missing_ok=True)
+
+
 async def get_media(session: AsyncSession, principal: Principal, media_id: str) -> MediaFile:
     return await MediaRepository(session, principal).require(media_id)
 
@@ -136,7 +167,7 @@ async def delete_media(
             f"({', '.join(users[:10])}); delete those posts or change their media first.",
             details={"post_ids": users},
         )
-    await session.delete(media)
+    await MediaRepository(session, principal).remove(media)
     await enqueue_purge(session, [media.storage_key])
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lowtato.accounts.repository import AccountRepository
-from lowtato.accounts.service import check_available, check_platform
+from lowtato.accounts.service import active_on_platform, check_available, check_platform
 from lowtato.errors import LowtatoError, ValidationFailed
+from lowtato.idempotency import service as idempotency
 from lowtato.kit.db import Database
 from lowtato.kit.principal import Principal
 from lowtato.platforms.names import PLATFORMS
@@ -54,7 +54,7 @@ async def _account_for(
 ) -> str:
     if item.account_id:
         return item.account_id
-    accounts = await AccountRepository(session, principal).on_platform(platform)
+    accounts = await active_on_platform(session, principal, platform)
     if not accounts:
         raise ValidationFailed.field(
             "account_id", f"no connected {platform} account; connect one or pass account_id"
@@ -137,3 +137,17 @@ async def create_bulk(
                     BulkError(index=index, platform=raw_platform, error=exc.body()["error"])
                 )
     return BulkResult(created=len(posts), failed=len(errors), posts=posts, errors=errors or None)
+
+
+async def create_bulk_once(
+    db: Database, principal: Principal, body: BulkCreate, key: idempotency.Key | None
+) -> idempotency.Outcome:
+    """``create_bulk`` in its own transaction, at most once per Idempotency-Key."""
+    check_size(body)
+    refused = await precheck(db, principal, body)
+
+    async def create(session: AsyncSession) -> idempotency.Result:
+        result = await create_bulk(session, principal, body, refused)
+        return (201 if result.created else 200), result.model_dump(exclude_none=True)
+
+    return await idempotency.run(db, key, body.model_dump(mode="json"), create)

@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.auth.deps import PostsRead, PostsWrite
-from lowtato.idempotency import service as idempotency
+from lowtato.idempotency import http as idempotency
 from lowtato.kit.params import Limit, Offset, UtcDateTime
 from lowtato.kit.routing import JSONRoute
 from lowtato.kit.schemas import Deleted
@@ -51,18 +50,9 @@ IDEMPOTENCY_DOC = (
 )
 async def create_post(body: PostCreate, principal: PostsWrite, request: Request) -> JSONResponse:
     draft = normalize(body)
-    db = request.app.state.db
-    await service.precheck(db, principal, draft)
-
-    async def create(session: AsyncSession) -> tuple[int, dict[str, object]]:
-        post = await service.create_post(session, principal, draft)
-        out = PostCreated(
-            id=post.id, status=post.status, scheduled_time=service.post_out(post).scheduled_time
-        )
-        return 201, out.model_dump()
-
-    # The Idempotency-Key claim commits on its own before the create's transaction begins.
-    return await idempotency.run(request, db, principal, draft.model_dump(mode="json"), create)
+    key = idempotency.key_from(request, principal)
+    outcome = await service.create_post_once(request.app.state.db, principal, draft, key)
+    return idempotency.respond(outcome)
 
 
 @router.post(
@@ -86,21 +76,13 @@ async def create_post(body: PostCreate, principal: PostsWrite, request: Request)
     + IDEMPOTENCY_DOC,
 )
 async def create_bulk(body: BulkCreate, principal: PostsWrite, request: Request) -> JSONResponse:
-    bulk.check_size(body)
-    db = request.app.state.db
-    refused = await bulk.precheck(db, principal, body)
-
-    async def create(session: AsyncSession) -> tuple[int, dict[str, object]]:
-        result = await bulk.create_bulk(session, principal, body, refused)
-        return (201 if result.created else 200), result.model_dump(exclude_none=True)
-
-    return await idempotency.run(request, db, principal, body.model_dump(mode="json"), create)
+    key = idempotency.key_from(request, principal)
+    outcome = await bulk.create_bulk_once(request.app.state.db, principal, body, key)
+    return idempotency.respond(outcome)
 
 
 @router.post("/{post_id}/publish", summary="Publish a post now")
-async def publish_now(
-    post_id: str, principal: PostsWrite, session: Session, request: Request
-) -> PublishResult:
+async def publish_now(post_id: str, principal: PostsWrite, request: Request) -> PublishResult:
     """Publish a draft, scheduled or failed post immediately.
 
     Waits up to `LOWTATO_PUBLISH_WAIT_SECONDS` (default 10) for the platform: then answers
@@ -108,12 +90,9 @@ async def publish_now(
     platform is slower, answers with the current status (`scheduled` or `publishing`); keep
     polling GET /api/v1/posts/{id}. A post already publishing or published is not sent again.
     """
-    post = await service.publish_now(session, principal, post_id)
-    # This endpoint owns two transactions: the queued publish must be committed (and, on
-    # SQLite, the write lock released) before the worker can act on it while we wait.
-    await session.commit()
-    post = await service.wait_for_outcome(
-        request.app.state.db, principal, post.id, request.app.state.settings.publish_wait_seconds
+    state = request.app.state
+    post = await service.publish_and_wait(
+        state.db, principal, post_id, state.settings.publish_wait_seconds
     )
     return PublishResult.of(service.post_out(post))
 

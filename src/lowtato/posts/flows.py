@@ -21,12 +21,16 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.accounts import tokens
 from lowtato.accounts.models import SocialAccount, SubAccount
-from lowtato.accounts.service import subaccount_token_aad, token_aad
+from lowtato.accounts.service import (
+    account_by_id,
+    subaccount_by_id,
+    subaccount_token_aad,
+    token_aad,
+)
 from lowtato.events.service import EventType, emit
 from lowtato.jobs import queue
 from lowtato.jobs.leases import JobContext, LeaseLost, lock_lease
@@ -46,6 +50,7 @@ from lowtato.platforms.base import (
 )
 from lowtato.platforms.errors import AuthExpired, PlatformError, Rejected, Retryable, UnknownOutcome
 from lowtato.platforms.registry import AdapterUnavailable
+from lowtato.posts import repository
 from lowtato.posts.models import Post, PostStatus, PublishState
 from lowtato.posts.ports import PostServices
 from lowtato.posts.publish_job import schedule_publish
@@ -100,10 +105,10 @@ def _credentials(
 async def _load(
     session: AsyncSession, services: PostServices, post: Post, attempt: int
 ) -> Target | None:
-    account = await session.get(SocialAccount, post.account_id)
+    account = await account_by_id(session, post.account_id)
     if account is None or account.owner_id != post.owner_id:
         return None
-    sub = await session.get(SubAccount, post.subaccount_id) if post.subaccount_id else None
+    sub = await subaccount_by_id(session, post.subaccount_id) if post.subaccount_id else None
     request = PublishRequest(
         post_id=post.id,
         text=post.content_text,
@@ -169,10 +174,6 @@ async def disconnect_account(
     await tokens.disconnect(session, services, account, reason, kind=kind)
 
 
-async def _locked_post(session: AsyncSession, post_id: str) -> Post | None:
-    return await session.scalar(select(Post).where(Post.id == post_id).with_for_update())
-
-
 async def _refresh_if_needed(
     ctx: JobContext, services: PostServices, adapter: Adapter, actx: AdapterContext, target: Target
 ) -> Credentials:
@@ -206,7 +207,7 @@ async def publish(ctx: JobContext, services: PostServices) -> None:
 async def _publish(ctx: JobContext, services: PostServices, turn: Turn) -> None:
     post_id = str(ctx.payload["post_id"])
     async with ctx.fenced() as session:
-        post = await _locked_post(session, post_id)
+        post = await repository.locked_post(session, post_id)
         if post is None or post.status not in (PostStatus.scheduled, PostStatus.publishing):
             return  # deleted, turned back into a draft, or already settled: nothing to do
         if post.status == PostStatus.publishing and post.publish_state in MAYBE_SENT:
@@ -275,7 +276,7 @@ async def publish_crashed(ctx: JobContext, exc: Exception) -> None:
     post_id = str(ctx.payload["post_id"])
     last = ctx.attempt >= ctx.max_attempts
     async with ctx.fenced(done=last) as session:
-        post = await _locked_post(session, post_id)
+        post = await repository.locked_post(session, post_id)
         if post is None or post.status not in (PostStatus.scheduled, PostStatus.publishing):
             return
         if post.publish_state in MAYBE_SENT:
@@ -352,7 +353,7 @@ async def _send(
     # A final outcome completes the job in the same transaction (one write instead of two).
     final = not isinstance(outcome, Retryable) or ctx.attempt >= ctx.max_attempts
     async with ctx.fenced(done=final) as session:
-        post = await _locked_post(session, post_id)
+        post = await repository.locked_post(session, post_id)
         if post is None:
             return
         retry_at = await record_publish_outcome(
@@ -384,7 +385,7 @@ async def record_publish_outcome(
             f"The platform refused the account's token ({outcome.reason}). "
             "Reconnect the account, then publish again.",
         )
-        account = await session.get(SocialAccount, account_id)
+        account = await account_by_id(session, account_id)
         if account is not None and account.is_active:
             await disconnect_account(
                 session, account, f"token expired or revoked: {outcome.reason}",
@@ -440,7 +441,7 @@ async def _settle(
     elif isinstance(look.error, AuthExpired):
         reason = f"the platform refused the account's token: {look.error.reason}"
         await fail(session, post, "unconfirmed", COULD_NOT_CHECK.format(reason=reason))
-        account = await session.get(SocialAccount, account_id)
+        account = await account_by_id(session, account_id)
         if account is not None and account.is_active:
             await disconnect_account(
                 session, account, f"token expired or revoked: {look.error.reason}",
@@ -527,7 +528,7 @@ async def reconcile(ctx: JobContext, services: PostServices) -> None:
     """Settle an unconfirmed post by asking the platform whether it exists."""
     post_id = str(ctx.payload["post_id"])
     async with ctx.fenced() as session:
-        post = await _locked_post(session, post_id)
+        post = await repository.locked_post(session, post_id)
         if (
             post is None
             or post.status != PostStatus.publishing
@@ -558,7 +559,7 @@ async def reconcile(ctx: JobContext, services: PostServices) -> None:
     adapter, actx = adapter_ctx
     look = await _look(adapter, actx, target, since)
     async with ctx.fenced() as session:
-        post = await _locked_post(session, post_id)
+        post = await repository.locked_post(session, post_id)
         if post is None or post.publish_state != PublishState.unconfirmed:
             return
         if await _settle(session, ctx, post, target.account.id, look, services=services):

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Exists, Select, String, cast, select
+from sqlalchemy import Exists, Select, String, and_, cast, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lowtato.jobs.models import Job
 from lowtato.kit.repository import OwnedRepository
 from lowtato.media.models import MediaFile
-from lowtato.posts.models import Post, PostStatus
+from lowtato.posts.models import Post, PostStatus, PublishState
 
 
 class PostRepository(OwnedRepository[Post]):
@@ -59,6 +60,47 @@ class PostRepository(OwnedRepository[Post]):
     async def for_account(self, account_id: str, statuses: Sequence[str]) -> list[Post]:
         stmt = self.filtered(statuses=statuses, account_id=account_id)
         return list((await self.session.execute(stmt)).scalars())
+
+
+async def locked_post(session: AsyncSession, post_id: str) -> Post | None:
+    """The post (any owner), its row held until the transaction ends."""
+    return await session.scalar(select(Post).where(Post.id == post_id).with_for_update())
+
+
+async def stuck(session: AsyncSession, cutoff: datetime, *, limit: int) -> list[Post]:
+    """Posts (any owner, locked, skipping ones another sweep holds) past their time by
+    ``cutoff`` — ``publishing`` since before it, or ``scheduled`` for before it — that no live
+    job will settle: no pending/running publish job (reconcile job while ``unconfirmed``)."""
+    live_job = and_(Job.status.in_(["pending", "running"]))
+    rows = await session.scalars(
+        select(Post)
+        .outerjoin(
+            Job,
+            and_(
+                live_job,
+                or_(
+                    and_(
+                        Job.key == "publish:" + Post.id,
+                        Post.publish_state.is_distinct_from(PublishState.unconfirmed),
+                    ),
+                    and_(
+                        Job.key == "reconcile:" + Post.id,
+                        Post.publish_state == PublishState.unconfirmed,
+                    ),
+                ),
+            ),
+        )
+        .where(
+            or_(
+                and_(Post.status == PostStatus.publishing, Post.updated_at < cutoff),
+                and_(Post.status == PostStatus.scheduled, Post.scheduled_time < cutoff),
+            ),
+            Job.id.is_(None),
+        )
+        .limit(limit)
+        .with_for_update(of=Post, skip_locked=True)
+    )
+    return list(rows)
 
 
 def _naming(media: type[MediaFile] | MediaFile) -> Select[str]:

@@ -12,10 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.accounts.events import AccountRemoved
 from lowtato.accounts.models import SocialAccount
-from lowtato.accounts.repository import SubAccountRepository
-from lowtato.accounts.service import check_available, check_platform, get_account
+from lowtato.accounts.service import (
+    check_available,
+    check_platform,
+    find_subaccount,
+    get_account,
+)
 from lowtato.errors import Conflict, NotFound, ValidationFailed
 from lowtato.events.service import EventType, emit
+from lowtato.idempotency import service as idempotency
 from lowtato.kit import clock
 from lowtato.kit.db import Database
 from lowtato.kit.ids import new_id
@@ -26,7 +31,7 @@ from lowtato.platforms.validation import MediaRef, validate_content
 from lowtato.posts import publish_job
 from lowtato.posts.models import Post, PostStatus
 from lowtato.posts.repository import PostRepository
-from lowtato.posts.schemas import PostDraft, PostOut, ScheduleUpdate
+from lowtato.posts.schemas import PostCreated, PostDraft, PostOut, ScheduleUpdate
 from lowtato.posts.slotting import next_free_slot
 
 EDITABLE = (PostStatus.draft, PostStatus.scheduled, PostStatus.failed)
@@ -177,7 +182,7 @@ async def _target(
             f"account {account.id} is disconnected ({account.disconnected_reason}); reconnect it",
         )
     if draft.subaccount_id is not None:
-        sub = await SubAccountRepository(session, principal).get(draft.subaccount_id)
+        sub = await find_subaccount(session, principal, draft.subaccount_id)
         if sub is None or sub.account_id != account.id:
             raise NotFound.of("subaccount", draft.subaccount_id)
     return account, platform
@@ -255,6 +260,23 @@ async def create_post(
     if when is not None:
         await _scheduled(session, post)
     return post
+
+
+async def create_post_once(
+    db: Database, principal: Principal, draft: PostDraft, key: idempotency.Key | None
+) -> idempotency.Outcome:
+    """``create_post`` in its own transaction, at most once per Idempotency-Key."""
+    await precheck(db, principal, draft)
+
+    async def create(session: AsyncSession) -> idempotency.Result:
+        post = await create_post(session, principal, draft)
+        out = PostCreated(
+            id=post.id, status=post.status, scheduled_time=post_out(post).scheduled_time
+        )
+        return 201, out.model_dump()
+
+    # The Idempotency-Key claim commits on its own before the create's transaction begins.
+    return await idempotency.run(db, key, draft.model_dump(mode="json"), create)
 
 
 async def _scheduled(session: AsyncSession, post: Post) -> None:
@@ -356,7 +378,7 @@ async def delete_post(session: AsyncSession, principal: Principal, post_id: str)
     post = await get_post(session, principal, post_id, for_update=True)
     _refuse_if_locked(post, "deleted")
     await publish_job.cancel_publish(session, post)
-    await session.delete(post)
+    await PostRepository(session, principal).remove(post)
 
 
 async def on_account_removed(session: AsyncSession, removed: AccountRemoved) -> None:
@@ -433,3 +455,14 @@ async def wait_for_outcome(
         if settled or asyncio.get_running_loop().time() >= deadline:
             return post
         await asyncio.sleep(0.1)
+
+
+async def publish_and_wait(
+    db: Database, principal: Principal, post_id: str, seconds: float
+) -> Post:
+    """``publish_now``, then ``wait_for_outcome``. Two transactions: the queued publish must be
+    committed (and, on SQLite, the write lock released) before the worker can act on it while
+    we wait."""
+    async with db.transaction() as session:
+        post = await publish_now(session, principal, post_id)
+    return await wait_for_outcome(db, principal, post.id, seconds)

@@ -9,13 +9,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.accounts.models import SocialAccount
-from lowtato.accounts.repository import AccountRepository
+from lowtato.accounts.service import lock_account
 from lowtato.errors import ValidationFailed
 from lowtato.kit import clock
 from lowtato.kit.principal import Principal
 from lowtato.posts.repository import PostRepository
-from lowtato.slots.repository import SlotRepository
-from lowtato.slots.service import applies_to, owner_timezone
+from lowtato.slots.service import applies_to, list_slots, owner_timezone
 from lowtato.slots.timemath import SlotSpec, next_free_occurrence
 
 
@@ -25,8 +24,8 @@ async def next_free_slot(
     """The earliest future occurrence of a slot for this account that none of its scheduled
     posts already takes. The account row is locked first so two concurrent requests cannot
     both take the same occurrence."""
-    await AccountRepository(session, principal).lock(account.id)
-    slots = [s for s in await SlotRepository(session, principal).all() if applies_to(s, account)]
+    await lock_account(session, principal, account.id)
+    slots = [s for s in await list_slots(session, principal) if applies_to(s, account)]
     if not slots:
         raise ValidationFailed.field(
             "useNextFreeSlot",

@@ -5,14 +5,11 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import and_, or_, select
-
 from lowtato.jobs.leases import JobContext, LeaseLost
-from lowtato.jobs.models import Job
 from lowtato.jobs.registry import Registry, RetryLater, RetryPolicy
 from lowtato.kit import clock
-from lowtato.posts import flows
-from lowtato.posts.models import Post, PostStatus, PublishState
+from lowtato.posts import flows, repository
+from lowtato.posts.models import PublishState
 from lowtato.posts.ports import PostServices
 from lowtato.posts.publish_job import PUBLISH_KIND
 
@@ -74,36 +71,8 @@ async def sweep_stuck_posts(ctx: JobContext) -> None:
       look that found nothing may say ``not_published``, and the sweep never looks.
     """
     cutoff = clock.now() - STUCK_AFTER
-    live_job = and_(Job.status.in_(["pending", "running"]))
     async with ctx.fenced(done=True) as session:
-        stuck = await session.scalars(
-            select(Post)
-            .outerjoin(
-                Job,
-                and_(
-                    live_job,
-                    or_(
-                        and_(
-                            Job.key == "publish:" + Post.id,
-                            Post.publish_state.is_distinct_from(PublishState.unconfirmed),
-                        ),
-                        and_(
-                            Job.key == "reconcile:" + Post.id,
-                            Post.publish_state == PublishState.unconfirmed,
-                        ),
-                    ),
-                ),
-            )
-            .where(
-                or_(
-                    and_(Post.status == PostStatus.publishing, Post.updated_at < cutoff),
-                    and_(Post.status == PostStatus.scheduled, Post.scheduled_time < cutoff),
-                ),
-                Job.id.is_(None),
-            )
-            .limit(500)
-            .with_for_update(of=Post, skip_locked=True)
-        )
+        stuck = await repository.stuck(session, cutoff, limit=500)
         for post in stuck:
             if post.publish_state == PublishState.sending:
                 await flows.mark_unconfirmed(

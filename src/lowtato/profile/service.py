@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lowtato.accounts.repository import AccountRepository
+from lowtato.accounts.service import count_accounts
 from lowtato.auth.models import User
-from lowtato.auth.repository import UserRepository
+from lowtato.auth.service import get_user
 from lowtato.errors import NotFound
 from lowtato.kit import clock
 from lowtato.kit.principal import Principal
@@ -15,7 +15,7 @@ from lowtato.profile.schemas import Profile, ProfileUpdate
 
 
 async def _user(session: AsyncSession, principal: Principal) -> User:
-    user = await UserRepository(session).get(principal.user_id)
+    user = await get_user(session, principal.user_id)
     if user is None:  # the key outlived its owner (deleted between cache and read)
         raise NotFound("The owner of this key no longer exists.")
     return user
@@ -34,7 +34,7 @@ async def get_profile(session: AsyncSession, principal: Principal) -> Profile:
         language=user.language,
         notification_preferences=dict(user.notification_preferences or {}),
         onboarding_completed=user.onboarding_completed,
-        account_count=await AccountRepository(session, principal).count(),
+        account_count=await count_accounts(session, principal),
         created_at=clock.iso(user.created_at) or "",
     )
 

@@ -7,9 +7,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.accounts.models import SocialAccount
-from lowtato.accounts.repository import AccountRepository
-from lowtato.accounts.service import check_platform
-from lowtato.auth.repository import UserRepository
+from lowtato.accounts.service import check_platform, find_account
+from lowtato.auth.service import get_user
 from lowtato.errors import ValidationFailed
 from lowtato.kit import clock
 from lowtato.kit.ids import new_id
@@ -33,7 +32,7 @@ def slot_out(slot: Slot) -> SlotOut:
 
 
 async def owner_timezone(session: AsyncSession, principal: Principal) -> str:
-    user = await UserRepository(session).get(principal.user_id)
+    user = await get_user(session, principal.user_id)
     return user.timezone if user else "UTC"
 
 
@@ -44,11 +43,10 @@ async def list_slots(session: AsyncSession, principal: Principal) -> list[Slot]:
 async def create_slots(
     session: AsyncSession, principal: Principal, body: SlotsCreate
 ) -> list[Slot]:
-    accounts = AccountRepository(session, principal)
     problems = []
     for i, item in enumerate(body.slots):
         for j, account_id in enumerate(item.selectedTargets):
-            if await accounts.get(account_id) is None:
+            if await find_account(session, principal, account_id) is None:
                 problems.append({
                     "field": f"slots[{i}].selectedTargets[{j}]",
                     "message": f"no account '{account_id}' (list them with GET /api/v1/accounts)",
@@ -70,7 +68,8 @@ async def create_slots(
 
 
 async def delete_slot(session: AsyncSession, principal: Principal, slot_id: str) -> None:
-    await session.delete(await SlotRepository(session, principal).require(slot_id))
+    repo = SlotRepository(session, principal)
+    await repo.remove(await repo.require(slot_id))
 
 
 async def auto_configure(
@@ -79,7 +78,7 @@ async def auto_configure(
     """Replace every slot with the best-times plan; a given timezone becomes the profile's."""
     platforms = [check_platform(p, f"platforms[{i}]") for i, p in enumerate(body.platforms)]
     planned = autoconfig.plan_slots(platforms, body.posts_per_day, body.include_weekends)
-    user = await UserRepository(session).get(principal.user_id)
+    user = await get_user(session, principal.user_id)
     if user is not None and body.timezone:
         user.timezone = body.timezone
     repo = SlotRepository(session, principal)

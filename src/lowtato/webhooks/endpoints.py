@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from lowtato.auth.deps import WebhooksWrite
-from lowtato.idempotency import service as idempotency
+from lowtato.idempotency import http as idempotency
 from lowtato.kit import clock
 from lowtato.kit.params import Limit, Offset
 from lowtato.kit.routing import JSONRoute
@@ -78,8 +78,9 @@ async def create_webhook(
     config: Config,
     request: Request,
 ) -> JSONResponse:
-    await service.screen_webhook_url(body.url, config)
-    return await service.create_webhook_once(request, request.app.state.db, principal, config, body)
+    key = idempotency.key_from(request, principal)
+    outcome = await service.create_webhook_once(request.app.state.db, principal, config, body, key)
+    return idempotency.respond(outcome)
 
 
 @router.get("", summary="List webhooks")
@@ -117,11 +118,7 @@ async def update_webhook(
     """Change `url` (checked like on create), `events`, or `is_active`. `is_active: false`
     pauses the endpoint and drops its pending deliveries; `is_active: true` re-enables a
     disabled endpoint and starts its failure count afresh."""
-    if body.url is not None:  # DNS before the transaction opens
-        await service.screen_webhook_url(body.url, config)
-    async with request.app.state.db.transaction() as session:
-        webhook = await service.update_webhook(session, principal, config, webhook_id, body)
-        return service.webhook_out(webhook)
+    return await service.change_webhook(request.app.state.db, principal, config, webhook_id, body)
 
 
 @router.delete("/{webhook_id}", summary="Delete a webhook")

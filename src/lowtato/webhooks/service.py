@@ -14,13 +14,11 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final
 
 import httpx
-from fastapi import Request
-from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.errors import Conflict, NotFound, ValidationFailed
@@ -220,17 +218,19 @@ async def create_webhook(
 
 
 async def create_webhook_once(
-    request: Request,
     db: Database,
     principal: Principal,
     config: Config,
     body: WebhookCreate,
-) -> JSONResponse:
+    key: idempotency.Key | None,
+) -> idempotency.Outcome:
     """``create_webhook`` under the request's Idempotency-Key, if any.
 
-    The stored first response leaves the secret out, since it would sit there in plain text
-    for 24 h; a replay reads the webhook's current secret from its encrypted column instead.
+    The URL is screened (DNS) before anything else. The stored first response leaves the
+    secret out, since it would sit there in plain text for 24 h; a replay reads the webhook's
+    current secret from its encrypted column instead.
     """
+    await screen_webhook_url(body.url, config)
     shown: list[str] = []
 
     async def create(session: AsyncSession) -> tuple[int, dict[str, object]]:
@@ -238,8 +238,8 @@ async def create_webhook_once(
         shown.append(created.secret)
         return 201, created.model_dump(exclude={"secret"})
 
-    response = await idempotency.run(request, db, principal, body.model_dump(), create)
-    stored = json.loads(bytes(response.body))
+    outcome = await idempotency.run(db, key, body.model_dump(), create)
+    stored = outcome.body
     secret = shown[0] if shown else None
     if secret is None:
         async with db.transaction(readonly=True) as session:
@@ -248,10 +248,7 @@ async def create_webhook_once(
             secret = config.keyring.decrypt(
                 webhook.secret_enc, aad=secret_aad(webhook.id, "secret")
             )
-    replayed = {k: v for k, v in response.headers.items() if k.lower() == "idempotent-replayed"}
-    return JSONResponse(
-        {**stored, "secret": secret}, status_code=response.status_code, headers=replayed
-    )
+    return replace(outcome, body={**stored, "secret": secret})
 
 
 async def list_webhooks(session: AsyncSession, principal: Principal) -> list[Webhook]:
@@ -289,11 +286,23 @@ async def update_webhook(
     return webhook
 
 
+async def change_webhook(
+    db: Database, principal: Principal, config: Config, webhook_id: str, body: WebhookUpdate
+) -> WebhookOut:
+    """``update_webhook`` with a new URL screened (DNS) before the transaction opens."""
+    if body.url is not None:
+        await screen_webhook_url(body.url, config)
+    async with db.transaction() as session:
+        return webhook_out(await update_webhook(session, principal, config, webhook_id, body))
+
+
 async def delete_webhook(session: AsyncSession, principal: Principal, webhook_id: str) -> None:
     webhook = await get_webhook(session, principal, webhook_id, for_update=True)
     for pending in await repository.pending_deliveries(session, webhook.id):
         await queue.cancel(session, job_key(pending.id))
-    await session.delete(webhook)  # its deliveries go with it (ON DELETE CASCADE)
+    await WebhookRepository(session, principal).remove(
+        webhook
+    )  # its deliveries go with it (ON DELETE CASCADE)
     await session.flush()
 
 

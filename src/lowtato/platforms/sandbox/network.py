@@ -22,11 +22,10 @@ import asyncio
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import func, select
-
 from lowtato.kit import clock, sendwindow
 from lowtato.kit.db import Database
 from lowtato.platforms.base import Published, PublishRequest
+from lowtato.platforms.sandbox import repository
 from lowtato.platforms.sandbox.models import SandboxPost
 
 MAGIC = {
@@ -68,17 +67,12 @@ class SandboxNetwork:
             # attempt still holds its lease, in this same transaction (see kit.sendwindow).
             await sendwindow.fence(session)
             if keyed:
-                existing = await session.get(SandboxPost, _keyed_id(platform, req.post_id))
+                existing = await repository.get(session, _keyed_id(platform, req.post_id))
                 if existing is not None and existing.deleted_at is None:
                     return Published(existing.id, self.url(platform, existing.id))
                 count = 0
             else:
-                count = await session.scalar(
-                    select(func.count()).where(
-                        SandboxPost.platform == platform,
-                        SandboxPost.request_post_id == req.post_id,
-                    )
-                ) or 0  # fmt: skip
+                count = await repository.creates(session, req.post_id, platform)
             # Deterministic: the n-th create for one post always gets the same id.
             digest = hashlib.sha256(f"{platform}:{req.post_id}:{count}".encode()).hexdigest()
             post = SandboxPost(
@@ -93,7 +87,7 @@ class SandboxNetwork:
                 created_at=clock.now(),
                 deleted_at=None,
             )
-            session.add(post)
+            repository.add(session, post)
         await self._network_delay()  # the answer travelling back (a kill here = unknown outcome)
         return Published(post.id, self.url(platform, post.id))
 
@@ -103,17 +97,7 @@ class SandboxNetwork:
         """The author's oldest live post since ``since`` with this text and number of media:
         what a live platform can be asked (it knows nothing of our ids)."""
         async with self.db.transaction() as session:
-            posts = await session.scalars(
-                select(SandboxPost)
-                .where(
-                    SandboxPost.platform == platform,
-                    SandboxPost.author_id == author_id,
-                    SandboxPost.text == text,
-                    SandboxPost.created_at >= since,
-                    SandboxPost.deleted_at.is_(None),
-                )
-                .order_by(SandboxPost.created_at, SandboxPost.id)
-            )
+            posts = await repository.live_by_author(session, platform, author_id, text, since)
             post = next((p for p in posts if len(p.media) == media_count), None)
         if post is None:
             return None
@@ -128,12 +112,12 @@ class SandboxNetwork:
 
     async def get(self, platform: str, post_id: str) -> SandboxPost | None:
         async with self.db.transaction() as session:
-            post = await session.get(SandboxPost, post_id)
+            post = await repository.get(session, post_id)
         return post if post is not None and post.platform == platform else None
 
     async def delete(self, platform: str, post_id: str) -> bool:
         async with self.db.transaction() as session:
-            post = await session.get(SandboxPost, post_id)
+            post = await repository.get(session, post_id)
             if post is None or post.platform != platform or post.deleted_at is not None:
                 return False
             post.deleted_at = clock.now()
@@ -141,12 +125,7 @@ class SandboxNetwork:
 
     async def creates_for(self, request_post_id: str) -> int:
         async with self.db.transaction() as session:
-            return int(
-                await session.scalar(
-                    select(func.count()).where(SandboxPost.request_post_id == request_post_id)
-                )
-                or 0
-            )
+            return await repository.creates(session, request_post_id)
 
 
 def _keyed_id(platform: str, request_post_id: str) -> str:
