@@ -38,6 +38,7 @@ NOW_PARAM = bindparam("now", NOW, type_=UTCDateTime())
 # Every enum-checked column; a new enum_check must be added here (and to a migration).
 CHECKED = {
     ("users", "plan"),
+    ("users", "user_type"),
     ("posts", "status"),
     ("posts", "publish_state"),
     ("posts", "origin"),
@@ -195,7 +196,7 @@ def test_the_migration_chain_runs_down_and_up_keeping_rows(scratch_url: str) -> 
     upgrade(scratch_url, "0011")
     asyncio.run(_seed(scratch_url))
     upgrade(scratch_url)  # 0012 rebuilds users on SQLite: its children must survive that
-    for table in ("users", "social_accounts", "subaccounts", "posts"):
+    for table in ("users", "social_accounts", "subaccounts", "posts", "brand_kits"):
         assert _count(scratch_url, table) == 1, table
     command.downgrade(config, "0011")
     assert _count(scratch_url, "posts") == 1

@@ -20,6 +20,7 @@ from lowtato.accounts.endpoints import router as accounts_router
 from lowtato.accounts.oauth_endpoints import router as oauth_router
 from lowtato.auth.service import Authenticator
 from lowtato.billing.endpoints import router as credits_router
+from lowtato.brand.endpoints import router as brand_router
 from lowtato.config import Settings
 from lowtato.discovery.platforms import router as platforms_router
 from lowtato.encryption import fingerprint
@@ -37,6 +38,7 @@ from lowtato.media.storage import StorageHealth
 from lowtato.platforms.sandbox.endpoints import router as sandbox_router
 from lowtato.posts.endpoints import router as posts_router
 from lowtato.posts.schedule_endpoints import router as schedules_router
+from lowtato.profile.endpoints import onboarding_router
 from lowtato.profile.endpoints import router as profile_router
 from lowtato.runtime import Services, build_registry
 from lowtato.slots.endpoints import router as slots_router
@@ -48,6 +50,8 @@ ROUTERS = [
     health_router,
     platforms_router,
     profile_router,
+    brand_router,
+    onboarding_router,
     accounts_router,
     oauth_router,
     posts_router,

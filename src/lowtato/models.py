@@ -4,6 +4,7 @@ from lowtato.accounts.models import SocialAccount, SubAccount
 from lowtato.accounts.oauth_models import OAuthState
 from lowtato.auth.models import ApiKey, User
 from lowtato.billing.models import CreditEntry
+from lowtato.brand.models import BrandKit
 from lowtato.encryption.models import KeyCanary
 from lowtato.events.models import Event
 from lowtato.idempotency.models import IdempotencyRecord
@@ -18,6 +19,7 @@ from lowtato.webhooks.models import Webhook, WebhookDelivery
 __all__ = [
     "ApiKey",
     "Base",
+    "BrandKit",
     "CreditEntry",
     "Event",
     "IdempotencyRecord",

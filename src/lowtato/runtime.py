@@ -13,6 +13,7 @@ from lowtato.accounts.events import AccountRemoved
 from lowtato.auth.events import OwnerCreated
 from lowtato.billing import credits
 from lowtato.billing import tasks as billing_tasks
+from lowtato.brand import service as brand_service
 from lowtato.config import Settings
 from lowtato.events.bus import BUS, Bus
 from lowtato.events.models import Event
@@ -130,6 +131,8 @@ def subscribe_all(bus: Bus = BUS) -> None:
     Each subscriber runs inside the publishing transaction."""
     # A new owner's credit ledger opens with the plan's monthly credits.
     bus.subscribe(OwnerCreated, credits.open_ledger)
+    # … and an empty brand kit.
+    bus.subscribe(OwnerCreated, brand_service.open_kit)
     # A removed account's scheduled posts fail (``post.failed`` each).
     bus.subscribe(AccountRemoved, post_service.on_account_removed)
     # Every stored event is fanned out to the owner's subscribed webhook endpoints.

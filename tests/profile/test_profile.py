@@ -21,6 +21,7 @@ async def test_get_profile_fields(client: httpx.AsyncClient, owner: Owner) -> No
         "language": "en",
         "notification_preferences": {},
         "onboarding_completed": False,
+        "user_type": None,
         "account_count": 0,
         "created_at": body["created_at"],
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
@@ -12,9 +13,17 @@ from lowtato.kit.db import Base, enum_check
 from lowtato.plans import PlanName
 
 
+class UserType(StrEnum):
+    """Who the owner said they are at onboarding (AI generation and defaults may read it)."""
+
+    solo_creator = "solo_creator"
+    marketing_team = "marketing_team"
+    agency = "agency"
+
+
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (enum_check("plan", PlanName),)
+    __table_args__ = (enum_check("plan", PlanName), enum_check("user_type", UserType))
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
@@ -25,6 +34,7 @@ class User(Base):
     language: Mapped[str] = mapped_column(String(16), default="en")
     notification_preferences: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     onboarding_completed: Mapped[bool] = mapped_column(Boolean, default=False)
+    user_type: Mapped[str | None] = mapped_column(String(20))  # set by onboarding
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

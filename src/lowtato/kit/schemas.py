@@ -1,4 +1,5 @@
-"""Response shapes every domain shares: a list page's ``meta`` and a deletion's answer."""
+"""Response shapes every domain shares: a list page's ``meta``, a deletion's and an
+update's answer."""
 
 from __future__ import annotations
 
@@ -16,3 +17,7 @@ class ListMeta(BaseModel):
 
 class Deleted(BaseModel):
     deleted: Literal[True] = True
+
+
+class Updated(BaseModel):
+    updated: Literal[True] = True

@@ -6,9 +6,10 @@ from fastapi import APIRouter
 
 from lowtato.auth.deps import AccountsRead, AccountsWrite
 from lowtato.kit.routing import JSONRoute
+from lowtato.kit.schemas import Updated
 from lowtato.kit.session import Session
-from lowtato.profile import service
-from lowtato.profile.schemas import Profile, ProfileUpdate, Updated
+from lowtato.profile import onboarding, service
+from lowtato.profile.schemas import Onboarding, OnboardingDone, Profile, ProfileUpdate
 
 router = APIRouter(prefix="/api/v1/profile", tags=["Profile"], route_class=JSONRoute)
 
@@ -30,3 +31,19 @@ async def update_profile(
     """
     await service.update_profile(session, principal, body)
     return Updated()
+
+
+onboarding_router = APIRouter(prefix="/api/v1/onboarding", tags=["Onboarding"],
+                              route_class=JSONRoute)  # fmt: skip
+
+
+@onboarding_router.post("", summary="Complete onboarding in one call")
+async def complete_onboarding(
+    body: Onboarding, principal: AccountsWrite, session: Session
+) -> OnboardingDone:
+    """Sets the brand kit (`brand_name`, `topics`, `what_do_you_do`, `who_do_you_help`), the
+    profile's `timezone` and `user_type`, marks onboarding completed, and replaces the
+    recurring schedule slots (in this key's mode) with a plan for `platforms` at
+    `posting_frequency`, on each platform's best times in that timezone. Calling it again
+    replaces, never duplicates."""
+    return await onboarding.onboard(session, principal, body)

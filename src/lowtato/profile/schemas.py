@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import Annotated, Literal
 
-from lowtato.kit.params import StrictBool
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from lowtato.auth.models import UserType
+from lowtato.brand.schemas import BrandName, LongText, Topics
+from lowtato.kit.params import StrictBool, one_of
 from lowtato.kit.tz import validate_timezone_name
+from lowtato.platforms.names import PLATFORMS
+from lowtato.slots.frequencies import PostingFrequency
+from lowtato.slots.frequencies import describe as describe_frequencies
+from lowtato.slots.schemas import SlotOut
 
 
 class NotificationPreferences(BaseModel):
@@ -43,9 +51,48 @@ class Profile(BaseModel):
     language: str
     notification_preferences: dict[str, bool]
     onboarding_completed: bool
+    user_type: str | None
     account_count: int
     created_at: str
 
 
-class Updated(BaseModel):
-    updated: bool = True
+def _required(value: str | None) -> str:
+    if value is None:
+        msg = "must not be blank"
+        raise ValueError(msg)
+    return value
+
+
+class Onboarding(BaseModel):
+    """Everything the five-step wizard asked, in one body."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    brand_name: Annotated[BrandName, AfterValidator(_required)]
+    platforms: list[Annotated[str, Field(strict=True, json_schema_extra=one_of(PLATFORMS))]] = (
+        Field(min_length=1, max_length=len(PLATFORMS), description="Platforms you will post to")
+    )
+    timezone: str | None = Field(default=None, description="IANA zone; becomes the profile's")
+    posting_frequency: PostingFrequency = Field(
+        default=PostingFrequency.daily, description=f"Slots it plans: {describe_frequencies()}."
+    )
+    topics: Topics | None = None
+    what_do_you_do: LongText | None = None
+    who_do_you_help: LongText | None = None
+    user_type: UserType | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str | None) -> str | None:
+        return None if value is None else validate_timezone_name(value)
+
+
+class OnboardingDone(BaseModel):
+    completed: Literal[True] = True
+    brand_name: str
+    platforms: list[str]
+    timezone: str
+    posting_frequency: PostingFrequency
+    user_type: UserType | None
+    schedule_slots_created: int
+    slots: list[SlotOut] = Field(description="The recurring slots now planned (GET schedule/slots)")

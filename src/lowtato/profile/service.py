@@ -14,7 +14,7 @@ from lowtato.plans import PLANS, PlanName, credits_out
 from lowtato.profile.schemas import Profile, ProfileUpdate
 
 
-async def _user(session: AsyncSession, principal: Principal) -> User:
+async def owner(session: AsyncSession, principal: Principal) -> User:
     user = await get_user(session, principal.user_id)
     if user is None:  # the key outlived its owner (deleted between cache and read)
         raise NotFound("The owner of this key no longer exists.")
@@ -22,7 +22,7 @@ async def _user(session: AsyncSession, principal: Principal) -> User:
 
 
 async def get_profile(session: AsyncSession, principal: Principal) -> Profile:
-    user = await _user(session, principal)
+    user = await owner(session, principal)
     return Profile(
         id=user.id,
         email=user.email,
@@ -34,13 +34,14 @@ async def get_profile(session: AsyncSession, principal: Principal) -> Profile:
         language=user.language,
         notification_preferences=dict(user.notification_preferences or {}),
         onboarding_completed=user.onboarding_completed,
+        user_type=user.user_type,
         account_count=await count_accounts(session, principal),
         created_at=clock.iso(user.created_at) or "",
     )
 
 
 async def update_profile(session: AsyncSession, principal: Principal, data: ProfileUpdate) -> None:
-    user = await _user(session, principal)
+    user = await owner(session, principal)
     if data.display_name is not None:
         user.display_name = data.display_name
     if data.timezone is not None:

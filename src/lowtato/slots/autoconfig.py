@@ -50,12 +50,17 @@ class PlannedSlot:
 
 
 def plan_slots(
-    platforms: Sequence[str], posts_per_day: int, include_weekends: bool
+    platforms: Sequence[str],
+    posts_per_day: int,
+    include_weekends: bool,
+    *,
+    days: Sequence[int] | None = None,
 ) -> list[PlannedSlot]:
     """Plan ``posts_per_day`` slots per platform per day from the best-times table.
 
     Days are Monday-Friday (contract days 1-5), plus Saturday and Sunday when
-    ``include_weekends`` is true — whether or not the table recommends weekends for a platform.
+    ``include_weekends`` is true — whether or not the table recommends weekends for a platform;
+    ``days`` (contract days) replaces that choice when given (a posting frequency's days).
     Weekdays draw on the platform's weekday hours; a weekend day draws on that day's listed
     hours, then the other weekend day's (:meth:`BestTimes.times_for_day`).
 
@@ -80,7 +85,8 @@ def plan_slots(
     """
     chosen = _validate_platforms(platforms)
     _validate_posts_per_day(posts_per_day)
-    days = _ALL_DAYS if include_weekends else WEEKDAYS
+    if days is None:
+        days = _ALL_DAYS if include_weekends else WEEKDAYS
     merged: dict[tuple[int, int], list[str]] = {}
     for day in days:
         for platform in chosen:

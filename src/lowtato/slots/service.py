@@ -15,6 +15,7 @@ from lowtato.kit.ids import new_id
 from lowtato.kit.principal import Principal
 from lowtato.slots import autoconfig
 from lowtato.slots.best_times import best_times_for
+from lowtato.slots.frequencies import FREQUENCIES, PostingFrequency
 from lowtato.slots.models import Slot
 from lowtato.slots.repository import SlotRepository
 from lowtato.slots.schemas import AutoConfigure, AutoConfigured, SlotOut, SlotsCreate
@@ -81,10 +82,31 @@ async def auto_configure(
     user = await get_user(session, principal.user_id)
     if user is not None and body.timezone:
         user.timezone = body.timezone
+    slots = await replace_slots(session, principal, planned)
+    return AutoConfigured(
+        slots_created=len(slots),
+        timezone=user.timezone if user else "UTC",
+        slots=[slot_out(s) for s in slots],
+        sources=best_time_sources(platforms),
+    )
+
+
+async def plan_frequency(
+    session: AsyncSession, principal: Principal, platforms: list[str], frequency: PostingFrequency
+) -> list[Slot]:
+    """Replace every slot (in the key's mode) with a posting frequency's plan (onboarding)."""
+    wanted = FREQUENCIES[frequency]
+    planned = autoconfig.plan_slots(platforms, wanted.posts_per_day, False, days=wanted.days)
+    return await replace_slots(session, principal, planned)
+
+
+async def replace_slots(
+    session: AsyncSession, principal: Principal, planned: list[autoconfig.PlannedSlot]
+) -> list[Slot]:
     repo = SlotRepository(session, principal)
     await repo.delete_all()
     now = clock.now()
-    slots = [
+    return [
         await repo.add(
             Slot(
                 id=new_id("slot"), **repo.owned_fields(), day=p.day, hour=p.hour,
@@ -93,12 +115,10 @@ async def auto_configure(
         )
         for p in planned
     ]  # fmt: skip
-    return AutoConfigured(
-        slots_created=len(slots),
-        timezone=user.timezone if user else "UTC",
-        slots=[slot_out(s) for s in slots],
-        sources={p: [s.url for s in best_times_for(p).sources] for p in dict.fromkeys(platforms)},
-    )
+
+
+def best_time_sources(platforms: list[str]) -> dict[str, list[str]]:
+    return {p: [s.url for s in best_times_for(p).sources] for p in dict.fromkeys(platforms)}
 
 
 def applies_to(slot: Slot, account: SocialAccount) -> bool:
