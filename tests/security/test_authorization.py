@@ -111,6 +111,7 @@ async def _targets(client: httpx.AsyncClient, owner: Owner) -> dict[str, Any]:
     )
     return {
         "/api/v1/profile": ("/api/v1/profile", {"display_name": "Changed"}, "/api/v1/profile"),
+        "/api/v1/brand-kit": ("/api/v1/brand-kit", {"tone": "calm"}, "/api/v1/brand-kit"),
         "/api/v1/schedules/{schedule_id}": (
             f"/api/v1/schedules/{post['id']}",
             {"content_text": "changed"},
