@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import difflib
 import functools
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import AfterValidator
 
 # Keys that ZoneInfo can load on some hosts but that are not zones a user should pick:
 # "localtime" is the server's own zone (a symlink), "Factory" is tzdata's "-00" placeholder.
@@ -53,3 +56,7 @@ def _unknown_zone_message(name: str) -> str:
 def validate_timezone_name(name: str) -> str:
     """``name`` if it is an IANA zone (for request models that store the name)."""
     return validate_timezone(name).key
+
+
+# A request field holding an IANA zone name (profile, auto-configure, onboarding).
+TimezoneName = Annotated[str, AfterValidator(validate_timezone_name)]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from lowtato.auth.models import UserType
 from lowtato.brand.schemas import BrandName, LongText, Topics
 from lowtato.kit.params import StrictBool, one_of
-from lowtato.kit.tz import validate_timezone_name
+from lowtato.kit.tz import TimezoneName
 from lowtato.platforms.names import PLATFORMS
 from lowtato.slots.frequencies import PostingFrequency
 from lowtato.slots.frequencies import describe as describe_frequencies
@@ -31,13 +31,10 @@ class ProfileUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     display_name: str | None = Field(default=None, max_length=200)
-    timezone: str | None = Field(default=None, description="IANA zone, e.g. America/New_York")
+    timezone: TimezoneName | None = Field(
+        default=None, description="IANA zone, e.g. America/New_York"
+    )
     notification_preferences: NotificationPreferences | None = None
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, value: str | None) -> str | None:
-        return None if value is None else validate_timezone_name(value)
 
 
 class Profile(BaseModel):
@@ -72,7 +69,9 @@ class Onboarding(BaseModel):
     platforms: list[Annotated[str, Field(strict=True, json_schema_extra=one_of(PLATFORMS))]] = (
         Field(min_length=1, max_length=len(PLATFORMS), description="Platforms you will post to")
     )
-    timezone: str | None = Field(default=None, description="IANA zone; becomes the profile's")
+    timezone: TimezoneName | None = Field(
+        default=None, description="IANA zone; becomes the profile's"
+    )
     posting_frequency: PostingFrequency = Field(
         default=PostingFrequency.daily, description=f"Slots it plans: {describe_frequencies()}."
     )
@@ -80,11 +79,6 @@ class Onboarding(BaseModel):
     what_do_you_do: LongText | None = None
     who_do_you_help: LongText | None = None
     user_type: UserType | None = None
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, value: str | None) -> str | None:
-        return None if value is None else validate_timezone_name(value)
 
 
 class OnboardingDone(BaseModel):

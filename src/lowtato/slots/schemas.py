@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from lowtato.kit.params import one_of
-from lowtato.kit.tz import validate_timezone_name
+from lowtato.kit.tz import TimezoneName
 from lowtato.platforms.names import PLATFORMS
 
 _STRICT = ConfigDict(extra="forbid")
@@ -53,13 +53,10 @@ class AutoConfigure(BaseModel):
         min_length=1
     )
     posts_per_day: int = Field(default=1, strict=True, ge=1, le=10)
-    timezone: str | None = Field(default=None, description="IANA zone; also becomes the profile's")
+    timezone: TimezoneName | None = Field(
+        default=None, description="IANA zone; also becomes the profile's"
+    )
     include_weekends: bool = Field(default=False, strict=True)
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, value: str | None) -> str | None:
-        return None if value is None else validate_timezone_name(value)
 
 
 class AutoConfigured(BaseModel):
