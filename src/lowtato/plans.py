@@ -33,6 +33,21 @@ PLANS: dict[PlanName, Plan] = {
 }
 
 
+# What one credit is worth in money, for marketplace prices paid with credits and for credit
+# top-ups bought by card: 1 credit = 10 US cents, so a $5.00 item costs 50 credits.
+CENTS_PER_CREDIT = 10
+
+
+def credits_for_cents(cents: int) -> int:
+    """A price in US cents → credits in hundredths (500 cents → 5000 = 50 credits)."""
+    return cents * 100 // CENTS_PER_CREDIT
+
+
+def cents_for_credits(hundredths: int) -> int:
+    """Credits in hundredths → their price in US cents (rounded up to a whole cent)."""
+    return -(-hundredths * CENTS_PER_CREDIT // 100)
+
+
 def credits_out(hundredths: int) -> float:
     """Hundredths → the API's decimal number (exact for two decimal places)."""
     return round(hundredths / 100, 2)
