@@ -17,6 +17,7 @@ from lowtato.errors import InsufficientCredits
 from lowtato.events.models import Event
 from lowtato.jobs.worker import Worker
 from lowtato.kit.clock import FrozenClock, use_clock
+from lowtato.kit.db import Database
 from lowtato.runtime import build_registry
 
 T0 = datetime(2026, 6, 14, 12, 0, tzinfo=UTC)
@@ -114,3 +115,66 @@ async def test_credits_need_analytics_scope(client: httpx.AsyncClient, make_owne
     reader = await make_owner(scopes=["posts:read"])  # type: ignore[operator]
     response = await client.get("/api/v1/credits", headers=reader.headers)
     assert response.status_code == 403
+
+
+async def test_monthly_reset_exactly_once_with_several_workers(
+    app: FastAPI, client: httpx.AsyncClient, make_owner: object
+) -> None:
+    """Three workers (each its own connection pool, as separate processes would have) tick the
+    reset at the same moment of a new month, and two more run the reset itself concurrently:
+    each owner gets one ``monthly_reset`` entry and the allocation, not two."""
+    owners = [await make_owner() for _ in range(5)]  # type: ignore[operator]
+    async with app.state.db.transaction() as session:
+        for o in owners:
+            await credits.debit(session, o.user_id, 150_00, "ai.generate")
+    dbs = [Database(app.state.settings.resolved_database_url) for _ in range(3)]
+    workers = [Worker(db, build_registry(app.state.services)) for db in dbs]
+    clock = FrozenClock(credits.next_month_start(datetime.now(UTC)) + timedelta(minutes=1))
+
+    async def reset_directly(db: Database) -> None:
+        async with db.transaction() as session:
+            await credits.reset_month(session, clock.now())
+
+    try:
+        with use_clock(clock):
+            await asyncio.gather(
+                *(w.run_once() for w in workers), *(reset_directly(db) for db in dbs[:2])
+            )
+            for o in owners:
+                body = await _credits(client, o)
+                assert body["balance"] == 200.0 and body["used_this_month"] == 0.0
+    finally:
+        for db in dbs:
+            await db.dispose()
+    async with app.state.db.transaction() as session:
+        for o in owners:
+            entries = (
+                await session.scalars(
+                    select(CreditEntry)
+                    .where(CreditEntry.owner_id == o.user_id)
+                    .order_by(CreditEntry.created_at)
+                )
+            ).all()
+            resets = [e for e in entries if e.reason == "monthly_reset"]
+            assert len(resets) == 2  # the opening allocation and this month's, once
+            assert resets[-1].amount == 150_00 and resets[-1].balance_after == 200_00
+
+
+async def test_topup_credits_are_spent_last_and_survive_the_reset(
+    app: FastAPI, client: httpx.AsyncClient, owner: Owner
+) -> None:
+    """200 plan credits + 30 granted: spending 190 leaves 40, of which 30 are top-up; the
+    month's reset gives 200 + 30. Spending into the top-up shrinks it."""
+    async with app.state.db.transaction() as session:
+        await credits.grant(session, owner.user_id, 30_00, "grant: goodwill")
+        await credits.debit(session, owner.user_id, 190_00, "ai.generate")
+    body = await _credits(client, owner)
+    assert body["balance"] == 40.0 and body["topup_balance"] == 30.0
+    async with app.state.db.transaction() as session:
+        await credits.debit(session, owner.user_id, 15_00, "ai.generate")
+    body = await _credits(client, owner)
+    assert body["balance"] == 25.0 and body["topup_balance"] == 25.0
+    async with app.state.db.transaction() as session:
+        await credits.reset_month(session, credits.next_month_start(datetime.now(UTC)))
+    body = await _credits(client, owner)
+    assert body["balance"] == 225.0 and body["topup_balance"] == 25.0

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 
+import httpx
 import pytest
-from tests.conftest import ENC_KEYS, SECRET
+from tests.conftest import ENC_KEYS, SECRET, OwnerFactory
 from typer.testing import CliRunner
 
 from lowtato.cli.main import app
@@ -66,3 +68,46 @@ def test_plain_output_prints_just_the_id(cli_env: dict[str, str]) -> None:
     code, out = run(cli_env, "users", "create", "--email", email)
     assert code == 0
     assert out.strip().startswith("usr_") and len(out.split()) == 1
+
+
+async def test_credits_grant_and_show(
+    cli_env: dict[str, str], client: httpx.AsyncClient, make_owner: OwnerFactory
+) -> None:
+    """An operator grants credits with a reason; the owner sees them in GET /api/v1/credits,
+    the ledger keeps the reason, bad input changes nothing."""
+    owner = await make_owner(email="granted@example.com")
+    code, out = await asyncio.to_thread(
+        run, cli_env, "credits", "grant", "--email", "Granted@example.com",
+        "--amount", "12.5", "--reason", "sorry  for the outage", "--json",
+    )  # fmt: skip
+    assert code == 0, out
+    assert json.loads(out) == {"owner_id": owner.user_id, "granted": 12.5, "balance": 212.5}
+    body = (await client.get("/api/v1/credits", headers=owner.headers)).json()
+    assert body["balance"] == 212.5 and body["topup_balance"] == 12.5
+
+    for bad in (["--amount", "0"], ["--amount", "-3"], ["--amount", "1.005"], ["--amount", "x"],
+                ["--amount", "nan"], ["--amount", "5", "--reason", "  "],
+                ["--amount", "5", "--reason", "r" * 51]):  # fmt: skip
+        args = ["credits", "grant", "--email", owner.email, *bad]
+        if "--reason" not in bad:
+            args += ["--reason", "x"]
+        code, out = await asyncio.to_thread(run, cli_env, *args)
+        assert code == 2, (bad, out)
+    code, out = await asyncio.to_thread(
+        run, cli_env, "credits", "grant", "--email", "nobody@example.com", "--amount", "5",
+        "--reason", "x",
+    )  # fmt: skip
+    assert code == 1 and "no user with email nobody@example.com" in out
+
+    code, out = await asyncio.to_thread(
+        run, cli_env, "credits", "show", "--email", owner.email, "--json"
+    )
+    assert code == 0, out
+    shown = json.loads(out)
+    assert shown["balance"] == 212.5 and shown["plan"] == "starter"
+    assert [(e["amount"], e["reason"]) for e in shown["ledger"]] == [
+        (12.5, "grant: sorry for the outage"),
+        (200.0, "monthly_reset"),
+    ]
+    code, out = await asyncio.to_thread(run, cli_env, "credits", "show", "--email", owner.email)
+    assert code == 0 and "balance 212.5 (top-up 12.5)" in out and "grant: sorry" in out

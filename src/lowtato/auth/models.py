@@ -30,6 +30,9 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(200), default="")
     plan: Mapped[str] = mapped_column(String(20))
     credits_balance: Mapped[int] = mapped_column(Integer, default=0)  # hundredths
+    # The part of the balance that was bought or granted: spent after the plan's monthly
+    # credits and kept by the monthly reset (billing.credits).
+    credits_topup: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     language: Mapped[str] = mapped_column(String(16), default="en")
     notification_preferences: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -85,9 +85,32 @@ async def debit(session: AsyncSession, owner_id: str, amount: int, reason: str) 
     return balance
 
 
+async def grant(session: AsyncSession, owner_id: str, amount: int, reason: str) -> int:
+    """Add ``amount`` hundredths to the owner's balance with a ledger entry; returns the new
+    balance. Granted (or bought) credits are spent after the plan's monthly credits and the
+    monthly reset keeps them. One UPDATE adds to whatever the balance is now, so a grant
+    racing a debit loses neither."""
+    if amount <= 0:
+        msg = "a grant must be positive"
+        raise ValueError(msg)
+    balance = await repository.give(session, owner_id, amount)
+    if balance is None:
+        raise NotFound.of("user", owner_id)
+    entry = CreditEntry(id=new_id("cred"), owner_id=owner_id, amount=amount,
+                        balance_after=balance, reason=reason, created_at=clock.now())  # fmt: skip
+    repository.add_entry(session, entry)
+    return balance
+
+
+async def ledger(session: AsyncSession, owner_id: str, limit: int = 20) -> list[CreditEntry]:
+    """The owner's newest ledger entries, newest first."""
+    return await repository.recent_entries(session, owner_id, limit)
+
+
 @dataclass(frozen=True)
 class CreditsSummary:
     balance: float
+    topup_balance: float
     used_this_month: float
     plan_limit: float
     plan: str
@@ -102,6 +125,7 @@ async def summary(session: AsyncSession, owner_id: str) -> CreditsSummary:
     used = await repository.used_since(session, owner_id, month_start(now))
     return CreditsSummary(
         balance=credits_out(user.credits_balance),
+        topup_balance=credits_out(user.credits_topup),
         used_this_month=credits_out(used),
         plan_limit=credits_out(PLANS[PlanName(user.plan)].monthly_credits),
         plan=user.plan,
@@ -128,13 +152,18 @@ async def open_ledger(session: AsyncSession, created: OwnerCreated) -> None:
 
 async def reset_month(session: AsyncSession, now: datetime) -> int:
     """Give every owner not yet reset this month their plan's allocation (idempotent: the
-    ledger's ``monthly_reset`` entry for this month is the marker)."""
-    users = await repository.not_reset_since(session, month_start(now))
-    for user in users:
-        allocation = PLANS[PlanName(user.plan)].monthly_credits
-        entry = CreditEntry(id=new_id("cred"), owner_id=user.id,
-                            amount=allocation - user.credits_balance, balance_after=allocation,
-                            reason="monthly_reset", created_at=now)  # fmt: skip
-        repository.add_entry(session, entry)
-        user.credits_balance = allocation
-    return len(users)
+    ledger's ``monthly_reset`` entry for this month is the marker). Batches keep each
+    statement's id list short; a batch's entries are flushed before the next is chosen."""
+    count = 0
+    while users := await repository.not_reset_since(session, month_start(now)):
+        for user in users:
+            # The plan's credits start again; bought or granted ones are kept.
+            balance = PLANS[PlanName(user.plan)].monthly_credits + user.credits_topup
+            entry = CreditEntry(id=new_id("cred"), owner_id=user.id,
+                                amount=balance - user.credits_balance, balance_after=balance,
+                                reason="monthly_reset", created_at=now)  # fmt: skip
+            repository.add_entry(session, entry)
+            user.credits_balance = balance
+        await session.flush()
+        count += len(users)
+    return count

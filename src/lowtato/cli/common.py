@@ -11,8 +11,10 @@ from typing import Any, TypeVar
 from rich.console import Console
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lowtato.auth.models import User
+from lowtato.auth.repository import UserRepository
 from lowtato.config import Settings
-from lowtato.errors import LowtatoError
+from lowtato.errors import LowtatoError, NotFound
 from lowtato.kit.db import Database
 
 console = Console()
@@ -32,6 +34,13 @@ async def transaction(config: Settings) -> AsyncIterator[AsyncSession]:
             yield session
     finally:
         await db.dispose()
+
+
+async def owner_by_email(session: AsyncSession, email: str) -> User:
+    user = await UserRepository(session).get_by_email(email.strip().lower())
+    if user is None:
+        raise NotFound(f"no user with email {email}; create one with 'lowtato users create'")
+    return user
 
 
 def run(fn: Callable[[], Awaitable[T]]) -> T:

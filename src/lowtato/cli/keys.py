@@ -5,10 +5,9 @@ from __future__ import annotations
 import typer
 
 from lowtato.auth import service
-from lowtato.auth.repository import ApiKeyRepository, UserRepository
+from lowtato.auth.repository import ApiKeyRepository
 from lowtato.auth.scopes import ALL_SCOPES, parse_scopes
-from lowtato.cli.common import emit, run, settings, transaction
-from lowtato.errors import NotFound
+from lowtato.cli.common import emit, owner_by_email, run, settings, transaction
 from lowtato.kit import clock
 
 app = typer.Typer(help="API keys.", no_args_is_help=True)
@@ -31,11 +30,7 @@ def create(
 
     async def go() -> tuple[str, str]:
         async with transaction(config) as session:
-            user = await UserRepository(session).get_by_email(email.strip().lower())
-            if user is None:
-                raise NotFound(
-                    f"no user with email {email}; create one with 'lowtato users create'"
-                )
+            user = await owner_by_email(session, email)
             created = await service.create_key(
                 session,
                 pepper=config.resolved_secret_key,
@@ -63,9 +58,7 @@ def list_keys(
 
     async def go() -> list[dict[str, object]]:
         async with transaction(config) as session:
-            user = await UserRepository(session).get_by_email(email.strip().lower())
-            if user is None:
-                raise NotFound(f"no user with email {email}")
+            user = await owner_by_email(session, email)
             return [
                 {
                     "id": k.id,
