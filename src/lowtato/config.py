@@ -112,6 +112,16 @@ class Settings(BaseSettings):
     storage_s3_url_seconds: int = 900
     stripe_secret_key: SecretStr = SecretStr("")
 
+    # An OpenAI-compatible API (OpenAI, Ollama, vLLM, OpenRouter, ...) for AI text, images and
+    # transcription: base URL up to and including the version, e.g. https://api.openai.com/v1
+    # or http://127.0.0.1:11434/v1. Empty: the built-in offline generator and card renderer.
+    ai_base_url: str = ""
+    ai_api_key: SecretStr = SecretStr("")
+    ai_model: str = ""  # chat model, e.g. gpt-4o-mini or llama3.1
+    ai_image_model: str = ""  # empty: images use the built-in card renderer
+    ai_transcribe_model: str = ""  # empty: audio sources fail with a clear message
+    ai_timeout_seconds: float = Field(default=60.0, gt=0)
+
     platforms: dict[str, PlatformApp] = Field(default_factory=dict)
 
     @cached_property

@@ -23,6 +23,7 @@ from lowtato.kit import logredact, sendwindow
 from lowtato.kit.crypto import KeyRing
 from lowtato.kit.db import Database
 from lowtato.kit.guarded_http import guarded_httpx_client
+from lowtato.llm.client import LLMConfig, OpenAICompatible
 from lowtato.media import tasks as media_tasks
 from lowtato.media.decoder import Decoder
 from lowtato.media.fetch import GuardedMediaFetcher
@@ -54,6 +55,8 @@ class Services:
     decoder: Decoder
     # Which posts name an uploaded file (media cannot read posts; see media.ports).
     media_references: MediaReferences
+    # The operator's OpenAI-compatible AI endpoint; None → the built-in generators.
+    llm: OpenAICompatible | None = None
 
     @classmethod
     def build(cls, settings: Settings, db: Database | None = None) -> Services:
@@ -105,6 +108,7 @@ class Services:
                 max_decode_bytes=settings.media_max_decode_bytes,
             ),
             media_references=MEDIA_USE,
+            llm=build_llm(settings),
         )
 
     async def close(self) -> None:
@@ -112,6 +116,23 @@ class Services:
         await self.http.aclose()
         if self.adapters.user_http is not None:
             await self.adapters.user_http.aclose()
+
+
+def build_llm(settings: Settings) -> OpenAICompatible | None:
+    """The configured AI provider, or None when ``LOWTATO_AI_BASE_URL``/``_MODEL`` are unset."""
+    if not (settings.ai_base_url and settings.ai_model):
+        return None
+    return OpenAICompatible(
+        LLMConfig(
+            base_url=settings.ai_base_url,
+            api_key=settings.ai_api_key.get_secret_value(),
+            chat_model=settings.ai_model,
+            image_model=settings.ai_image_model,
+            transcribe_model=settings.ai_transcribe_model,
+            timeout=settings.ai_timeout_seconds,
+            allow_private_urls=settings.allow_private_urls,
+        )
+    )
 
 
 def build_registry(services: Services) -> Registry:
