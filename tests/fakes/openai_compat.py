@@ -45,6 +45,30 @@ def _error(status: int, message: str, code: str | None = None, kind: str = "inva
     )
 
 
+def _chat_problem(body: dict[str, Any]) -> str | None:
+    """What OpenAI would refuse in a chat completion request, or None."""
+    messages = body.get("messages")
+    max_tokens = body.get("max_tokens")
+    temperature = body.get("temperature", 1)
+    checks = [
+        (isinstance(body.get("model"), str) and body["model"], "you must provide a model parameter"),
+        (isinstance(messages, list) and messages, "'messages' must be a non-empty array"),
+        (max_tokens is None or (isinstance(max_tokens, int) and max_tokens >= 1),
+         "Invalid 'max_tokens': integer below minimum value."),
+        (isinstance(temperature, int | float) and 0 <= temperature <= 2,
+         "Invalid 'temperature': must be between 0 and 2."),
+    ]  # fmt: skip
+    for ok, message in checks:
+        if not ok:
+            return message
+    for i, m in enumerate(messages or []):
+        if not isinstance(m, dict) or m.get("role") not in ROLES:
+            return f"Invalid value for 'messages[{i}].role'"
+        if not isinstance(m.get("content"), str):
+            return f"Invalid type for 'messages[{i}].content'"
+    return None
+
+
 def build(state: OpenAIState) -> Starlette:
     async def gate(request: Request) -> Response | None:
         if request.headers.get("authorization") != f"Bearer {API_KEY}":
@@ -70,22 +94,9 @@ def build(state: OpenAIState) -> Starlette:
         except ValueError:
             return _error(400, "We could not parse the JSON body of your request.")
         state.requests.append({"path": "chat", "body": body})
-        if not isinstance(body.get("model"), str) or not body["model"]:
-            return _error(400, "you must provide a model parameter")
-        messages = body.get("messages")
-        if not isinstance(messages, list) or not messages:
-            return _error(400, "'messages' must be a non-empty array", "invalid_value")
-        for i, m in enumerate(messages):
-            if not isinstance(m, dict) or m.get("role") not in ROLES:
-                return _error(400, f"Invalid value for 'messages[{i}].role'", "invalid_value")
-            if not isinstance(m.get("content"), str):
-                return _error(400, f"Invalid type for 'messages[{i}].content'", "invalid_type")
-        max_tokens = body.get("max_tokens")
-        if max_tokens is not None and (not isinstance(max_tokens, int) or max_tokens < 1):
-            return _error(400, "Invalid 'max_tokens': integer below minimum value.")
-        temperature = body.get("temperature", 1)
-        if not isinstance(temperature, int | float) or not 0 <= temperature <= 2:
-            return _error(400, "Invalid 'temperature': must be between 0 and 2.")
+        problem = _chat_problem(body)
+        if problem:
+            return _error(400, problem)
         last = next(m["content"] for m in reversed(messages) if m["role"] == "user")
         text = state.reply if state.reply is not None else f"A post about: {last[:60]}"
         return JSONResponse({
