@@ -97,7 +97,7 @@ def build(state: OpenAIState) -> Starlette:
         problem = _chat_problem(body)
         if problem:
             return _error(400, problem)
-        last = next(m["content"] for m in reversed(messages) if m["role"] == "user")
+        last = next((m["content"] for m in reversed(body["messages"]) if m["role"] == "user"), "")
         text = state.reply if state.reply is not None else f"A post about: {last[:60]}"
         return JSONResponse({
             "id": f"chatcmpl-{len(state.requests)}", "object": "chat.completion",
