@@ -33,6 +33,24 @@ PLANS: dict[PlanName, Plan] = {
 }
 
 
+class Cost(StrEnum):
+    """What an action costs, in the contract's "Credit Costs" terms."""
+
+    publish_post = "publish_post"
+    ai_generate_post = "ai_generate_post"
+    ai_generate_image = "ai_generate_image"
+    analytics_fetch = "analytics_fetch"
+
+
+# Credits in hundredths per action (the one table /pricing.json renders). Marketplace items
+# carry their own price.
+COSTS: dict[Cost, int] = {
+    Cost.publish_post: 0,
+    Cost.ai_generate_post: 50,
+    Cost.ai_generate_image: 200,
+    Cost.analytics_fetch: 0,
+}
+
 # What one credit is worth in money, for marketplace prices paid with credits and for credit
 # top-ups bought by card: 1 credit = 10 US cents, so a $5.00 item costs 50 credits.
 CENTS_PER_CREDIT = 10
