@@ -15,6 +15,7 @@
     ├── PayloadTooLarge 413 "payload_too_large"
     ├── UnsupportedMediaType 415 "unsupported_media_type"
     ├── RateLimited 429 "rate_limited"
+    ├── UpstreamFailed 502 "ai_provider_error" (credits the call took are refunded)
     ├── ServiceUnavailable 503 "service_unavailable"
     └── InternalError 500 "internal_error" (a bug; never carries a stack trace)
 
@@ -197,6 +198,15 @@ class RateLimited(LowtatoError):
     def body(self) -> dict[str, Any]:
         # The contract's second error form reads a top-level retryAfter; carry both.
         return {**super().body(), "retryAfter": self.retry_after}
+
+
+class UpstreamFailed(LowtatoError):
+    """An AI provider (or another service we call on the caller's behalf) gave no usable
+    answer; any credits the call took are refunded."""
+
+    status = 502
+    code = "ai_provider_error"
+    default_message = "The AI provider did not answer usefully; no credits were spent."
 
 
 class ServiceUnavailable(LowtatoError):

@@ -178,3 +178,17 @@ async def test_topup_credits_are_spent_last_and_survive_the_reset(
         await credits.reset_month(session, credits.next_month_start(datetime.now(UTC)))
     body = await _credits(client, owner)
     assert body["balance"] == 225.0 and body["topup_balance"] == 25.0
+
+
+async def test_a_refund_restores_a_debit_without_making_it_topup(
+    app: FastAPI, client: httpx.AsyncClient, owner: Owner
+) -> None:
+    async with app.state.db.transaction() as session:
+        await credits.grant(session, owner.user_id, 10_00, "grant: x")  # 210, top-up 10
+        await credits.debit(session, owner.user_id, 205_00, "ai.generate")  # 5, top-up 5
+        await credits.refund(session, owner.user_id, 205_00, "ai.generate.refund")
+    body = await _credits(client, owner)
+    assert body["balance"] == 210.0 and body["topup_balance"] == 5.0
+    async with app.state.db.transaction() as session:
+        reasons = [e.reason for e in await credits.ledger(session, owner.user_id)]
+    assert reasons[:3] == ["ai.generate.refund", "ai.generate", "grant: x"]

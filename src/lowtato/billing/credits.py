@@ -93,7 +93,24 @@ async def grant(session: AsyncSession, owner_id: str, amount: int, reason: str) 
     if amount <= 0:
         msg = "a grant must be positive"
         raise ValueError(msg)
-    balance = await repository.give(session, owner_id, amount)
+    balance = await repository.give(session, owner_id, amount, topup=True)
+    if balance is None:
+        raise NotFound.of("user", owner_id)
+    entry = CreditEntry(id=new_id("cred"), owner_id=owner_id, amount=amount,
+                        balance_after=balance, reason=reason, created_at=clock.now())  # fmt: skip
+    repository.add_entry(session, entry)
+    return balance
+
+
+async def refund(session: AsyncSession, owner_id: str, amount: int, reason: str) -> int:
+    """Give back ``amount`` hundredths taken by a debit whose work failed (an AI provider
+    error); returns the new balance. Unlike a grant it adds nothing to the top-up part: a debit
+    takes the plan's credits first, so that is what a refund gives back (in the rare case the
+    failed call had dipped into top-up credits, that part comes back as plan credits)."""
+    if amount <= 0:
+        msg = "a refund must be positive"
+        raise ValueError(msg)
+    balance = await repository.give(session, owner_id, amount, topup=False)
     if balance is None:
         raise NotFound.of("user", owner_id)
     entry = CreditEntry(id=new_id("cred"), owner_id=owner_id, amount=amount,

@@ -35,15 +35,15 @@ async def take(session: AsyncSession, owner_id: str, amount: int) -> tuple[int, 
     return None if row is None else (int(row[0]), str(row[1]))
 
 
-async def give(session: AsyncSession, owner_id: str, amount: int) -> int | None:
-    """The new balance after adding ``amount`` as top-up credits (kept by the monthly
-    reset); None when there is no such owner."""
+async def give(session: AsyncSession, owner_id: str, amount: int, *, topup: bool) -> int | None:
+    """The new balance after adding ``amount`` (also to the top-up part, kept by the monthly
+    reset, when ``topup``); None when there is no such owner."""
     result = await session.execute(
         update(User)
         .where(User.id == owner_id)
         .values(
             credits_balance=User.credits_balance + amount,
-            credits_topup=User.credits_topup + amount,
+            credits_topup=User.credits_topup + (amount if topup else 0),
         )
         .returning(User.credits_balance)
     )
