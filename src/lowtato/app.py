@@ -22,6 +22,7 @@ from lowtato.auth.service import Authenticator
 from lowtato.billing.endpoints import router as credits_router
 from lowtato.brand.endpoints import router as brand_router
 from lowtato.config import Settings
+from lowtato.discovery.endpoints import router as discovery_router
 from lowtato.discovery.platforms import router as platforms_router
 from lowtato.encryption import fingerprint
 from lowtato.health.endpoints import router as health_router
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 
 ROUTERS = [
     health_router,
+    discovery_router,
     platforms_router,
     profile_router,
     brand_router,

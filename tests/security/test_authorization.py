@@ -29,6 +29,11 @@ PUBLIC = {
     ("GET", "/sandbox/{platform}/{post_id}"),
     ("GET", "/oauth/{platform}/callback"),
     ("GET", "/sandbox/oauth/{platform}/authorize"),
+    # Discovery documents: what an agent reads before it has a key.
+    ("GET", "/llms.txt"),
+    ("GET", "/.well-known/agents.json"),
+    ("GET", "/pricing.json"),
+    ("GET", "/sitemap.xml"),
 }
 
 
