@@ -1,0 +1,39 @@
+"""Metric snapshots: what a platform reported about one published post at one moment. The
+sync job appends one per post per interval; the API reads the latest (and the history)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lowtato.kit.db import Base
+
+
+class MetricSnapshot(Base):
+    __tablename__ = "metric_snapshots"
+    __table_args__ = (
+        # A post's history and its latest snapshot (the sync's "last synced" and the API).
+        Index("ix_metric_snapshots_post_time", "post_id", "captured_at"),
+        Index("ix_metric_snapshots_owner_time", "owner_id", "livemode", "captured_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    livemode: Mapped[bool] = mapped_column(Boolean)
+    post_id: Mapped[str] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    social_account_id: Mapped[str] = mapped_column(
+        ForeignKey("social_accounts.id", ondelete="CASCADE")
+    )
+    platform: Mapped[str] = mapped_column(String(20))
+    captured_at: Mapped[datetime]
+    # As the adapter returned them: NULL when the platform does not report that figure.
+    likes: Mapped[int | None] = mapped_column(Integer)
+    comments: Mapped[int | None] = mapped_column(Integer)
+    shares: Mapped[int | None] = mapped_column(Integer)
+    impressions: Mapped[int | None] = mapped_column(Integer)
+    views: Mapped[int | None] = mapped_column(Integer)
+    # Computed at capture time from analytics.engagement (so a later change of the rule
+    # does not silently rewrite history).
+    engagement: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,102 @@
+"""SQL for metric snapshots, and the reads of posts and accounts analytics needs (their
+models, our queries). The owner's reads are scoped to one owner and mode."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ScalarSelect, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lowtato.accounts.models import SocialAccount
+from lowtato.analytics.models import MetricSnapshot
+from lowtato.kit.repository import OwnedRepository
+from lowtato.posts.models import Post, PostStatus
+
+
+def _latest_capture() -> ScalarSelect[datetime]:
+    """When the post in the outer query was last captured (one index lookup per post on
+    ``ix_metric_snapshots_post_time``, on both engines)."""
+    return (
+        select(MetricSnapshot.captured_at)
+        .where(MetricSnapshot.post_id == Post.id)
+        .order_by(MetricSnapshot.captured_at.desc())
+        .limit(1)
+        .correlate(Post)
+        .scalar_subquery()
+    )
+
+
+async def due_for_sync(
+    session: AsyncSession, *, published_since: datetime, synced_before: datetime, limit: int
+) -> list[tuple[Post, SocialAccount]]:
+    """Published posts (any owner) with a platform id, published since ``published_since``,
+    on an active account, never captured or last captured before ``synced_before``: at most
+    ``limit``, never-synced first, then the longest unsynced."""
+    last = _latest_capture()
+    rows = await session.execute(
+        select(Post, SocialAccount)
+        .join(SocialAccount, SocialAccount.id == Post.account_id)
+        .where(
+            Post.status == PostStatus.published,
+            Post.platform_post_id.is_not(None),
+            Post.published_at >= published_since,
+            SocialAccount.is_active.is_(True),
+            SocialAccount.deleted_at.is_(None),
+            or_(last.is_(None), last < synced_before),
+        )
+        .order_by(last.is_not(None), last, Post.published_at, Post.id)
+        .limit(limit)
+    )
+    return [(post, account) for post, account in rows]
+
+
+def add_snapshot(session: AsyncSession, snapshot: MetricSnapshot) -> None:
+    session.add(snapshot)
+
+
+class AnalyticsRepository(OwnedRepository[MetricSnapshot]):
+    model = MetricSnapshot
+    noun = "snapshot"
+
+    async def history(self, post_id: str) -> list[MetricSnapshot]:
+        """The post's snapshots, oldest first."""
+        rows = await self.session.scalars(
+            self.scoped()
+            .where(MetricSnapshot.post_id == post_id)
+            .order_by(MetricSnapshot.captured_at, MetricSnapshot.id)
+        )
+        return list(rows)
+
+    async def published_with_latest(
+        self, start: datetime, end: datetime, account_id: str | None
+    ) -> list[tuple[Post, MetricSnapshot | None]]:
+        """The owner's posts (this mode) published in ``[start, end]``, each with its latest
+        snapshot (None when it has none), oldest first."""
+        owner, livemode = self.principal.user_id, self.principal.livemode
+        stmt = (
+            select(Post, MetricSnapshot)
+            .outerjoin(
+                MetricSnapshot,
+                and_(
+                    MetricSnapshot.post_id == Post.id,
+                    MetricSnapshot.owner_id == owner,
+                    MetricSnapshot.livemode == livemode,
+                    MetricSnapshot.captured_at == _latest_capture(),
+                ),
+            )
+            .where(
+                Post.owner_id == owner,
+                Post.livemode == livemode,
+                Post.status == PostStatus.published,
+                Post.published_at >= start,
+                Post.published_at <= end,
+            )
+            .order_by(Post.published_at, Post.id, MetricSnapshot.id)
+        )
+        if account_id is not None:
+            stmt = stmt.where(Post.account_id == account_id)
+        latest: dict[str, tuple[Post, MetricSnapshot | None]] = {}
+        for post, snapshot in await self.session.execute(stmt):
+            latest[post.id] = (post, snapshot)  # two captures at one instant: the later id
+        return list(latest.values())
