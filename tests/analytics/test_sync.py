@@ -16,6 +16,7 @@ from tests.api import connect, create_post
 from tests.conftest import Owner
 
 from lowtato.accounts.models import SocialAccount
+from lowtato.analytics import tasks
 from lowtato.analytics.tasks import SYNC_KIND
 from lowtato.jobs.models import Job
 from lowtato.jobs.worker import Worker
@@ -184,9 +185,30 @@ async def test_one_posts_error_does_not_stop_the_others(
     assert counts == [0, 1, 1] and len(asked) == 3
     assert set(await sync_jobs(app)) == {"done"}
     monkeypatch.undo()
-    frozen.set(T0 + timedelta(hours=1, minutes=5))  # the failed post is due again at once
+    frozen.set(T0 + timedelta(hours=1, minutes=30))  # the failed post waits for the interval
     await worker.run_once()
-    assert [len((await analytics(client, owner, i))["snapshots"]) for i in ids] == [1, 1, 1]
+    assert [len((await analytics(client, owner, i))["snapshots"]) for i in ids] == [0, 1, 1]
+    frozen.set(T0 + timedelta(hours=2, minutes=5))
+    await worker.run_once()
+    assert [len((await analytics(client, owner, i))["snapshots"]) for i in ids] == [1, 2, 2]
+
+
+async def test_a_post_that_keeps_failing_does_not_hold_the_batch(
+    app: FastAPI, client: httpx.AsyncClient, owner: Owner, worker: Worker, frozen: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(tasks, "BATCH", 2)
+    accounts = [await connect(client, owner, "twitter", str(n)) for n in range(3)]
+    ids = await publish(client, owner, worker, frozen, accounts)
+    asked = failing_for(monkeypatch, Rejected("gone", code="not_found"),
+                        match=await platform_id(client, owner, ids[0]))  # fmt: skip
+    frozen.set(T0 + timedelta(hours=1))
+    await worker.run_once()  # the batch: ids[0] (refused) and ids[1]
+    assert [len((await analytics(client, owner, i))["snapshots"]) for i in ids] == [0, 1, 0]
+    frozen.set(T0 + timedelta(hours=1, minutes=5))
+    await worker.run_once()  # the refused post waits its interval: ids[2] gets its turn
+    assert [len((await analytics(client, owner, i))["snapshots"]) for i in ids] == [0, 1, 1]
+    assert len(asked) == 3
 
 
 async def test_a_post_deleted_on_the_platform_is_skipped(
@@ -222,3 +244,7 @@ async def test_a_rate_limited_platform_is_skipped_for_the_run(
     counts = [len((await analytics(client, owner, i))["snapshots"]) for i in ids]
     assert counts == [0, 0, 1]
     assert set(await sync_jobs(app)) == {"done"}
+    monkeypatch.undo()
+    frozen.set(T0 + timedelta(hours=2, minutes=5))  # X's posts are asked after the interval
+    await worker.run_once()
+    assert [len((await analytics(client, owner, i))["snapshots"]) for i in ids] == [1, 1, 2]

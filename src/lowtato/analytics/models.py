@@ -1,5 +1,6 @@
 """Metric snapshots: what a platform reported about one published post at one moment. The
-sync job appends one per post per interval; the API reads the latest (and the history)."""
+sync job appends one per post per interval; the API reads the latest (and the history).
+``MetricSync`` is the sync's own bookkeeping, one row per post it has asked about."""
 
 from __future__ import annotations
 
@@ -37,3 +38,19 @@ class MetricSnapshot(Base):
     # Computed at capture time from analytics.engagement (so a later change of the rule
     # does not silently rewrite history).
     engagement: Mapped[int] = mapped_column(Integer)
+
+
+class MetricSync(Base):
+    """When the sync last asked the platform about a post, and how that went. Due posts are
+    taken least recently asked first, so a post the platform keeps refusing (deleted there,
+    a dead token) is asked once per interval and never holds the batch from the others."""
+
+    __tablename__ = "metric_syncs"
+
+    post_id: Mapped[str] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    attempted_at: Mapped[datetime]
+    # Platform errors in a row (0 after a snapshot) and the last one's code.
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(60))

@@ -1,5 +1,6 @@
-"""SQL for metric snapshots, and the reads of posts and accounts analytics needs (their
-models, our queries). The owner's reads are scoped to one owner and mode."""
+"""SQL for metric snapshots and the sync's bookkeeping, and the reads of posts and accounts
+analytics needs (their models, our queries). The owner's reads are scoped to one owner and
+mode."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import ScalarSelect, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.accounts.models import SocialAccount
-from lowtato.analytics.models import MetricSnapshot
+from lowtato.analytics.models import MetricSnapshot, MetricSync
 from lowtato.kit.repository import OwnedRepository
 from lowtato.posts.models import Post, PostStatus
 
@@ -28,27 +29,46 @@ def _latest_capture() -> ScalarSelect[datetime]:
 
 
 async def due_for_sync(
-    session: AsyncSession, *, published_since: datetime, synced_before: datetime, limit: int
+    session: AsyncSession, *, published_since: datetime, asked_before: datetime, limit: int
 ) -> list[tuple[Post, SocialAccount]]:
     """Published posts (any owner) with a platform id, published since ``published_since``,
-    on an active account, never captured or last captured before ``synced_before``: at most
-    ``limit``, never-synced first, then the longest unsynced."""
-    last = _latest_capture()
+    on an active account, never asked about or last asked before ``asked_before``: at most
+    ``limit``, never-asked first, then the longest unasked."""
     rows = await session.execute(
         select(Post, SocialAccount)
         .join(SocialAccount, SocialAccount.id == Post.account_id)
+        .outerjoin(MetricSync, MetricSync.post_id == Post.id)
         .where(
             Post.status == PostStatus.published,
             Post.platform_post_id.is_not(None),
             Post.published_at >= published_since,
             SocialAccount.is_active.is_(True),
             SocialAccount.deleted_at.is_(None),
-            or_(last.is_(None), last < synced_before),
+            or_(MetricSync.attempted_at.is_(None), MetricSync.attempted_at < asked_before),
         )
-        .order_by(last.is_not(None), last, Post.published_at, Post.id)
+        .order_by(
+            MetricSync.attempted_at.is_not(None),
+            MetricSync.attempted_at,
+            Post.published_at,
+            Post.id,
+        )
         .limit(limit)
     )
     return [(post, account) for post, account in rows]
+
+
+async def record_attempt(
+    session: AsyncSession, post_id: str, at: datetime, error: str | None
+) -> None:
+    """Note that the platform was asked about the post at ``at`` (``error``: the platform
+    error's code, None when a snapshot was stored)."""
+    sync = await session.get(MetricSync, post_id, with_for_update=True)
+    if sync is None:
+        sync = MetricSync(post_id=post_id, failures=0)
+        session.add(sync)
+    sync.attempted_at = at
+    sync.failures = 0 if error is None else sync.failures + 1
+    sync.last_error = error
 
 
 def add_snapshot(session: AsyncSession, snapshot: MetricSnapshot) -> None:

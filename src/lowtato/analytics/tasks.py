@@ -1,15 +1,19 @@
 """The metrics sync: a periodic job that reads published posts' metrics from the platforms
 and stores one snapshot per post per interval.
 
-A post is due when its last snapshot is older than ``LOWTATO_ANALYTICS_SYNC_MINUTES``. Each
-run takes a bounded batch (``BATCH`` posts, never-synced and longest-unsynced first), so a run
-never takes long; runs come every ``TICK`` at most (more often than the interval), so a post is
-read at most ``TICK`` late and a backlog larger than one batch drains in the next runs.
+A post is due when the platform was last asked about it longer ago than
+``LOWTATO_ANALYTICS_SYNC_MINUTES`` (``MetricSync``, written with each snapshot and each
+failure). Each run takes a bounded batch (``BATCH`` posts, never-asked and longest-unasked
+first), so a run never takes long; runs come every ``TICK`` at most (more often than the
+interval), so a post is read at most ``TICK`` late and a backlog larger than one batch drains
+in the next runs.
 
 Only short transactions touch the database: one to pick the batch and decrypt its
-credentials, one per stored snapshot; no transaction is open while a platform is asked. A
-platform error on one post is logged and that post skipped (it is due again next run); a
-rate-limited platform is not asked again for the rest of the run.
+credentials, one per stored snapshot, one for the failures; no transaction is open while a
+platform is asked. A platform error on one post is logged and that post skipped until the
+next interval; a rate-limited platform is not asked again for the rest of the run (its posts
+wait an interval too, so a large backlog on one limited platform cannot hold back the
+others).
 """
 
 from __future__ import annotations
@@ -77,21 +81,22 @@ async def _credentials(
     )
 
 
-async def due_posts(services: AnalyticsServices) -> list[Due]:
+async def due_posts(services: AnalyticsServices, failed: dict[str, str]) -> list[Due]:
     """The batch to sync now, with decrypted credentials (a post whose token this process
-    cannot decrypt is logged and left out)."""
+    cannot decrypt is logged and added to ``failed``)."""
     now = clock.now()
     interval = timedelta(minutes=services.settings.analytics_sync_minutes)
     due: list[Due] = []
     async with services.db.transaction() as session:
         rows = await repository.due_for_sync(
-            session, published_since=now - WINDOW, synced_before=now - interval, limit=BATCH
+            session, published_since=now - WINDOW, asked_before=now - interval, limit=BATCH
         )
         for post, account in rows:
             try:
                 creds = await _credentials(session, services, post, account)
             except DecryptionError:
                 log.warning("metrics sync: cannot decrypt the token of account %s", account.id)
+                failed[post.id] = "credentials_unreadable"
                 continue
             due.append(
                 Due(post.id, post.owner_id, post.livemode, post.platform,
@@ -102,6 +107,7 @@ async def due_posts(services: AnalyticsServices) -> list[Due]:
 
 async def _store(services: AnalyticsServices, item: Due, metrics: Metrics) -> None:
     async with services.db.transaction() as session:
+        now = clock.now()
         repository.add_snapshot(
             session,
             MetricSnapshot(
@@ -111,7 +117,7 @@ async def _store(services: AnalyticsServices, item: Due, metrics: Metrics) -> No
                 post_id=item.post_id,
                 social_account_id=item.account_id,
                 platform=item.platform,
-                captured_at=clock.now(),
+                captured_at=now,
                 likes=metrics.likes,
                 comments=metrics.comments,
                 shares=metrics.shares,
@@ -120,31 +126,52 @@ async def _store(services: AnalyticsServices, item: Due, metrics: Metrics) -> No
                 engagement=engagement(item.platform, metrics),
             ),
         )
+        await repository.record_attempt(session, item.post_id, now, None)
+
+
+async def _record_failures(services: AnalyticsServices, failed: dict[str, str]) -> None:
+    """Posts the platform refused (or was not asked about: rate limited) wait for the next
+    interval, behind the posts not asked yet."""
+    if not failed:
+        return
+    async with services.db.transaction() as session:
+        now = clock.now()
+        for post_id, code in failed.items():
+            await repository.record_attempt(session, post_id, now, code)
 
 
 async def sync_metrics(services: AnalyticsServices) -> int:
     """One run: snapshot every due post of the batch; returns how many were stored."""
     stored = 0
     limited: set[tuple[str, bool]] = set()  # (platform, sandbox) that said "rate limited"
-    for item in await due_posts(services):
-        network = (item.platform, item.sandbox)
-        if network in limited:
-            continue
-        try:
-            adapter, actx = services.adapters.get(item.platform, sandbox=item.sandbox)
-            metrics = await adapter.fetch_metrics(actx, item.creds, item.platform_post_id)
-        except AdapterUnavailable:
-            continue
-        except RateLimited as exc:
-            limited.add(network)
-            log.info("metrics sync: %s is rate limited (%s); skipped this run",
-                     item.platform, exc.reason)  # fmt: skip
-            continue
-        except PlatformError as exc:
-            log.info("metrics sync: post %s skipped (%s: %s)", item.post_id, exc.code, exc.reason)
-            continue
-        await _store(services, item, metrics)
-        stored += 1
+    failed: dict[str, str] = {}  # post id → why no snapshot
+    try:
+        for item in await due_posts(services, failed):
+            network = (item.platform, item.sandbox)
+            if network in limited:
+                failed[item.post_id] = RateLimited.code
+                continue
+            try:
+                adapter, actx = services.adapters.get(item.platform, sandbox=item.sandbox)
+                metrics = await adapter.fetch_metrics(actx, item.creds, item.platform_post_id)
+            except AdapterUnavailable:
+                failed[item.post_id] = "platform_unavailable"
+                continue
+            except RateLimited as exc:
+                limited.add(network)
+                failed[item.post_id] = exc.code
+                log.info("metrics sync: %s is rate limited (%s); skipped for this run",
+                         item.platform, exc.reason)  # fmt: skip
+                continue
+            except PlatformError as exc:
+                failed[item.post_id] = exc.code
+                log.info("metrics sync: post %s skipped (%s: %s)",
+                         item.post_id, exc.code, exc.reason)  # fmt: skip
+                continue
+            await _store(services, item, metrics)
+            stored += 1
+    finally:
+        await _record_failures(services, failed)
     return stored
 
 

@@ -1,4 +1,5 @@
-"""metric snapshots: what a platform reported about a published post, one row per sync
+"""metric snapshots (what a platform reported about a published post, one row per sync) and
+the sync's per-post bookkeeping
 
 Revision ID: 0014
 Revises: 0013
@@ -59,9 +60,24 @@ def upgrade() -> None:
         ["owner_id", "livemode", "captured_at"],
     )
     op.create_index("ix_metric_snapshots_post_time", "metric_snapshots", ["post_id", "captured_at"])
+    op.create_table(
+        "metric_syncs",
+        sa.Column("post_id", sa.String(length=40), nullable=False),
+        sa.Column("attempted_at", lowtato.kit.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.String(length=60), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["post_id"],
+            ["posts.id"],
+            name=op.f("fk_metric_syncs_post_id_posts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("post_id", name=op.f("pk_metric_syncs")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("metric_syncs")
     op.drop_index("ix_metric_snapshots_post_time", table_name="metric_snapshots")
     op.drop_index("ix_metric_snapshots_owner_time", table_name="metric_snapshots")
     op.drop_table("metric_snapshots")
