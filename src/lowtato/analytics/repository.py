@@ -79,14 +79,15 @@ class AnalyticsRepository(OwnedRepository[MetricSnapshot]):
     model = MetricSnapshot
     noun = "snapshot"
 
-    async def history(self, post_id: str) -> list[MetricSnapshot]:
-        """The post's snapshots, oldest first."""
+    async def history(self, post_id: str, limit: int) -> list[MetricSnapshot]:
+        """The post's latest ``limit`` snapshots, oldest first."""
         rows = await self.session.scalars(
             self.scoped()
             .where(MetricSnapshot.post_id == post_id)
-            .order_by(MetricSnapshot.captured_at, MetricSnapshot.id)
+            .order_by(MetricSnapshot.captured_at.desc(), MetricSnapshot.id.desc())
+            .limit(limit)
         )
-        return list(rows)
+        return list(reversed(list(rows)))
 
     async def published_with_latest(
         self, start: datetime, end: datetime, account_id: str | None

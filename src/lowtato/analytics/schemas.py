@@ -88,4 +88,7 @@ class PostAnalytics(BaseModel):
         description="The latest snapshot; null until the metrics sync has read the post "
         "(every LOWTATO_ANALYTICS_SYNC_MINUTES, default 60, for 90 days after publishing)."
     )
-    snapshots: list[SnapshotOut] = Field(description="Every snapshot, oldest first.")
+    snapshots: list[SnapshotOut] = Field(
+        description="The snapshots taken (the latest 2200 at most: 90 days of hourly syncs), "
+        "oldest first."
+    )

@@ -30,6 +30,8 @@ from lowtato.posts import service as posts
 from lowtato.posts.models import Post
 
 PERIOD_DAYS: dict[str, int] = {"7d": 7, "30d": 30, "90d": 90}
+# Snapshots one post's history shows (the latest ones): 90 days of hourly syncs fit.
+MAX_HISTORY = 2200
 FLAT_PERCENT = 5.0  # a change within ±5 % is "flat"
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -52,9 +54,8 @@ async def post_analytics(
     session: AsyncSession, principal: Principal, post_id: str
 ) -> PostAnalytics:
     post = await posts.get_post(session, principal, post_id)  # 404 for another owner / mode
-    history = [
-        snapshot_out(s) for s in await AnalyticsRepository(session, principal).history(post.id)
-    ]
+    found = await AnalyticsRepository(session, principal).history(post.id, MAX_HISTORY)
+    history = [snapshot_out(s) for s in found]
     return PostAnalytics(
         post_id=post.id,
         platform=post.platform,
