@@ -65,6 +65,7 @@ async def test_two_owner_sweep(
         ("GET", f"/api/v1/posts/{post}", None),
         ("DELETE", f"/api/v1/posts/{post}", None),
         ("POST", f"/api/v1/posts/{post}/publish", None),
+        ("GET", f"/api/v1/posts/{post}/analytics", None),
         ("GET", f"/api/v1/schedules/{post}", None),
         ("PATCH", f"/api/v1/schedules/{post}", {"content_text": "pwned"}),
         ("DELETE", f"/api/v1/schedules/{post}", None),

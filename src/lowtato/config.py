@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     sandbox_settle_seconds: float = Field(default=30.0, ge=0)
     # First start of an empty embedded database creates a demo owner and test key.
     bootstrap_demo: bool = True
+    # How often published posts' metrics are read from the platforms (minutes; a post gets
+    # at most one snapshot per interval).
+    analytics_sync_minutes: int = Field(default=60, ge=1)
 
     # Where uploaded media live: "local" (<data_dir>/media, served by this app) or "s3" (any
     # S3-compatible store: AWS S3, Cloudflare R2, MinIO; endpoint empty = AWS).

@@ -2,6 +2,7 @@
 
 from lowtato.accounts.models import SocialAccount, SubAccount
 from lowtato.accounts.oauth_models import OAuthState
+from lowtato.analytics.models import MetricSnapshot, MetricSync
 from lowtato.auth.models import ApiKey, User
 from lowtato.billing.models import CreditEntry
 from lowtato.brand.models import BrandKit
@@ -27,6 +28,8 @@ __all__ = [
     "JobSerialLock",
     "KeyCanary",
     "MediaFile",
+    "MetricSnapshot",
+    "MetricSync",
     "OAuthState",
     "Post",
     "SandboxPost",

@@ -10,6 +10,7 @@ import httpx
 
 from lowtato.accounts import tokens as account_tokens
 from lowtato.accounts.events import AccountRemoved
+from lowtato.analytics import tasks as analytics_tasks
 from lowtato.auth.events import OwnerCreated
 from lowtato.billing import credits
 from lowtato.billing import tasks as billing_tasks
@@ -144,6 +145,7 @@ def build_registry(services: Services) -> Registry:
     billing_tasks.install(registry)
     account_tokens.install(registry, services)
     webhook_tasks.install(registry, services)
+    analytics_tasks.install(registry, services)
     return registry
 
 

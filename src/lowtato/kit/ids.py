@@ -15,7 +15,7 @@ _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 PREFIXES = frozenset(
     {
         "usr", "key", "acc", "sub", "post", "slot", "src", "med", "wh", "whd", "evt", "mkt",
-        "pur", "job", "req", "idem", "oauth", "cred",
+        "pur", "job", "req", "idem", "oauth", "cred", "snap",
     }
 )  # fmt: skip
 

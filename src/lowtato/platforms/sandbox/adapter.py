@@ -12,6 +12,7 @@ import hashlib
 from datetime import datetime
 from urllib.parse import urlencode
 
+from lowtato.kit import clock
 from lowtato.platforms.base import (
     AdapterContext,
     Credentials,
@@ -33,7 +34,12 @@ from lowtato.platforms.errors import (
 )
 from lowtato.platforms.names import Platform
 from lowtato.platforms.rules import check_publish
-from lowtato.platforms.sandbox.network import MAGIC, RATE_LIMIT_RESET_SECONDS, SandboxNetwork
+from lowtato.platforms.sandbox.network import (
+    MAGIC,
+    RATE_LIMIT_RESET_SECONDS,
+    SandboxNetwork,
+    sandbox_metrics,
+)
 
 # The subaccount a sandbox account gets on connect, where the platform has them (Facebook
 # needs one to post at all): (type, name suffix).
@@ -111,11 +117,13 @@ class SandboxAdapter:
     async def fetch_metrics(
         self, ctx: AdapterContext, creds: Credentials, platform_post_id: str
     ) -> Metrics:
-        # Deterministic figures derived from the id, so analytics code has data to show.
-        seed = int(hashlib.sha256(platform_post_id.encode()).hexdigest()[:8], 16)
-        return Metrics(
-            likes=seed % 50, comments=seed % 7, shares=seed % 11, impressions=500 + seed % 5000
-        )
+        """Figures that grow like a real post's: deterministic for (post, age), never
+        decreasing as the post ages (``network.sandbox_metrics``). A deleted or unknown post
+        is refused as the live platforms refuse it."""
+        post = await self.network.get(self.platform, platform_post_id)
+        if post is None or post.deleted_at is not None:
+            raise Rejected(f"sandbox: no post {platform_post_id}", code="not_found")
+        return sandbox_metrics(self.platform, platform_post_id, clock.now() - post.created_at)
 
     async def refresh_token(self, ctx: AdapterContext, creds: Credentials) -> TokenSet:
         return TokenSet(access_token=f"sandbox-refreshed-{creds.platform_user_id}", expires_in=3600)
