@@ -31,6 +31,7 @@ from lowtato.kit.bodylimit import BodyLimitMiddleware
 from lowtato.kit.middleware import RequestContextMiddleware
 from lowtato.kit.openapi import install_openapi
 from lowtato.kit.ratelimit import Policy, RateLimiter
+from lowtato.marketplace.endpoints import router as marketplace_router
 from lowtato.media.endpoints import UPLOAD_PATH
 from lowtato.media.endpoints import files_router as media_files_router
 from lowtato.media.endpoints import router as media_router
@@ -62,6 +63,7 @@ ROUTERS = [
     media_files_router,
     webhooks_router,
     credits_router,
+    marketplace_router,
 ]
 
 

@@ -10,6 +10,7 @@ from lowtato.events.models import Event
 from lowtato.idempotency.models import IdempotencyRecord
 from lowtato.jobs.models import Job, JobSerialLock
 from lowtato.kit.db import Base
+from lowtato.marketplace.models import MarketplaceItem, MarketplacePurchase
 from lowtato.media.models import MediaFile
 from lowtato.platforms.sandbox.models import SandboxPost
 from lowtato.posts.models import Post
@@ -26,6 +27,8 @@ __all__ = [
     "Job",
     "JobSerialLock",
     "KeyCanary",
+    "MarketplaceItem",
+    "MarketplacePurchase",
     "MediaFile",
     "OAuthState",
     "Post",

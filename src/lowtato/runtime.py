@@ -23,6 +23,7 @@ from lowtato.kit import logredact, sendwindow
 from lowtato.kit.crypto import KeyRing
 from lowtato.kit.db import Database
 from lowtato.kit.guarded_http import guarded_httpx_client
+from lowtato.marketplace.ports import CardPayments
 from lowtato.media import tasks as media_tasks
 from lowtato.media.decoder import Decoder
 from lowtato.media.fetch import GuardedMediaFetcher
@@ -54,6 +55,8 @@ class Services:
     decoder: Decoder
     # Which posts name an uploaded file (media cannot read posts; see media.ports).
     media_references: MediaReferences
+    # Charges a saved card (marketplace purchases); None until billing provides one.
+    cards: CardPayments | None = None
 
     @classmethod
     def build(cls, settings: Settings, db: Database | None = None) -> Services:
