@@ -70,7 +70,8 @@ def parse_lines(lines: Iterable[str]) -> list[ImportLine]:
         try:
             data = json.loads(raw)
         except json.JSONDecodeError as exc:
-            raise ValidationFailed.field(f"line {number}", f"not JSON ({exc.msg})") from exc
+            message = f"line {number}: not JSON ({exc.msg})"
+            raise ValidationFailed.field(f"line {number}", message) from exc
         try:
             item = ImportLine.model_validate(data)
         except ValidationError as exc:

@@ -141,7 +141,7 @@ class PurchaseRepository:
             )
             .order_by(MarketplacePurchase.created_at.desc(), MarketplacePurchase.id.desc())
         )
-        return [(p, i) for p, i in (await self.session.execute(stmt)).tuples()]
+        return [(p, i) for p, i in (await self.session.execute(stmt)).all()]
 
 
 async def operator_items(session: AsyncSession) -> list[MarketplaceItem]:
