@@ -1,5 +1,5 @@
-"""The marketplace tests run on an app whose operator enabled it, with helpers to stock the
-operator's inventory and a fake card processor."""
+"""Helpers to stock the operator's inventory, and a fake card processor. (The test apps have
+the marketplace enabled: tests/conftest.py.)"""
 
 from __future__ import annotations
 
@@ -9,18 +9,9 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from tests.conftest import AppFactory, empty_database
 
 from lowtato.errors import PaymentRequired
 from lowtato.marketplace import inventory
-
-
-@pytest.fixture
-async def app(app_factory: AppFactory) -> FastAPI:
-    app = await app_factory(marketplace_enabled=True)
-    await empty_database(app.state.db)
-    await app.state.limiter.reset()
-    return app
 
 
 def line(platform: str, username: str, price_cents: int, **extra: Any) -> dict[str, Any]:

@@ -17,7 +17,7 @@ async def test_disabled_by_default_every_route_is_404(
     app_factory: AppFactory, make_owner: OwnerFactory
 ) -> None:
     owner = await make_owner(livemode=True)
-    off = await app_factory()  # the operator did not set LOWTATO_MARKETPLACE_ENABLED
+    off = await app_factory(marketplace_enabled=False)  # the default
     async with client_for(off) as client:
         for method, path in (("GET", "/api/v1/marketplace"),
                              ("POST", "/api/v1/marketplace/purchase"),

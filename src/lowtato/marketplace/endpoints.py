@@ -1,14 +1,14 @@
-"""``/api/v1/marketplace``: ready-made social accounts for sale, when the operator enables it."""
+"""``/api/v1/marketplace``: ready-made social accounts for sale, when the operator enables it
+(``LOWTATO_MARKETPLACE_ENABLED``; off, every route answers 404 after the usual 401/402/403)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from lowtato.auth.deps import AccountsRead, AccountsWrite
 from lowtato.kit.routing import JSONRoute
-from lowtato.kit.session import Session
 from lowtato.marketplace import service
 from lowtato.marketplace.schemas import (
     PLATFORM_QUERY,
@@ -18,17 +18,10 @@ from lowtato.marketplace.schemas import (
     PurchaseRequest,
 )
 
-
-async def _enabled(request: Request) -> None:
-    # Before authentication: on a server without the marketplace the routes do not exist.
-    service.check_enabled(request.app.state.settings)
-
-
 router = APIRouter(
     prefix="/api/v1/marketplace",
     tags=["Marketplace"],
     route_class=JSONRoute,
-    dependencies=[Depends(_enabled)],
 )
 
 # Credentials must not be kept by any cache between the server and the buyer.
@@ -70,9 +63,9 @@ async def purchase(
 
 @router.get("/purchases", summary="List bought accounts")
 async def list_purchases(
-    principal: AccountsRead, session: Session, request: Request, response: Response
+    principal: AccountsRead, request: Request, response: Response
 ) -> PurchaseList:
     """This owner's purchases in this key's mode, newest first, each with the account's login
     again, the price paid and the connected account's id (if auto-connected)."""
     response.headers["Cache-Control"] = NO_STORE
-    return await service.list_purchases(session, request.app.state.keyring, principal)
+    return await service.list_purchases(request.app.state.services, principal)

@@ -28,7 +28,6 @@ from lowtato.errors import (
     PaymentRequired,
 )
 from lowtato.kit import clock
-from lowtato.kit.crypto import KeyRing
 from lowtato.kit.ids import new_id
 from lowtato.kit.principal import Principal
 from lowtato.marketplace.inventory import Credentials, stock_sandbox, unseal
@@ -86,6 +85,7 @@ async def list_for_sale(
 ) -> Listing:
     """Items for sale to this key: the operator's with a live key, the owner's sandbox items
     (stocked on the way) with a test key; by platform, then price."""
+    check_enabled(services.settings)
     if platform is not None:
         platform = accounts.check_platform(platform)
     stale_before = clock.now() - RESERVATION
@@ -142,6 +142,7 @@ async def purchase(
     services: MarketplaceServices, principal: Principal, body: PurchaseRequest
 ) -> PurchaseOut:
     """Buy one item, exactly once (see the module docstring); then, if asked, connect it."""
+    check_enabled(services.settings)
     item_id = body.account_id
     stale_before = clock.now() - RESERVATION
     async with services.db.transaction(readonly=True) as session:
@@ -334,11 +335,12 @@ async def _connect(
     return account.id, None
 
 
-async def list_purchases(
-    session: AsyncSession, keyring: KeyRing, principal: Principal
-) -> PurchaseList:
+async def list_purchases(services: MarketplaceServices, principal: Principal) -> PurchaseList:
     """The owner's purchases in this key's mode, newest first, credentials included."""
-    rows = await PurchaseRepository(session, principal).with_items()
+    check_enabled(services.settings)
+    keyring = services.keyring
+    async with services.db.transaction(readonly=True) as session:
+        rows = await PurchaseRepository(session, principal).with_items()
     purchases = [
         PurchaseRecord(
             id=p.id,
