@@ -4,6 +4,7 @@ sold exactly once, auto_connect, test mode spends nothing."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ from tests.marketplace.conftest import FakeCards, line, stock
 
 from lowtato.billing import credits
 from lowtato.billing.models import CreditEntry
+from lowtato.marketplace.models import MarketplaceItem
 
 BUY = "/api/v1/marketplace/purchase"
 
@@ -262,3 +264,29 @@ async def test_purchases_are_the_buyers_own_in_its_mode(
     for stranger in (other, buyer_test):
         theirs = await client.get("/api/v1/marketplace/purchases", headers=stranger.headers)
         assert theirs.json() == {"purchases": [], "count": 0}
+
+
+async def test_a_reservation_holds_for_ten_minutes_only(
+    app: FastAPI, client: httpx.AsyncClient, make_owner: OwnerFactory
+) -> None:
+    """A card payment in flight holds the item; one that never finished (a crashed process)
+    stops holding it after ten minutes."""
+    buyer = await make_owner(livemode=True)
+    await stock(app, line("twitter", "held", 300))
+    [item] = await listed(client, buyer)
+
+    async def reserve(minutes_ago: int) -> None:
+        async with app.state.db.transaction() as session:
+            row = await session.get(MarketplaceItem, item["id"])
+            assert row is not None
+            row.status, row.reserved_by = "reserved", "pur_elsewhere"
+            row.reserved_at = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+
+    await reserve(minutes_ago=9)
+    assert await listed(client, buyer) == []
+    held = await client.post(BUY, headers=buyer.headers, json={"account_id": item["id"]})
+    assert held.status_code == 409 and "being bought" in error(held)["message"]
+    await reserve(minutes_ago=11)
+    assert await listed(client, buyer) == [item]
+    bought = await client.post(BUY, headers=buyer.headers, json={"account_id": item["id"]})
+    assert bought.status_code == 200, bought.text

@@ -39,6 +39,9 @@ class Credentials(BaseModel):
     platform_user_id: str | None = Field(default=None, max_length=200)
 
 
+CREDENTIAL_FIELDS = set(Credentials.model_fields)
+
+
 class ImportLine(Credentials):
     """One line of ``lowtato marketplace import``."""
 
@@ -115,9 +118,6 @@ async def import_items(db: Database, keyring: KeyRing, items: list[ImportLine]) 
                                                credentials=credentials))  # fmt: skip
             imported += 1
     return ImportResult(imported, skipped)
-
-
-CREDENTIAL_FIELDS = set(Credentials.model_fields)
 
 
 async def operator_items(db: Database) -> list[MarketplaceItem]:
