@@ -97,6 +97,8 @@ def make_settings(database_url: str, data_dir: Path, **overrides: Any) -> Settin
         "bootstrap_demo": False,
         "public_url": "http://testserver",
         "publish_wait_seconds": 0.0,
+        # On in tests so every route sweep reaches it; tests/marketplace checks it off.
+        "marketplace_enabled": True,
     }
     values.update(overrides)
     return Settings(**values)

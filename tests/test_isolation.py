@@ -54,11 +54,13 @@ async def test_two_owner_sweep(
                               json={"url": "https://hooks.example.com/a", "events": ["post.failed"]})
             ).json()["id"]  # fmt: skip
     delivery = (await client.post(f"/api/v1/webhooks/{hook}/test", headers=a.headers)).json()["id"]
+    for_sale = (await client.get("/api/v1/marketplace", headers=a.headers)).json()
+    item = for_sale["accounts"][0]["id"]  # one of A's sandbox marketplace items
     before = await _snapshot(client, a)
 
     ids = {"account_id": account, "post_id": post, "schedule_id": post, "slot_id": slot,
            "media_id": media, "subaccount_id": page,
-           "webhook_id": hook, "delivery_id": delivery}  # fmt: skip
+           "webhook_id": hook, "delivery_id": delivery, "marketplace_item": item}  # fmt: skip
     calls = [
         ("GET", f"/api/v1/accounts/{account}/subaccounts", None),
         ("DELETE", f"/api/v1/accounts/{account}", None),
@@ -115,6 +117,7 @@ async def test_two_owner_sweep(
             "/api/v1/schedule/slots",
             {"slots": [{"day": 1, "hour": 9, "selectedTargets": [account]}]},
         ),
+        ("POST", "/api/v1/marketplace/purchase", {"account_id": item, "auto_connect": True}),
     ]
     # Every route with a path id must be in the sweep, so a new route cannot be forgotten.
     templated = {
@@ -182,6 +185,7 @@ async def test_two_owner_sweep(
                 assert response.status_code == 404, (intruder.email, method, path, response.text)
                 assert response.json()["error"]["code"] == "not_found"
     assert await _snapshot(client, a) == before
+    assert (await client.get("/api/v1/marketplace", headers=a.headers)).json() == for_sale
     for intruder in intruders:
         accounts, posts, schedules, slots, webhooks = await _snapshot(client, intruder)
         assert webhooks == {"webhooks": []}

@@ -27,6 +27,7 @@ from lowtato.idempotency.models import IdempotencyRecord
 from lowtato.jobs.models import Job
 from lowtato.kit.db import Database, UTCDateTime
 from lowtato.kit.migrate import alembic_config, upgrade
+from lowtato.marketplace.models import MarketplaceItem, MarketplacePurchase
 from lowtato.media.models import MediaFile
 from lowtato.models import Base
 from lowtato.posts.models import Post
@@ -47,6 +48,8 @@ CHECKED = {
     ("idempotency_keys", "state"),
     ("media_files", "kind"),
     ("jobs", "status"),
+    ("marketplace_items", "status"),
+    ("marketplace_purchases", "paid_with"),
 }
 
 
@@ -95,6 +98,8 @@ async def _rows(db: Database, owner_id: str) -> dict[str, str]:
         "idempotency_keys": "idem_check",
         "media_files": "med_check",
         "jobs": "job_check",
+        "marketplace_items": "mkt_check",
+        "marketplace_purchases": "pur_check",
     }
     owned: dict[str, Any] = {"owner_id": owner_id, "livemode": False}
     async with db.transaction() as session:
@@ -112,6 +117,9 @@ async def _rows(db: Database, owner_id: str) -> dict[str, str]:
                           size=1, sha256="0" * 64, created_at=NOW, last_used_at=NOW),
                 Job(id=ids["jobs"], kind="test", key="test:check", run_at=NOW, created_at=NOW,
                     updated_at=NOW),
+                MarketplaceItem(id=ids["marketplace_items"], **owned, platform="bluesky",
+                                username="u", price_cents=300, credentials_enc="x",
+                                status="sold", created_at=NOW),
             ]
         )  # fmt: skip
         await session.flush()
@@ -122,6 +130,9 @@ async def _rows(db: Database, owner_id: str) -> dict[str, str]:
                 WebhookDelivery(id=ids["webhook_deliveries"], webhook_id="wh_check", **owned,
                                 event_id="evt", event_type="post.published", body="{}",
                                 created_at=NOW, updated_at=NOW),
+                MarketplacePurchase(id=ids["marketplace_purchases"], **owned,
+                                    item_id="mkt_check", paid_with="credits", amount_cents=300,
+                                    created_at=NOW),
             ]
         )  # fmt: skip
     return ids

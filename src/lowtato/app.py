@@ -33,6 +33,7 @@ from lowtato.kit.bodylimit import BodyLimitMiddleware
 from lowtato.kit.middleware import RequestContextMiddleware
 from lowtato.kit.openapi import install_openapi
 from lowtato.kit.ratelimit import Policy, RateLimiter
+from lowtato.marketplace.endpoints import router as marketplace_router
 from lowtato.media.endpoints import UPLOAD_PATH
 from lowtato.media.endpoints import files_router as media_files_router
 from lowtato.media.endpoints import router as media_router
@@ -66,6 +67,7 @@ ROUTERS = [
     webhooks_router,
     credits_router,
     analytics_router,
+    marketplace_router,
 ]
 
 

@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     # Lifetime of the presigned GET a media URL redirects to on the s3 backend.
     storage_s3_url_seconds: int = 900
     stripe_secret_key: SecretStr = SecretStr("")
+    # The account marketplace (/api/v1/marketplace) is the operator's choice: off, its routes
+    # answer 404. Inventory comes from `lowtato marketplace import`.
+    marketplace_enabled: bool = False
 
     # An OpenAI-compatible API (OpenAI, Ollama, vLLM, OpenRouter, ...) for AI text, images and
     # transcription: base URL up to and including the version, e.g. https://api.openai.com/v1

@@ -11,6 +11,7 @@ from lowtato.events.models import Event
 from lowtato.idempotency.models import IdempotencyRecord
 from lowtato.jobs.models import Job, JobSerialLock
 from lowtato.kit.db import Base
+from lowtato.marketplace.models import MarketplaceItem, MarketplacePurchase
 from lowtato.media.models import MediaFile
 from lowtato.platforms.sandbox.models import SandboxPost
 from lowtato.posts.models import Post
@@ -27,6 +28,8 @@ __all__ = [
     "Job",
     "JobSerialLock",
     "KeyCanary",
+    "MarketplaceItem",
+    "MarketplacePurchase",
     "MediaFile",
     "MetricSnapshot",
     "MetricSync",

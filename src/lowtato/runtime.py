@@ -25,6 +25,7 @@ from lowtato.kit.crypto import KeyRing
 from lowtato.kit.db import Database
 from lowtato.kit.guarded_http import guarded_httpx_client
 from lowtato.llm.client import LLMConfig, OpenAICompatible
+from lowtato.marketplace.ports import CardPayments
 from lowtato.media import tasks as media_tasks
 from lowtato.media.decoder import Decoder
 from lowtato.media.fetch import GuardedMediaFetcher
@@ -58,6 +59,8 @@ class Services:
     media_references: MediaReferences
     # The operator's OpenAI-compatible AI endpoint; None → the built-in generators.
     llm: OpenAICompatible | None = None
+    # Charges a saved card (marketplace purchases); None until billing provides one.
+    cards: CardPayments | None = None
 
     @classmethod
     def build(cls, settings: Settings, db: Database | None = None) -> Services:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from lowtato.cli import credits, db, keys, secrets, users
+from lowtato.cli import credits, db, keys, marketplace, secrets, users
 from lowtato.cli.serve import serve
 from lowtato.cli.worker import worker
 from lowtato.runtime import subscribe_all
@@ -26,6 +26,7 @@ app.add_typer(users.app, name="users")
 app.add_typer(keys.app, name="keys")
 app.add_typer(secrets.app, name="secrets")
 app.add_typer(credits.app, name="credits")
+app.add_typer(marketplace.app, name="marketplace")
 
 if __name__ == "__main__":
     app()

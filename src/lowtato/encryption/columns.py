@@ -14,6 +14,8 @@ from sqlalchemy.orm import InstrumentedAttribute
 from lowtato.accounts.models import SocialAccount, SubAccount
 from lowtato.accounts.oauth_models import OAuthState
 from lowtato.accounts.service import subaccount_token_aad, token_aad
+from lowtato.marketplace.inventory import credentials_aad
+from lowtato.marketplace.models import MarketplaceItem
 from lowtato.webhooks.models import Webhook
 from lowtato.webhooks.service import secret_aad
 
@@ -62,5 +64,11 @@ ENCRYPTED_COLUMNS: tuple[EncryptedColumn, ...] = (
         OAuthState.id,
         OAuthState.code_verifier_enc,
         _oauth_verifier_aad,
+    ),
+    EncryptedColumn(
+        "marketplace_items.credentials",
+        MarketplaceItem.id,
+        MarketplaceItem.credentials_enc,
+        credentials_aad,
     ),
 )
