@@ -47,6 +47,7 @@ CHECKED = {
     ("idempotency_keys", "state"),
     ("media_files", "kind"),
     ("jobs", "status"),
+    ("billing_customers", "subscription_status"),
 }
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from lowtato.accounts.endpoints import router as accounts_router
 from lowtato.accounts.oauth_endpoints import router as oauth_router
 from lowtato.auth.service import Authenticator
+from lowtato.billing.endpoints import billing_router
 from lowtato.billing.endpoints import router as credits_router
 from lowtato.brand.endpoints import router as brand_router
 from lowtato.config import Settings
@@ -62,6 +63,7 @@ ROUTERS = [
     media_files_router,
     webhooks_router,
     credits_router,
+    billing_router,
 ]
 
 

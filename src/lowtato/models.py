@@ -3,7 +3,7 @@
 from lowtato.accounts.models import SocialAccount, SubAccount
 from lowtato.accounts.oauth_models import OAuthState
 from lowtato.auth.models import ApiKey, User
-from lowtato.billing.models import CreditEntry
+from lowtato.billing.models import BillingCustomer, CreditEntry, StripeEvent
 from lowtato.brand.models import BrandKit
 from lowtato.encryption.models import KeyCanary
 from lowtato.events.models import Event
@@ -19,6 +19,7 @@ from lowtato.webhooks.models import Webhook, WebhookDelivery
 __all__ = [
     "ApiKey",
     "Base",
+    "BillingCustomer",
     "BrandKit",
     "CreditEntry",
     "Event",
@@ -32,6 +33,7 @@ __all__ = [
     "SandboxPost",
     "Slot",
     "SocialAccount",
+    "StripeEvent",
     "SubAccount",
     "User",
     "Webhook",

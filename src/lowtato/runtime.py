@@ -13,6 +13,7 @@ from lowtato.accounts.events import AccountRemoved
 from lowtato.auth.events import OwnerCreated
 from lowtato.billing import credits
 from lowtato.billing import tasks as billing_tasks
+from lowtato.billing.stripe_api import StripeGateway, StripeHealth
 from lowtato.brand import service as brand_service
 from lowtato.config import Settings
 from lowtato.events.bus import BUS, Bus
@@ -54,6 +55,9 @@ class Services:
     decoder: Decoder
     # Which posts name an uploaded file (media cannot read posts; see media.ports).
     media_references: MediaReferences
+    # Stripe (None: billing not configured) and its cached health.
+    stripe: StripeGateway | None
+    stripe_health: StripeHealth
 
     @classmethod
     def build(cls, settings: Settings, db: Database | None = None) -> Services:
@@ -77,6 +81,7 @@ class Services:
         sandbox = SandboxNetwork(db, settings.public_url, settings.sandbox_latency_ms)
         storage = build_storage(settings)
         subscribe_all()
+        stripe = StripeGateway(settings) if settings.stripe_secret_key.get_secret_value() else None
         return cls(
             settings=settings,
             db=db,
@@ -105,11 +110,15 @@ class Services:
                 max_decode_bytes=settings.media_max_decode_bytes,
             ),
             media_references=MEDIA_USE,
+            stripe=stripe,
+            stripe_health=StripeHealth(stripe),
         )
 
     async def close(self) -> None:
         self.decoder.close()
         await self.http.aclose()
+        if self.stripe is not None:
+            await self.stripe.close()
         if self.adapters.user_http is not None:
             await self.adapters.user_http.aclose()
 

@@ -153,11 +153,18 @@ def build_app(state: FakeState) -> Starlette:
 @contextlib.asynccontextmanager
 async def serve(state: FakeState) -> AsyncIterator[str]:
     """Run the fakes on 127.0.0.1 (a free port) in this event loop; yields the base URL."""
+    async with serve_app(build_app(state)) as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def serve_app(app: ASGIApp) -> AsyncIterator[str]:
+    """Run one ASGI app on 127.0.0.1 (a free port) in this event loop; yields the base URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(build_app(state), log_level="warning", lifespan="off", access_log=False)
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:

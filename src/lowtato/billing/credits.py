@@ -85,6 +85,38 @@ async def debit(session: AsyncSession, owner_id: str, amount: int, reason: str) 
     return balance
 
 
+async def grant(session: AsyncSession, owner_id: str, amount: int, reason: str) -> int:
+    """Add ``amount`` hundredths to the owner's balance with a ledger entry (``topup``,
+    ``plan_change``, an operator's grant); returns the new balance. One UPDATE adds, so it
+    composes with concurrent debits."""
+    if amount <= 0:
+        msg = "a grant must be positive"
+        raise ValueError(msg)
+    balance = await repository.give(session, owner_id, amount)
+    if balance is None:
+        raise NotFound.of("user", owner_id)
+    repository.add_entry(
+        session,
+        CreditEntry(id=new_id("cred"), owner_id=owner_id, amount=amount,
+                    balance_after=balance, reason=reason, created_at=clock.now()),
+    )  # fmt: skip
+    return balance
+
+
+async def change_plan(session: AsyncSession, owner_id: str, plan: PlanName) -> None:
+    """Put the owner on ``plan``. On a change of plan the balance is topped up to the new
+    plan's monthly allocation when it is below it (ledger reason ``plan_change``), and never
+    reduced: a downgrade keeps what is left until the next monthly reset sets the new
+    allocation. Setting the plan the owner already has grants nothing."""
+    found = await repository.set_plan(session, owner_id, plan.value)
+    if found is None:
+        raise NotFound.of("user", owner_id)
+    before, balance = found
+    allocation = PLANS[plan].monthly_credits
+    if before != plan.value and balance < allocation:
+        await grant(session, owner_id, allocation - balance, "plan_change")
+
+
 @dataclass(frozen=True)
 class CreditsSummary:
     balance: float

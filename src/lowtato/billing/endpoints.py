@@ -1,12 +1,16 @@
-"""``GET /api/v1/credits``."""
+"""``GET /api/v1/credits`` and ``/api/v1/billing`` (Stripe checkout, cancel, webhook)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
+
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from lowtato.auth.deps import AnalyticsRead
-from lowtato.billing import credits
+from lowtato.auth.deps import AnalyticsRead, BillingRead, BillingWrite
+from lowtato.billing import checkout, credits, service, stripe_webhooks
+from lowtato.billing.ports import BillingServices
+from lowtato.billing.schemas import BillingOut, CancelOut, CheckoutIn, CheckoutOut, WebhookAck
 from lowtato.kit.routing import JSONRoute
 from lowtato.kit.session import Session
 
@@ -28,3 +32,64 @@ async def get_credits(principal: AnalyticsRead, session: Session) -> CreditsOut:
     when a debit takes the balance under 10 % of the monthly allocation."""
     found = await credits.summary(session, principal.user_id)
     return CreditsOut(**found.__dict__)
+
+
+billing_router = APIRouter(prefix="/api/v1/billing", tags=["Billing"], route_class=JSONRoute)
+
+_NOT_CONFIGURED: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Billing is not configured on this server."}
+}
+
+
+def _services(request: Request) -> BillingServices:
+    services: BillingServices = request.app.state.services
+    return services
+
+
+@billing_router.get("", summary="Plan, subscription and saved card")
+async def get_billing(request: Request, principal: BillingRead) -> BillingOut:
+    """The owner's plan and how it is paid: the Stripe subscription's status, whether a card
+    is saved for marketplace purchases (brand and last 4 digits). `configured` is false when
+    this server takes no payments. Open to the free plan (it is how a free owner upgrades)."""
+    return await service.summary(_services(request), principal)
+
+
+@billing_router.post("/checkout", summary="Pay for a plan or credits", responses=_NOT_CONFIGURED)
+async def post_checkout(request: Request, body: CheckoutIn, principal: BillingWrite) -> CheckoutOut:
+    """A Stripe-hosted payment page. `{"plan": "creator"}` subscribes monthly (starter $13,
+    creator $26, agency $49); `{"credits": 100}` buys credits once at $0.10 each and saves
+    the card for marketplace purchases. Open `checkout_url`; when Stripe confirms the payment
+    the plan changes (the balance is topped up to the new plan's monthly credits) or the
+    credits are added. Needs a live key; open to the free plan. A second subscription while
+    one is active is 409 `conflict` (cancel first)."""
+    return await checkout.checkout(_services(request), principal, body)
+
+
+@billing_router.post("/cancel", summary="Cancel the plan", responses=_NOT_CONFIGURED)
+async def post_cancel(request: Request, principal: BillingWrite) -> CancelOut:
+    """Stops the subscription renewing: the plan stays until the paid period ends, then the
+    owner is on the free plan. No subscription (or one already ended) is 409 `conflict`."""
+    return await checkout.cancel(_services(request), principal)
+
+
+@billing_router.post(
+    "/stripe-webhook",
+    summary="Stripe's webhook (called by Stripe)",
+    responses={
+        400: {"description": "Missing or wrong `Stripe-Signature`; nothing was applied."},
+        **_NOT_CONFIGURED,
+    },
+)
+async def stripe_webhook(request: Request, session: Session) -> WebhookAck:
+    """Point a Stripe webhook endpoint here (events `checkout.session.completed`,
+    `checkout.session.async_payment_succeeded`, `customer.subscription.updated`,
+    `customer.subscription.deleted`, `invoice.payment_failed`) and set its signing secret as
+    `LOWTATO_STRIPE_WEBHOOK_SECRET`. No API key: the signature authenticates Stripe. Each
+    event is applied once; a redelivery answers `{"received": true, "duplicate": true}`."""
+    applied = await stripe_webhooks.receive(
+        session,
+        _services(request).settings,
+        await request.body(),
+        request.headers.get("stripe-signature"),
+    )
+    return WebhookAck(received=True, duplicate=not applied)
