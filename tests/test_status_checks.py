@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from tests.conftest import PG_URL, Owner
 
 from lowtato.accounts.models import SocialAccount
+from lowtato.billing.models import BillingCustomer
 from lowtato.idempotency.models import IdempotencyRecord
 from lowtato.jobs.models import Job
 from lowtato.kit.db import Database, UTCDateTime
@@ -96,6 +97,7 @@ async def _rows(db: Database, owner_id: str) -> dict[str, str]:
         "idempotency_keys": "idem_check",
         "media_files": "med_check",
         "jobs": "job_check",
+        "billing_customers": owner_id,
     }
     owned: dict[str, Any] = {"owner_id": owner_id, "livemode": False}
     async with db.transaction() as session:
@@ -113,6 +115,8 @@ async def _rows(db: Database, owner_id: str) -> dict[str, str]:
                           size=1, sha256="0" * 64, created_at=NOW, last_used_at=NOW),
                 Job(id=ids["jobs"], kind="test", key="test:check", run_at=NOW, created_at=NOW,
                     updated_at=NOW),
+                BillingCustomer(owner_id=owner_id, stripe_customer_id="cus_check",
+                                updated_at=NOW),
             ]
         )  # fmt: skip
         await session.flush()
@@ -128,6 +132,10 @@ async def _rows(db: Database, owner_id: str) -> dict[str, str]:
     return ids
 
 
+# Tables whose primary key is not ``id``.
+KEYS = {"billing_customers": "owner_id"}
+
+
 @pytest.fixture
 async def rows(app: FastAPI, owner: Owner) -> dict[str, str]:
     return await _rows(app.state.db, owner.user_id)
@@ -138,7 +146,8 @@ async def test_the_database_refuses_an_unknown_value(
     app: FastAPI, rows: dict[str, str], table: str, column: str
 ) -> None:
     db: Database = app.state.db
-    change = text(f'UPDATE "{table}" SET "{column}" = :bogus WHERE id = :id')  # noqa: S608 - names from CHECKED
+    key = KEYS.get(table, "id")
+    change = text(f'UPDATE "{table}" SET "{column}" = :bogus WHERE "{key}" = :id')  # noqa: S608 - names from CHECKED
     with pytest.raises(IntegrityError, match=f"ck_{table}_{column}"):
         async with db.transaction() as session:
             await session.execute(change, {"bogus": "bogus", "id": rows[table]})

@@ -45,6 +45,8 @@ async def billing_app(app: FastAPI, app_factory: AppFactory, stripe_fake: FakeSt
         stripe_secret_key=stripe_fake.state.api_key,
         stripe_webhook_secret=WEBHOOK_SECRET,
         stripe_api_base=stripe_fake.url,
+        # A plan change reaches keys within the auth cache's lifetime; tests read it at once.
+        auth_cache_seconds=0.0,
     )
 
 
