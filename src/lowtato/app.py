@@ -20,6 +20,7 @@ from lowtato.accounts.endpoints import router as accounts_router
 from lowtato.accounts.oauth_endpoints import router as oauth_router
 from lowtato.auth.service import Authenticator
 from lowtato.billing.endpoints import billing_router
+from lowtato.billing.endpoints import pages_router as billing_pages_router
 from lowtato.billing.endpoints import router as credits_router
 from lowtato.brand.endpoints import router as brand_router
 from lowtato.config import Settings
@@ -64,6 +65,7 @@ ROUTERS = [
     webhooks_router,
     credits_router,
     billing_router,
+    billing_pages_router,
 ]
 
 

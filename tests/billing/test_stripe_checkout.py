@@ -44,6 +44,10 @@ async def test_plan_checkout(
     assert price["unit_amount"] == "2600" and price["currency"] == "usd"
     assert price["recurring"] == {"interval": "month"}
     assert session["success_url"].startswith("http://testserver/billing/success")
+    page = await billing.get(session["success_url"].removeprefix("http://testserver"))
+    assert page.status_code == 200 and "Payment received" in page.text
+    cancelled = await billing.get(session["cancel_url"].removeprefix("http://testserver"))
+    assert cancelled.status_code == 200 and "Nothing was charged" in cancelled.text
     customer = stripe_fake.state.customers[session["customer"]]
     assert customer["email"] == "buyer@example.com"
     assert customer["metadata"] == {"owner_id": owner.user_id}

@@ -21,9 +21,12 @@ from lowtato.kit.openapi import api_routes
 # agents before they have a key, media files and sandbox post pages for platforms and
 # browsers (an unguessable token or id protects them), the OAuth pages for the browser that
 # a connect link sent there (the link's single-use state protects them), the API description,
-# Stripe's webhook (its Stripe-Signature authenticates it).
+# Stripe's webhook (its Stripe-Signature authenticates it) and the pages Stripe Checkout
+# returns a buyer to.
 PUBLIC = {
     ("POST", "/api/v1/billing/stripe-webhook"),
+    ("GET", "/billing/success"),
+    ("GET", "/billing/cancelled"),
     ("GET", "/api/health"),
     ("GET", "/api/v1/platforms"),
     ("GET", "/media/{token}/{filename}"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from lowtato.auth.deps import AnalyticsRead, BillingRead, BillingWrite
@@ -93,3 +94,27 @@ async def stripe_webhook(request: Request, session: Session) -> WebhookAck:
         request.headers.get("stripe-signature"),
     )
     return WebhookAck(received=True, duplicate=not applied)
+
+
+# Where Stripe Checkout sends the buyer when the request named no success/cancel URL.
+pages_router = APIRouter(tags=["Billing"], route_class=JSONRoute)
+
+_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Lowtato billing</title></head>
+<body><h1>{title}</h1><p>{text}</p></body></html>"""
+
+
+@pages_router.get("/billing/success", response_class=HTMLResponse, summary="After paying")
+async def billing_success() -> HTMLResponse:
+    """The page Stripe Checkout returns a buyer to after paying (no auth, says nothing private)."""
+    text = (
+        "Stripe has your payment. Your plan or credits change as soon as Stripe confirms it "
+        "(usually seconds): check GET /api/v1/billing or GET /api/v1/credits."
+    )
+    return HTMLResponse(_PAGE.format(title="Payment received", text=text))
+
+
+@pages_router.get("/billing/cancelled", response_class=HTMLResponse, summary="Checkout left")
+async def billing_cancelled() -> HTMLResponse:
+    """The page Stripe Checkout returns a buyer to who did not pay."""
+    text = "Nothing was charged. Start again with POST /api/v1/billing/checkout."
+    return HTMLResponse(_PAGE.format(title="Checkout cancelled", text=text))
