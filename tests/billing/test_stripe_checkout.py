@@ -139,3 +139,18 @@ async def test_stripe_refusing_is_503_and_nothing_is_stored(
     assert "sk_test" not in response.text
     status = await billing.get("/api/v1/billing", headers=owner.headers)
     assert status.json()["customer"] is False
+
+
+async def test_idempotency_key_returns_the_same_session(
+    billing: httpx.AsyncClient, make_owner: OwnerFactory, stripe_fake: FakeStripe
+) -> None:
+    owner = await make_owner(livemode=True)
+    headers = {**owner.headers, "Idempotency-Key": "buy-100"}
+    first = await billing.post(CHECKOUT, json={"credits": 100}, headers=headers)
+    again = await billing.post(CHECKOUT, json={"credits": 100}, headers=headers)
+    assert first.status_code == again.status_code == 200, again.text
+    assert first.json() == again.json() and len(stripe_fake.state.sessions) == 1
+    other = await billing.post(CHECKOUT, json={"credits": 200}, headers=headers)
+    assert other.status_code == 422
+    assert other.json()["error"]["code"] == "idempotency_key_reused"
+    assert len(stripe_fake.state.sessions) == 1

@@ -6,6 +6,8 @@ database lock is held while Stripe answers.
 
 from __future__ import annotations
 
+import hashlib
+
 import stripe
 
 from lowtato.billing import repository
@@ -14,7 +16,7 @@ from lowtato.billing.ports import BillingServices
 from lowtato.billing.schemas import CancelOut, CheckoutIn, CheckoutOut
 from lowtato.billing.service import gateway, stripe_failed
 from lowtato.billing.stripe_api import LineItem
-from lowtato.errors import Conflict, Forbidden, NotFound
+from lowtato.errors import Conflict, Forbidden, IdempotencyKeyReused, NotFound
 from lowtato.kit.principal import Principal
 from lowtato.plans import PLANS, PlanName, cents_for_credits
 
@@ -44,6 +46,13 @@ def _line(body: CheckoutIn) -> tuple[LineItem, dict[str, str]]:
     return item, {"kind": "topup", "credits": str(credits)}
 
 
+def _stripe_key(principal: Principal, key: str | None) -> str | None:
+    if key is None:
+        return None
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    return f"lowtato-checkout-{principal.user_id}-{principal.mode}-{digest}"
+
+
 async def _customer_id(services: BillingServices, principal: Principal, plan: bool) -> str:
     """The owner's Stripe customer, created (and stored) on the first checkout."""
     async with services.db.transaction(readonly=True) as session:
@@ -69,10 +78,13 @@ async def _customer_id(services: BillingServices, principal: Principal, plan: bo
 
 
 async def checkout(
-    services: BillingServices, principal: Principal, body: CheckoutIn
+    services: BillingServices, principal: Principal, body: CheckoutIn, key: str | None = None
 ) -> CheckoutOut:
     """A Stripe Checkout Session for the plan or the credits; the change happens when Stripe
-    reports the payment (``checkout.session.completed`` on the webhook)."""
+    reports the payment (``checkout.session.completed`` on the webhook).
+
+    An ``Idempotency-Key`` becomes Stripe's own (scoped by owner): a retry within Stripe's
+    24 hours returns the same session; the same key with another body is 422."""
     stripe_api = gateway(services)
     _live_key(principal)
     customer_id = await _customer_id(services, principal, plan=body.plan is not None)
@@ -87,7 +99,10 @@ async def checkout(
             success_url=body.success_url
             or f"{base}/billing/success?session_id={{CHECKOUT_SESSION_ID}}",
             cancel_url=body.cancel_url or f"{base}/billing/cancelled",
+            idempotency_key=_stripe_key(principal, key),
         )
+    except stripe.IdempotencyError as exc:
+        raise IdempotencyKeyReused from exc
     except stripe.StripeError as exc:
         raise stripe_failed(exc) from exc
     return CheckoutOut(checkout_url=session.url, session_id=session.id)

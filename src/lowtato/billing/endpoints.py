@@ -12,6 +12,7 @@ from lowtato.auth.deps import AnalyticsRead, BillingRead, BillingWrite
 from lowtato.billing import checkout, credits, service, stripe_webhooks
 from lowtato.billing.ports import BillingServices
 from lowtato.billing.schemas import BillingOut, CancelOut, CheckoutIn, CheckoutOut, WebhookAck
+from lowtato.idempotency import http as idempotency
 from lowtato.kit.routing import JSONRoute
 from lowtato.kit.session import Session
 
@@ -62,8 +63,10 @@ async def post_checkout(request: Request, body: CheckoutIn, principal: BillingWr
     the card for marketplace purchases. Open `checkout_url`; when Stripe confirms the payment
     the plan changes (the balance is topped up to the new plan's monthly credits) or the
     credits are added. Needs a live key; open to the free plan. A second subscription while
-    one is active is 409 `conflict` (cancel first)."""
-    return await checkout.checkout(_services(request), principal, body)
+    one is active is 409 `conflict` (cancel first). An `Idempotency-Key` makes a retry return
+    the same session (the same key with another body is 422 `idempotency_key_reused`)."""
+    key = idempotency.key_from(request, principal)
+    return await checkout.checkout(_services(request), principal, body, key.value if key else None)
 
 
 @billing_router.post("/cancel", summary="Cancel the plan", responses=_NOT_CONFIGURED)

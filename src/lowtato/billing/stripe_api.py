@@ -89,7 +89,11 @@ class StripeGateway:
         metadata: dict[str, str],
         success_url: str,
         cancel_url: str,
+        idempotency_key: str | None = None,
     ) -> CheckoutSession:
+        options: stripe.RequestOptions = (
+            {"idempotency_key": idempotency_key} if idempotency_key else {}
+        )
         if item.recurring:
             session = await self._client.v1.checkout.sessions.create_async(
                 {
@@ -112,7 +116,8 @@ class StripeGateway:
                     ],
                     "success_url": success_url,
                     "cancel_url": cancel_url,
-                }
+                },
+                options,
             )
         else:
             session = await self._client.v1.checkout.sessions.create_async(
@@ -138,7 +143,8 @@ class StripeGateway:
                     ],
                     "success_url": success_url,
                     "cancel_url": cancel_url,
-                }
+                },
+                options,
             )
         return CheckoutSession(id=session.id, url=session.url or "")
 
