@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from tests.conftest import PG_URL, Owner
 
 from lowtato.accounts.models import SocialAccount
+from lowtato.billing.models import BillingCustomer
 from lowtato.idempotency.models import IdempotencyRecord
 from lowtato.jobs.models import Job
 from lowtato.kit.db import Database, UTCDateTime
@@ -50,6 +51,7 @@ CHECKED = {
     ("jobs", "status"),
     ("marketplace_items", "status"),
     ("marketplace_purchases", "paid_with"),
+    ("billing_customers", "subscription_status"),
 }
 
 
@@ -100,6 +102,7 @@ async def _rows(db: Database, owner_id: str) -> dict[str, str]:
         "jobs": "job_check",
         "marketplace_items": "mkt_check",
         "marketplace_purchases": "pur_check",
+        "billing_customers": owner_id,
     }
     owned: dict[str, Any] = {"owner_id": owner_id, "livemode": False}
     async with db.transaction() as session:
@@ -120,6 +123,8 @@ async def _rows(db: Database, owner_id: str) -> dict[str, str]:
                 MarketplaceItem(id=ids["marketplace_items"], **owned, platform="bluesky",
                                 username="u", price_cents=300, credentials_enc="x",
                                 status="sold", created_at=NOW),
+                BillingCustomer(owner_id=owner_id, stripe_customer_id="cus_check",
+                                updated_at=NOW),
             ]
         )  # fmt: skip
         await session.flush()
@@ -138,6 +143,10 @@ async def _rows(db: Database, owner_id: str) -> dict[str, str]:
     return ids
 
 
+# Tables whose primary key is not ``id``.
+KEYS = {"billing_customers": "owner_id"}
+
+
 @pytest.fixture
 async def rows(app: FastAPI, owner: Owner) -> dict[str, str]:
     return await _rows(app.state.db, owner.user_id)
@@ -148,7 +157,8 @@ async def test_the_database_refuses_an_unknown_value(
     app: FastAPI, rows: dict[str, str], table: str, column: str
 ) -> None:
     db: Database = app.state.db
-    change = text(f'UPDATE "{table}" SET "{column}" = :bogus WHERE id = :id')  # noqa: S608 - names from CHECKED
+    key = KEYS.get(table, "id")
+    change = text(f'UPDATE "{table}" SET "{column}" = :bogus WHERE "{key}" = :id')  # noqa: S608 - names from CHECKED
     with pytest.raises(IntegrityError, match=f"ck_{table}_{column}"):
         async with db.transaction() as session:
             await session.execute(change, {"bogus": "bogus", "id": rows[table]})

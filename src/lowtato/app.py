@@ -20,6 +20,8 @@ from lowtato.accounts.endpoints import router as accounts_router
 from lowtato.accounts.oauth_endpoints import router as oauth_router
 from lowtato.analytics.endpoints import router as analytics_router
 from lowtato.auth.service import Authenticator
+from lowtato.billing.endpoints import billing_router
+from lowtato.billing.endpoints import pages_router as billing_pages_router
 from lowtato.billing.endpoints import router as credits_router
 from lowtato.brand.endpoints import router as brand_router
 from lowtato.config import Settings
@@ -68,6 +70,8 @@ ROUTERS = [
     credits_router,
     analytics_router,
     marketplace_router,
+    billing_router,
+    billing_pages_router,
 ]
 
 

@@ -113,7 +113,17 @@ class Settings(BaseSettings):
     storage_s3_secret_access_key: SecretStr = SecretStr("")
     # Lifetime of the presigned GET a media URL redirects to on the s3 backend.
     storage_s3_url_seconds: int = 900
+    # Stripe billing (checkout, plan webhooks, saved-card charges): off while the secret key is
+    # empty. The API base is a setting so tests (and stripe-mock) point it at a local fake.
     stripe_secret_key: SecretStr = SecretStr("")
+    stripe_webhook_secret: SecretStr = SecretStr("")
+    stripe_api_base: str = "https://api.stripe.com"
+    stripe_currency: str = "usd"
+    stripe_timeout_seconds: float = Field(default=20.0, gt=0)
+    # Retries of a failed Stripe call (POSTs carry an idempotency key, so a retry never
+    # charges twice).
+    stripe_max_retries: int = Field(default=2, ge=0)
+
     # The account marketplace (/api/v1/marketplace) is the operator's choice: off, its routes
     # answer 404. Inventory comes from `lowtato marketplace import`.
     marketplace_enabled: bool = False

@@ -4,7 +4,7 @@ from lowtato.accounts.models import SocialAccount, SubAccount
 from lowtato.accounts.oauth_models import OAuthState
 from lowtato.analytics.models import MetricSnapshot, MetricSync
 from lowtato.auth.models import ApiKey, User
-from lowtato.billing.models import CreditEntry
+from lowtato.billing.models import BillingCustomer, CreditEntry, StripeEvent
 from lowtato.brand.models import BrandKit
 from lowtato.encryption.models import KeyCanary
 from lowtato.events.models import Event
@@ -21,6 +21,7 @@ from lowtato.webhooks.models import Webhook, WebhookDelivery
 __all__ = [
     "ApiKey",
     "Base",
+    "BillingCustomer",
     "BrandKit",
     "CreditEntry",
     "Event",
@@ -38,6 +39,7 @@ __all__ = [
     "SandboxPost",
     "Slot",
     "SocialAccount",
+    "StripeEvent",
     "SubAccount",
     "User",
     "Webhook",

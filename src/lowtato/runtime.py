@@ -14,6 +14,8 @@ from lowtato.analytics import tasks as analytics_tasks
 from lowtato.auth.events import OwnerCreated
 from lowtato.billing import credits
 from lowtato.billing import tasks as billing_tasks
+from lowtato.billing.cards import StripeCards
+from lowtato.billing.stripe_api import StripeGateway, StripeHealth
 from lowtato.brand import service as brand_service
 from lowtato.config import Settings
 from lowtato.events.bus import BUS, Bus
@@ -57,9 +59,12 @@ class Services:
     decoder: Decoder
     # Which posts name an uploaded file (media cannot read posts; see media.ports).
     media_references: MediaReferences
+    # Stripe (None: billing not configured) and its cached health.
+    stripe: StripeGateway | None
+    stripe_health: StripeHealth
     # The operator's OpenAI-compatible AI endpoint; None → the built-in generators.
     llm: OpenAICompatible | None = None
-    # Charges a saved card (marketplace purchases); None until billing provides one.
+    # Charges a saved card (marketplace purchases); None when billing is not configured.
     cards: CardPayments | None = None
 
     @classmethod
@@ -84,6 +89,7 @@ class Services:
         sandbox = SandboxNetwork(db, settings.public_url, settings.sandbox_latency_ms)
         storage = build_storage(settings)
         subscribe_all()
+        stripe = StripeGateway(settings) if settings.stripe_secret_key.get_secret_value() else None
         return cls(
             settings=settings,
             db=db,
@@ -112,12 +118,17 @@ class Services:
                 max_decode_bytes=settings.media_max_decode_bytes,
             ),
             media_references=MEDIA_USE,
+            stripe=stripe,
+            stripe_health=StripeHealth(stripe),
             llm=build_llm(settings),
+            cards=StripeCards(db, stripe) if stripe is not None else None,
         )
 
     async def close(self) -> None:
         self.decoder.close()
         await self.http.aclose()
+        if self.stripe is not None:
+            await self.stripe.close()
         if self.adapters.user_http is not None:
             await self.adapters.user_http.aclose()
 

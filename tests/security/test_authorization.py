@@ -20,8 +20,13 @@ from lowtato.kit.openapi import api_routes
 # Routes anyone may call, each for a reason: health for load balancers, the platform rules for
 # agents before they have a key, media files and sandbox post pages for platforms and
 # browsers (an unguessable token or id protects them), the OAuth pages for the browser that
-# a connect link sent there (the link's single-use state protects them), the API description.
+# a connect link sent there (the link's single-use state protects them), the API description,
+# Stripe's webhook (its Stripe-Signature authenticates it) and the pages Stripe Checkout
+# returns a buyer to.
 PUBLIC = {
+    ("POST", "/api/v1/billing/stripe-webhook"),
+    ("GET", "/billing/success"),
+    ("GET", "/billing/cancelled"),
     ("GET", "/api/health"),
     ("GET", "/api/v1/platforms"),
     ("GET", "/media/{token}/{filename}"),
@@ -82,6 +87,14 @@ async def test_scope_matrix(
     assert len(operations) >= 35 and cells == len(operations) * len(ALL_SCOPES)
 
 
+# Billing is open to the free plan: it is how a free owner upgrades.
+FREE_PLAN_ROUTES = {
+    ("GET", "/api/v1/billing"),
+    ("POST", "/api/v1/billing/checkout"),
+    ("POST", "/api/v1/billing/cancel"),
+}
+
+
 async def test_free_plan_is_402_on_every_api_route(
     app: FastAPI, client: httpx.AsyncClient, make_owner: OwnerFactory
 ) -> None:
@@ -90,6 +103,9 @@ async def test_free_plan_is_402_on_every_api_route(
         free = await make_owner(email="free@example.com", plan="free", livemode=livemode)
         for method, path, _ in operations:
             response = await client.request(method, _concrete(path), headers=free.headers, json={})
+            if (method, path) in FREE_PLAN_ROUTES:
+                assert response.status_code != 402, (method, path, response.text)
+                continue
             assert response.status_code == 402, (method, path, response.text)
             assert response.json()["error"]["code"] == "api_access_not_in_plan"
     print(f"\nfree plan: {len(operations)} routes × 2 modes refused with 402")

@@ -32,12 +32,12 @@ def presented_key(request: Request) -> str | None:
 
 
 def require(
-    scope: Scope, policy: Policy | None = None
+    scope: Scope, policy: Policy | None = None, *, free_plan: bool = False
 ) -> Callable[[Request], Awaitable[Principal]]:
     async def dependency(request: Request) -> Principal:
         state = request.app.state
         principal: Principal = await state.authenticator.authenticate(presented_key(request))
-        if not PLANS[PlanName(principal.plan)].api_access:
+        if not free_plan and not PLANS[PlanName(principal.plan)].api_access:
             raise ApiAccessNotInPlan
         if not principal.allows(scope):
             raise MissingScope(scope)
@@ -63,3 +63,6 @@ AccountsWrite = Annotated[Principal, Depends(require(Scope.accounts_write))]
 AnalyticsRead = Annotated[Principal, Depends(require(Scope.analytics_read))]
 AiGenerate = Annotated[Principal, Depends(require(Scope.ai_generate))]
 WebhooksWrite = Annotated[Principal, Depends(require(Scope.webhooks_write))]
+# Billing admits the free plan: it is how a free owner upgrades.
+BillingRead = Annotated[Principal, Depends(require(Scope.analytics_read, free_plan=True))]
+BillingWrite = Annotated[Principal, Depends(require(Scope.accounts_write, free_plan=True))]

@@ -85,21 +85,27 @@ async def debit(session: AsyncSession, owner_id: str, amount: int, reason: str) 
     return balance
 
 
-async def grant(session: AsyncSession, owner_id: str, amount: int, reason: str) -> int:
-    """Add ``amount`` hundredths to the owner's balance with a ledger entry; returns the new
-    balance. Granted (or bought) credits are spent after the plan's monthly credits and the
-    monthly reset keeps them. One UPDATE adds to whatever the balance is now, so a grant
-    racing a debit loses neither."""
+async def _add(
+    session: AsyncSession, owner_id: str, amount: int, reason: str, *, topup: bool
+) -> int:
+    """One UPDATE adds to whatever the balance is now (so it composes with concurrent
+    debits) and one ledger entry records it; returns the new balance."""
     if amount <= 0:
-        msg = "a grant must be positive"
+        msg = "credits added must be positive"
         raise ValueError(msg)
-    balance = await repository.give(session, owner_id, amount, topup=True)
+    balance = await repository.give(session, owner_id, amount, topup=topup)
     if balance is None:
         raise NotFound.of("user", owner_id)
     entry = CreditEntry(id=new_id("cred"), owner_id=owner_id, amount=amount,
                         balance_after=balance, reason=reason, created_at=clock.now())  # fmt: skip
     repository.add_entry(session, entry)
     return balance
+
+
+async def grant(session: AsyncSession, owner_id: str, amount: int, reason: str) -> int:
+    """Add credits bought (``topup``) or given (an operator's grant); returns the new balance.
+    They are spent after the plan's monthly credits, and the monthly reset keeps them."""
+    return await _add(session, owner_id, amount, reason, topup=True)
 
 
 async def refund(session: AsyncSession, owner_id: str, amount: int, reason: str) -> int:
@@ -107,21 +113,27 @@ async def refund(session: AsyncSession, owner_id: str, amount: int, reason: str)
     error); returns the new balance. Unlike a grant it adds nothing to the top-up part: a debit
     takes the plan's credits first, so that is what a refund gives back (in the rare case the
     failed call had dipped into top-up credits, that part comes back as plan credits)."""
-    if amount <= 0:
-        msg = "a refund must be positive"
-        raise ValueError(msg)
-    balance = await repository.give(session, owner_id, amount, topup=False)
-    if balance is None:
-        raise NotFound.of("user", owner_id)
-    entry = CreditEntry(id=new_id("cred"), owner_id=owner_id, amount=amount,
-                        balance_after=balance, reason=reason, created_at=clock.now())  # fmt: skip
-    repository.add_entry(session, entry)
-    return balance
+    return await _add(session, owner_id, amount, reason, topup=False)
 
 
 async def ledger(session: AsyncSession, owner_id: str, limit: int = 20) -> list[CreditEntry]:
     """The owner's newest ledger entries, newest first."""
     return await repository.recent_entries(session, owner_id, limit)
+
+
+async def change_plan(session: AsyncSession, owner_id: str, plan: PlanName) -> None:
+    """Put the owner on ``plan``. On a change of plan the balance is topped up to the new
+    plan's monthly allocation when it is below it (ledger reason ``plan_change``), and never
+    reduced: a downgrade keeps what is left until the next monthly reset sets the new
+    allocation. Setting the plan the owner already has grants nothing."""
+    found = await repository.set_plan(session, owner_id, plan.value)
+    if found is None:
+        raise NotFound.of("user", owner_id)
+    before, balance = found
+    allocation = PLANS[plan].monthly_credits
+    if before != plan.value and balance < allocation:
+        # Plan credits, not top-up: the next monthly reset replaces them as usual.
+        await _add(session, owner_id, allocation - balance, "plan_change", topup=False)
 
 
 @dataclass(frozen=True)

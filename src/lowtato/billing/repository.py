@@ -1,14 +1,18 @@
-"""SQL for credit balances (on the owner's row) and the credits ledger."""
+"""SQL for credit balances and plans (on the owner's row), the credits ledger, the owner's
+Stripe customer and the Stripe events applied."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import case, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.auth.models import User
-from lowtato.billing.models import CreditEntry
+from lowtato.billing.models import BillingCustomer, CreditEntry, StripeEvent
+from lowtato.kit import clock
 
 
 async def owner(session: AsyncSession, owner_id: str) -> User | None:
@@ -108,3 +112,65 @@ async def not_reset_since(
             return [u for u in users if u.id not in already]
         # The whole batch was reset by another worker while we waited: the next statement's
         # snapshot sees those resets, so it moves on to owners still waiting.
+
+
+async def set_plan(session: AsyncSession, owner_id: str, plan: str) -> tuple[str, int] | None:
+    """Set the owner's plan; returns (the plan before, the balance), None if no such owner.
+    The row is locked first, so concurrent plan changes of one owner queue."""
+    row = (
+        await session.execute(
+            select(User.plan, User.credits_balance).where(User.id == owner_id).with_for_update()
+        )
+    ).first()
+    if row is None:
+        return None
+    await session.execute(update(User).where(User.id == owner_id).values(plan=plan))
+    return str(row[0]), int(row[1])
+
+
+def _insert(session: AsyncSession, model: Any) -> Any:
+    return postgresql.insert(model) if _is_postgres(session) else sqlite.insert(model)
+
+
+def _is_postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+async def customer(session: AsyncSession, owner_id: str) -> BillingCustomer | None:
+    return await session.get(BillingCustomer, owner_id, populate_existing=True)
+
+
+async def customer_by_stripe_id(session: AsyncSession, stripe_id: str) -> BillingCustomer | None:
+    found = await session.scalars(
+        select(BillingCustomer).where(BillingCustomer.stripe_customer_id == stripe_id)
+    )
+    return found.one_or_none()
+
+
+async def keep_customer(session: AsyncSession, owner_id: str, stripe_id: str) -> BillingCustomer:
+    """The owner's customer row, created with ``stripe_id`` unless one exists (the first
+    stored customer wins a race between two checkouts)."""
+    stmt = _insert(session, BillingCustomer).values(
+        owner_id=owner_id, stripe_customer_id=stripe_id, updated_at=clock.now()
+    )
+    await session.execute(stmt.on_conflict_do_nothing(index_elements=["owner_id"]))
+    kept = await customer(session, owner_id)
+    if kept is None:  # pragma: no cover - the insert above or an earlier one made it
+        msg = f"no billing customer for {owner_id}"
+        raise LookupError(msg)
+    return kept
+
+
+async def record_event(
+    session: AsyncSession, event_id: str, type_: str, owner_id: str | None
+) -> bool:
+    """Store a Stripe event id; False when it is already stored (a redelivery). On
+    PostgreSQL a concurrent insert of the same id waits for the first transaction and then
+    finds the row, so exactly one delivery applies the event."""
+    stmt = (
+        _insert(session, StripeEvent)
+        .values(id=event_id, type=type_, owner_id=owner_id, received_at=clock.now())
+        .on_conflict_do_nothing(index_elements=["id"])
+        .returning(StripeEvent.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None

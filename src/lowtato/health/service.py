@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Literal
 
+from lowtato.billing.stripe_api import StripeHealth
 from lowtato.health import repository
 from lowtato.kit import clock
 from lowtato.kit.db import Database
@@ -33,10 +34,14 @@ async def check_redis(redis: Any) -> Check:
     return "ok"
 
 
-async def report(db: Database, redis: Any, storage: Check) -> tuple[int, dict[str, Any]]:
+async def report(
+    db: Database, redis: Any, storage: Check, stripe: StripeHealth
+) -> tuple[int, dict[str, Any]]:
     """(HTTP status, body). 503 only when the database is down; other failures degrade."""
-    db_check, redis_check = await asyncio.gather(check_db(db), check_redis(redis))
-    checks = {"db": db_check, "redis": redis_check, "r2": storage, "stripe": "not_configured"}
+    db_check, redis_check, stripe_check = await asyncio.gather(
+        check_db(db), check_redis(redis), stripe.check()
+    )
+    checks = {"db": db_check, "redis": redis_check, "r2": storage, "stripe": stripe_check}
     if db_check == "error":
         status, http = "unhealthy", 503
     elif "error" in checks.values():
