@@ -33,7 +33,7 @@ from lowtato.jobs.worker import Worker
 from lowtato.kit import errors_http, pages
 from lowtato.kit.bodylimit import BodyLimitMiddleware
 from lowtato.kit.middleware import RequestContextMiddleware
-from lowtato.kit.openapi import install_openapi
+from lowtato.kit.openapi import install_openapi, operation_id
 from lowtato.kit.ratelimit import Policy, RateLimiter
 from lowtato.marketplace.endpoints import router as marketplace_router
 from lowtato.media.endpoints import UPLOAD_PATH
@@ -173,6 +173,7 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
         lifespan=lifespan,
         docs_url=None,  # served by pages.install_docs, with its Content-Security-Policy
         redoc_url=None,
+        generate_unique_id_function=operation_id,
     )
     # Added first, so it runs inside the request context: a 413 carries the request id too.
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, exempt=[UPLOAD_PATH])
@@ -180,6 +181,6 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
     errors_http.install(app)
     for router in ROUTERS:
         app.include_router(router)
-    install_openapi(app)
+    install_openapi(app, settings.public_url)
     pages.install_docs(app)
     return app

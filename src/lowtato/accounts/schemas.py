@@ -59,7 +59,9 @@ class ConnectRequest(BaseModel):
                  "refresh_token": "…", "platform_username": "myhandle"},
                 {"platform": "bluesky", "platform_username": "me.bsky.social",
                  "access_token": "app-password", "platform_user_id": "did:plc:…"},
-            ]
+            ],
+            # The contract's required platform_user_id; a username alone also identifies it.
+            "anyOf": [{"required": ["platform_user_id"]}, {"required": ["platform_username"]}],
         },
     )  # fmt: skip
 
@@ -67,7 +69,12 @@ class ConnectRequest(BaseModel):
     access_token: str = Field(
         min_length=1, max_length=8192, pattern=TOKEN_PATTERN, description=TOKEN_DOC
     )
-    platform_user_id: str = Field(default="", max_length=200)
+    platform_user_id: str = Field(
+        default="",
+        max_length=200,
+        description="The account's id on the platform. Required unless `platform_username` "
+        "is given (400 `validation_error` when both are missing).",
+    )
     refresh_token: str | None = Field(
         default=None, max_length=8192, pattern=TOKEN_PATTERN, description=TOKEN_DOC
     )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from lowtato.health import service
 from lowtato.kit import clock
@@ -13,8 +14,49 @@ from lowtato.kit.routing import JSONRoute
 
 router = APIRouter(tags=["System"], route_class=JSONRoute)
 
+Check = Literal["ok", "error", "not_configured"]
 
-@router.get("/api/health", summary="Health check")
+
+class HealthChecks(BaseModel):
+    db: Check
+    redis: Check
+    r2: Check = Field(description="Media storage (local files or an S3-compatible bucket).")
+    stripe: Check
+
+
+class HealthReport(BaseModel):
+    status: Literal["healthy", "degraded", "unhealthy"]
+    timestamp: str = Field(description="When the checks ran (UTC, ISO 8601).")
+    checks: HealthChecks | dict[str, Check] = Field(
+        description="One entry per dependency; empty for `?live`."
+    )
+
+
+_LIVE = {
+    "name": "live",
+    "in": "query",
+    "required": False,
+    "allowEmptyValue": True,
+    "schema": {"type": "string"},
+    "description": "Present (any value, or none: `?live`): answer at once without touching "
+    "any dependency — a liveness probe.",
+}
+
+
+@router.get(
+    "/api/health",
+    summary="Health check",
+    response_model=HealthReport,
+    responses={
+        503: {
+            "model": HealthReport,
+            "description": "The database is down (`status: unhealthy`); the body is the same "
+            "report, not an error envelope.",
+            "x-not-an-error": True,
+        }
+    },
+    openapi_extra={"parameters": [_LIVE]},
+)
 async def health(request: Request) -> Any:
     """Dependency health: ``{status, timestamp, checks: {db, redis, r2, stripe}}``.
 

@@ -8,6 +8,8 @@ rate-limit headers. Served at ``/openapi.json`` and ``/.well-known/openapi.json`
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +20,8 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+
+from lowtato.errors import LowtatoError
 
 SCOPE_ATTR = "__lowtato_scope__"
 # Set on the dependency that declares the Idempotency-Key header (idempotency/service.py).
@@ -68,6 +72,41 @@ _UNAVAILABLE = (
     "(`service_unavailable`); nothing was changed. Retry after `Retry-After` seconds."
 )
 _WRITES = {"post", "put", "patch", "delete"}
+_REF = re.compile(r"#/components/schemas/([A-Za-z0-9_.\-]+)")
+_TOO_LARGE = "The JSON body is over the server's limit (`payload_too_large`); nothing was read."
+
+
+def error_codes() -> dict[str, list[str]]:
+    """Every error code the API can answer, by HTTP status (read from the error tree, so a
+    new error class is documented without editing this file)."""
+    found: dict[str, set[str]] = {}
+    stack: list[type[LowtatoError]] = [LowtatoError]
+    while stack:
+        cls = stack.pop()
+        found.setdefault(str(cls.status), set()).add(cls.code)
+        stack.extend(cls.__subclasses__())
+    found.setdefault("413", set()).add("payload_too_large")
+    return {status: sorted(codes) for status, codes in found.items()}
+
+
+def operation_id(route: APIRoute) -> str:
+    """A stable, readable operationId from the endpoint function's name: ``get_post`` →
+    ``getPost`` (client generators turn it into method names)."""
+    head, *rest = route.name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def _drop_unused_schemas(doc: dict[str, Any]) -> None:
+    schemas: dict[str, Any] = doc.get("components", {}).get("schemas", {})
+    while True:
+        text = json.dumps({k: v for k, v in doc.items() if k != "components"})
+        text += json.dumps(schemas)
+        used = set(_REF.findall(text))
+        unused = [name for name in schemas if name not in used]
+        if not unused:
+            return
+        for name in unused:
+            del schemas[name]
 
 
 def _marker(dependant: Dependant, attr: str) -> object:
@@ -121,6 +160,8 @@ def _error_statuses(
     if _marker(route.dependant, IDEMPOTENT_ATTR):
         for status, text in _IDEMPOTENCY_ERRORS.items():
             responses.setdefault(status, {"description": text})
+    if route.body_field is not None:
+        responses.setdefault("413", {"description": _TOO_LARGE})
 
 
 def _returns_id(doc: dict[str, Any], response: dict[str, Any]) -> bool:
@@ -160,7 +201,14 @@ def _add_links(doc: dict[str, Any]) -> None:
             created["links"] = links
 
 
-def build(app: FastAPI) -> dict[str, Any]:
+def _replay_like_created(responses: dict[str, Any]) -> None:
+    """An idempotent create's replay (200) answers what the create (201) answered."""
+    created, replay = responses.get("201"), responses.get("200")
+    if created and replay and "content" in created and "content" not in replay:
+        replay["content"] = created["content"]
+
+
+def build(app: FastAPI, public_url: str = "") -> dict[str, Any]:
     doc = get_openapi(
         title=app.title,
         version=app.version,
@@ -170,6 +218,9 @@ def build(app: FastAPI) -> dict[str, Any]:
             "with `x-api-key` or `Authorization: Bearer`. Keys with no scopes have full access."
         ),
         routes=app.routes,
+        servers=[{"url": public_url.rstrip("/"), "description": "This server"}]
+        if public_url
+        else None,
     )
     components = doc.setdefault("components", {})
     components.setdefault("schemas", {})["Error"] = ERROR_SCHEMA
@@ -182,6 +233,12 @@ def build(app: FastAPI) -> dict[str, Any]:
         name: {"description": d, "schema": {"type": "integer" if name[:2] == "X-" else "string"}}
         for name, d in _RATE_HEADERS.items()
     }
+    limited = {
+        **headers,
+        "Retry-After": {"description": "Seconds to wait before retrying.",
+                        "schema": {"type": "integer"}},
+    }  # fmt: skip
+    codes = error_codes()
     for path, route in api_routes(app):
         if not route.include_in_schema:
             continue
@@ -200,17 +257,22 @@ def build(app: FastAPI) -> dict[str, Any]:
                 for status, resp in responses.items():
                     if status.startswith("2"):
                         resp["headers"] = headers
+                responses["429"]["headers"] = limited
+            _replay_like_created(responses)
             for status, resp in responses.items():
-                if status[0] in "45":
+                if status[0] in "45" and not resp.get("x-not-an-error"):
                     resp["content"] = error_ref
+                    resp["x-error-codes"] = codes.get(status, [])
+                resp.pop("x-not-an-error", None)
     _add_links(doc)
+    _drop_unused_schemas(doc)
     return doc
 
 
-def install_openapi(app: FastAPI) -> None:
+def install_openapi(app: FastAPI, public_url: str = "") -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = build(app)
+            app.openapi_schema = build(app, public_url)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -124,7 +124,10 @@ _FILE = {"schema": {"type": "string", "format": "binary"}}
             "content": dict.fromkeys(sniff.SUPPORTED, _FILE),
         },
         307: {"description": "S3 storage: a short-lived presigned URL of the object."},
-        416: {"description": "A `Range` outside the file."},
+        416: {
+            "description": "A `Range` outside the file (no body; `Content-Range: bytes */size`).",
+            "x-not-an-error": True,
+        },
     },
 )
 @files_router.head("/media/{token}/{filename}", include_in_schema=False)

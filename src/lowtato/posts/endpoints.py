@@ -81,7 +81,21 @@ async def create_bulk(body: BulkCreate, principal: PostsWrite, request: Request)
     return idempotency.respond(outcome)
 
 
-@router.post("/{post_id}/publish", summary="Publish a post now")
+_PUBLISH_ANSWER = (
+    "The post after the wait — READ THE BODY: a platform's refusal is a 200 too. `status` is "
+    "`published` (see `public_url`), `failed` (see `error_code` and `error_message`: the "
+    "platform refused, e.g. `duplicate`, `token_expired`, `media_rejected`; all codes under "
+    "`error_code`), or "
+    "`scheduled`/`publishing` when the platform has not answered yet (poll GET "
+    "/api/v1/posts/{post_id})."
+)
+
+
+@router.post(
+    "/{post_id}/publish",
+    summary="Publish a post now",
+    responses={200: {"description": _PUBLISH_ANSWER}},
+)
 async def publish_now(post_id: str, principal: PostsWrite, request: Request) -> PublishResult:
     """Publish a draft, scheduled or failed post immediately.
 
