@@ -25,6 +25,7 @@ from lowtato.config import Settings
 from lowtato.discovery.platforms import router as platforms_router
 from lowtato.encryption import fingerprint
 from lowtato.health.endpoints import router as health_router
+from lowtato.images.endpoints import router as images_router
 from lowtato.jobs.worker import Worker
 from lowtato.kit import errors_http, pages
 from lowtato.kit.bodylimit import BodyLimitMiddleware
@@ -51,6 +52,7 @@ ROUTERS = [
     platforms_router,
     profile_router,
     brand_router,
+    images_router,
     onboarding_router,
     accounts_router,
     oauth_router,
