@@ -77,7 +77,7 @@ def _font_bytes(name: str) -> bytes:
     return (FONTS / name).read_bytes()
 
 
-class _Fonts:
+class Fonts:
     """Font objects for one render (FreeType faces are not shared between threads)."""
 
     def __init__(self) -> None:
@@ -158,7 +158,7 @@ def _with_ellipsis(line: str, font: ImageFont.FreeTypeFont, width: int) -> str:
 
 
 def fit_text(
-    text: str, fonts: _Fonts, name: str, box: Size, sizes: tuple[int, int]
+    text: str, fonts: Fonts, name: str, box: Size, sizes: tuple[int, int]
 ) -> tuple[ImageFont.FreeTypeFont, list[str]]:
     """The largest font size in ``sizes`` (min, max) at which ``text`` wraps into ``box``;
     at the smallest size, the lines that fit with an ellipsis after the last whole word."""
@@ -197,7 +197,7 @@ def _display_url(url: str) -> str:
 
 def render(card: Card, size: Size) -> bytes:
     """The card as PNG bytes, ``size`` pixels."""
-    fonts = _Fonts()
+    fonts = Fonts()
     width, height = size.width, size.height
     short = min(width, height)
     pad = round(short * 0.08)
