@@ -6,7 +6,6 @@ from __future__ import annotations
 import httpx
 import pytest
 from PIL import Image
-from tests.api import error
 from tests.conftest import Owner
 from tests.images.helpers import dominant, fetch, make_image
 
@@ -151,9 +150,3 @@ def test_wcag_contrast_figures() -> None:
     for grey in range(256):  # the worst background still gets 4.5:1 from white or black
         rgb = (grey, grey, grey)
         assert card.contrast_ratio(card.text_colour(rgb), rgb) >= 4.5
-
-
-async def test_a_blank_prompt_is_refused(client: httpx.AsyncClient, owner: Owner) -> None:
-    response = await make_image(client, owner, prompt="  \n ")
-    assert response.status_code == 400
-    assert error(response)["code"] == "validation_error"

@@ -150,7 +150,8 @@ async def test_short_of_credits_is_402_and_nothing_is_made(
 @pytest.mark.parametrize(
     ("body", "field", "names"),
     [
-        ({"prompt": ""}, "prompt", "blank"),
+        ({"prompt": ""}, "prompt", "at least 1"),
+        ({"prompt": " \n "}, "prompt", "blank"),
         ({"prompt": "x" * 1001}, "prompt", "at most 1000"),
         ({"prompt": 42}, "prompt", ""),
         ({}, "prompt", ""),
