@@ -29,6 +29,7 @@ from lowtato.discovery.endpoints import router as discovery_router
 from lowtato.discovery.platforms import router as platforms_router
 from lowtato.encryption import fingerprint
 from lowtato.health.endpoints import router as health_router
+from lowtato.images.endpoints import router as images_router
 from lowtato.jobs.worker import Worker
 from lowtato.kit import errors_http, pages
 from lowtato.kit.bodylimit import BodyLimitMiddleware
@@ -57,6 +58,7 @@ ROUTERS = [
     platforms_router,
     profile_router,
     brand_router,
+    images_router,
     onboarding_router,
     accounts_router,
     oauth_router,

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import os
 import re
 import secrets
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -83,6 +87,28 @@ async def put(storage: Storage, decoder: Decoder, received: Received) -> Stored:
     # row whose URL serves nothing.
     await storage.put_file(key, received.path, received.mime_type)
     return Stored(media_id, token, key, received, probed)
+
+
+def _spool(spool_dir: Path, data: bytes) -> Path:
+    fd, name = tempfile.mkstemp(dir=spool_dir, prefix="generated-", suffix=".part")
+    with os.fdopen(fd, "wb") as file:
+        file.write(data)
+    return Path(name)
+
+
+async def put_bytes(
+    storage: Storage, decoder: Decoder, data: bytes, *, mime_type: str, filename: str
+) -> Stored:
+    """``put`` for bytes made by this server (a generated image) rather than uploaded; record
+    them with ``record_upload``. ``mime_type`` must be one uploads accept. No transaction may
+    be open."""
+    path = await asyncio.to_thread(_spool, storage.spool_dir, data)
+    received = Received(path=path, mime_type=mime_type, size=len(data),
+                        sha256=hashlib.sha256(data).hexdigest(), filename=filename)  # fmt: skip
+    try:
+        return await put(storage, decoder, received)
+    finally:
+        await asyncio.to_thread(path.unlink, missing_ok=True)
 
 
 async def record_upload(
