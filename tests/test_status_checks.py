@@ -30,6 +30,7 @@ from lowtato.kit.migrate import alembic_config, upgrade
 from lowtato.media.models import MediaFile
 from lowtato.models import Base
 from lowtato.posts.models import Post
+from lowtato.sources.models import Source
 from lowtato.webhooks.models import Webhook, WebhookDelivery
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -47,6 +48,8 @@ CHECKED = {
     ("idempotency_keys", "state"),
     ("media_files", "kind"),
     ("jobs", "status"),
+    ("sources", "source_type"),
+    ("sources", "status"),
 }
 
 
@@ -95,6 +98,7 @@ async def _rows(db: Database, owner_id: str) -> dict[str, str]:
         "idempotency_keys": "idem_check",
         "media_files": "med_check",
         "jobs": "job_check",
+        "sources": "src_check",
     }
     owned: dict[str, Any] = {"owner_id": owner_id, "livemode": False}
     async with db.transaction() as session:
@@ -112,6 +116,8 @@ async def _rows(db: Database, owner_id: str) -> dict[str, str]:
                           size=1, sha256="0" * 64, created_at=NOW, last_used_at=NOW),
                 Job(id=ids["jobs"], kind="test", key="test:check", run_at=NOW, created_at=NOW,
                     updated_at=NOW),
+                Source(id=ids["sources"], **owned, source_type="text", text="t", status="queued",
+                       notes=[], created_at=NOW, updated_at=NOW),
             ]
         )  # fmt: skip
         await session.flush()

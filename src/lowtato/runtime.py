@@ -37,6 +37,7 @@ from lowtato.platforms.sandbox.network import SandboxNetwork
 from lowtato.posts import service as post_service
 from lowtato.posts import tasks as post_tasks
 from lowtato.posts.repository import MEDIA_USE
+from lowtato.sources import tasks as source_tasks
 from lowtato.webhooks import service as webhook_service
 from lowtato.webhooks import tasks as webhook_tasks
 
@@ -57,6 +58,8 @@ class Services:
     media_references: MediaReferences
     # The operator's OpenAI-compatible AI endpoint; None → the built-in generators.
     llm: OpenAICompatible | None = None
+    # A search-capable endpoint (LOWTATO_AI_SEARCH_*) for perplexity-query sources.
+    search_llm: OpenAICompatible | None = None
 
     @classmethod
     def build(cls, settings: Settings, db: Database | None = None) -> Services:
@@ -109,6 +112,7 @@ class Services:
             ),
             media_references=MEDIA_USE,
             llm=build_llm(settings),
+            search_llm=build_search_llm(settings),
         )
 
     async def close(self) -> None:
@@ -135,6 +139,22 @@ def build_llm(settings: Settings) -> OpenAICompatible | None:
     )
 
 
+def build_search_llm(settings: Settings) -> OpenAICompatible | None:
+    """The search endpoint for perplexity-query, or None when ``LOWTATO_AI_SEARCH_BASE_URL``
+    / ``_MODEL`` are unset."""
+    if not (settings.ai_search_base_url and settings.ai_search_model):
+        return None
+    return OpenAICompatible(
+        LLMConfig(
+            base_url=settings.ai_search_base_url,
+            api_key=settings.ai_search_api_key.get_secret_value(),
+            chat_model=settings.ai_search_model,
+            timeout=settings.ai_timeout_seconds,
+            allow_private_urls=settings.allow_private_urls,
+        )
+    )
+
+
 def build_registry(services: Services) -> Registry:
     """Every job kind this process can run, bound to these services."""
     registry = Registry()
@@ -144,6 +164,7 @@ def build_registry(services: Services) -> Registry:
     billing_tasks.install(registry)
     account_tokens.install(registry, services)
     webhook_tasks.install(registry, services)
+    source_tasks.install(registry, services)
     return registry
 
 
