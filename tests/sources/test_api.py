@@ -51,6 +51,7 @@ async def _counts(app: FastAPI) -> tuple[int, int]:
         ({"sourceType": "text", "text": "x", "customInstructions": "y" * 2001},
          "customInstructions", "at most 2000"),
         ({"sourceType": "text", "text": "x", "colour": "red"}, "colour", "unknown field"),
+        ({"sourceType": "text", "text": "a\x00b"}, "text", "control characters"),
     ],
 )  # fmt: skip
 async def test_bad_requests_name_the_field_and_store_nothing(

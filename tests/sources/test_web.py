@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from fastapi import FastAPI
-from tests.conftest import Owner
+from tests.conftest import AppFactory, Owner, client_for
 from tests.sources.conftest import create, get, settle, worker_for
 from tests.sources.site import ARTICLE_BODY, FOOTER, NAV, SiteState
 
+from lowtato.jobs import queue
 from lowtato.kit.clock import FrozenClock, use_clock
 
 
@@ -151,8 +152,6 @@ async def test_running_the_job_again_changes_nothing(
     source = await settle(app, client, owner, {"sourceType": "article",
                                                "url": site.base_url + "/article"})  # fmt: skip
     async with app.state.db.transaction() as session:
-        from lowtato.jobs import queue  # noqa: PLC0415
-
         await queue.enqueue(session, kind="sources.extract", key="again",
                             payload={"source_id": source["id"]})  # fmt: skip
     before = len(site.requests)
@@ -160,3 +159,25 @@ async def test_running_the_job_again_changes_nothing(
     await worker_for(app).run_once()
     assert await get(client, owner, source["id"]) == source
     assert len(site.requests) == before
+
+
+async def test_private_addresses_are_refused_when_the_setting_is_off(
+    app: FastAPI, app_factory: AppFactory, owner: Owner, site: SiteState
+) -> None:
+    guarded = await app_factory(allow_private_urls=False)
+    async with client_for(guarded) as client:
+        response = await client.post("/api/v1/sources", headers=owner.headers,
+                                     json={"sourceType": "article", "url": site.base_url + "/article"})  # fmt: skip
+        assert response.status_code == 400
+        error = response.json()["error"]
+    assert error["details"][0]["field"] == "url" and "public" in error["message"]
+    assert site.requests == []
+
+
+async def test_an_audio_url_that_serves_no_audio_fails(
+    app: FastAPI, client: httpx.AsyncClient, owner: Owner, site: SiteState
+) -> None:
+    source = await settle(app, client, owner, {"sourceType": "audio",
+                                               "url": site.base_url + "/article"})  # fmt: skip
+    assert source["status"] == "failed"
+    assert source["error_message"].startswith("the URL serves text/html, not an audio file")

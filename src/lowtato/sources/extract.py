@@ -91,7 +91,7 @@ class Extractor:
 
     async def run(self, request: Request) -> Result:
         extracted = await self._handlers[request.source_type](request)
-        result = Result(title=extracted.title, content=extracted.content)
+        result = Result(title=_clean(extracted.title), content=_clean(extracted.content))
         if request.instructions:
             await self._apply_instructions(result, request.instructions)
         for name in ("content", "raw_content"):
@@ -199,12 +199,17 @@ class Extractor:
             )
             return
         result.raw_content = result.content
-        result.content = shaped.strip()
+        result.content = _clean(shaped).strip()
 
 
 async def _chat(llm: OpenAICompatible, prompt: str) -> str:
     messages = [Message("system", _INSTRUCTIONS_SYSTEM), Message("user", prompt)]
     return await llm.chat(messages, max_tokens=2000, temperature=0.3)
+
+
+def _clean(text: str) -> str:
+    """Without NUL, which a PostgreSQL text column refuses (PDFs and pages do contain it)."""
+    return text.replace("\x00", "")
 
 
 def _required(value: str | None) -> str:

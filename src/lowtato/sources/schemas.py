@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field
 
 from lowtato.sources.models import SourceStatus, SourceType
 
 MAX_INPUT_CHARS = 100_000
 MAX_INSTRUCTIONS_CHARS = 2_000
 
-StrictText = Annotated[str, Field(strict=True)]
+
+def _no_controls(value: str) -> str:
+    # NUL cannot be stored in a PostgreSQL text column; other control characters are noise.
+    if any((ord(c) < 32 and c not in "\n\r\t") or ord(c) == 127 for c in value):
+        msg = "must not contain control characters (other than newlines and tabs)"
+        raise ValueError(msg)
+    return value
+
+
+StrictText = Annotated[str, Field(strict=True), AfterValidator(_no_controls)]
 
 
 class SourceCreate(BaseModel):
