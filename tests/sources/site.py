@@ -95,6 +95,11 @@ def build(state: SiteState) -> Starlette:
         state.requests.append("article")
         return HTMLResponse(article_html())
 
+    async def latin1(request: Request) -> Response:
+        page = article_html().replace("<head>", '<head><meta charset="windows-1252">')
+        page = page.replace("Sourdough starters", "Crème brûlée starters")
+        return Response(page.encode("cp1252"), headers={"Content-Type": "text/html"})
+
     async def flaky(request: Request) -> Response:
         if state.flaky_failures > 0:
             state.flaky_failures -= 1
@@ -184,6 +189,7 @@ def build(state: SiteState) -> Starlette:
         routes=[
             Route("/article", article),
             Route("/flaky", flaky),
+            Route("/latin1", latin1),
             Route("/empty", empty_page),
             Route("/missing", missing),
             Route("/data.json", json_data),

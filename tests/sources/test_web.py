@@ -34,6 +34,15 @@ async def test_article_progresses_queued_to_ready_with_the_body_not_the_boilerpl
     assert source["completed_at"] is not None
 
 
+async def test_a_page_without_charset_header_is_decoded_by_its_meta_charset(
+    app: FastAPI, client: httpx.AsyncClient, owner: Owner, site: SiteState
+) -> None:
+    source = await settle(app, client, owner, {"sourceType": "article",
+                                               "url": site.base_url + "/latin1"})  # fmt: skip
+    assert source["status"] == "ready", source
+    assert "Crème brûlée starters need feeding" in source["extracted_content"]
+
+
 async def test_a_404_page_fails_the_source(
     app: FastAPI, client: httpx.AsyncClient, owner: Owner, site: SiteState
 ) -> None:

@@ -40,7 +40,7 @@ def short_title(text: str) -> str:
     return first
 
 
-def article(html: str, url: str) -> Extracted:
+def article(html: str | bytes, url: str) -> Extracted:
     """The main text of a web page without its navigation, footer and comments."""
     document = trafilatura.bare_extraction(
         html, url=url, with_metadata=True, include_comments=False, include_tables=True

@@ -108,7 +108,11 @@ class Extractor:
         url = _required(request.url)
         response = await fetch(url, what="the article", policy=self._policy,
                                max_bytes=ARTICLE_MAX_BYTES, accept=_html_only)  # fmt: skip
-        return documents.article(response.text, str(response.url))
+        # Without a charset in the header, the page's own <meta charset> decides (trafilatura
+        # reads it from the bytes); httpx would assume UTF-8.
+        declared = "charset=" in response.headers.get("Content-Type", "").lower()
+        html = response.text if declared else response.content
+        return documents.article(html, str(response.url))
 
     async def _pdf(self, request: Request) -> Extracted:
         url = _required(request.url)
