@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from lowtato.accounts.endpoints import router as accounts_router
 from lowtato.accounts.oauth_endpoints import router as oauth_router
+from lowtato.ai.endpoints import router as ai_router
 from lowtato.auth.service import Authenticator
 from lowtato.billing.endpoints import router as credits_router
 from lowtato.brand.endpoints import router as brand_router
@@ -62,6 +63,7 @@ ROUTERS = [
     media_files_router,
     webhooks_router,
     credits_router,
+    ai_router,
 ]
 
 
