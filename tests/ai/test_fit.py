@@ -6,7 +6,7 @@ from __future__ import annotations
 from lowtato.ai.conventions import compose
 from lowtato.ai.fit import ELLIPSIS, fit, fits, measure
 from lowtato.platforms.names import Platform
-from lowtato.platforms.text import graphemes
+from lowtato.platforms.text import count_cashtags, count_hashtags, count_mentions, graphemes
 
 FAMILY = "👨‍👩‍👧"  # one grapheme of five code points (ZWJ sequence)
 
@@ -73,3 +73,16 @@ def test_forbidden_characters_are_removed_and_bytes_counted() -> None:
     assert len(text.encode()) <= 5000 and len(text) >= 2490
     text, _ = fit("😀" * 200, [], Platform.THREADS)  # each emoji counts 4 on Threads
     assert measure(text, Platform.THREADS) <= 500 and len(text) >= 120
+
+
+def test_inline_hashtags_mentions_and_cashtags_stay_within_the_platform_caps() -> None:
+    inline = (
+        " ".join(f"#tag{i}word" for i in range(40))
+        + " hello @"
+        + " @".join("abcdefghijklmnopqrstuvwxy")
+    )
+    text, tags = fit(inline, ["#Block1", "#Block2"], Platform.INSTAGRAM)
+    assert count_hashtags(compose(text, tags, Platform.INSTAGRAM)) == 30
+    assert count_mentions(text) == 20 and "tag39word" in text and "#tag27word" in text
+    text, _ = fit("Watch $AAPL and $TSLA today", [], Platform.TWITTER)
+    assert text == "Watch $AAPL and TSLA today" and count_cashtags(text) == 1

@@ -13,13 +13,24 @@ from collections.abc import Callable
 
 from lowtato.ai.conventions import caps, compose
 from lowtato.platforms.names import Platform
-from lowtato.platforms.text import graphemes, text_length, utf8_length
+from lowtato.platforms.text import (
+    count_cashtags,
+    count_hashtags,
+    count_mentions,
+    graphemes,
+    text_length,
+    utf8_length,
+)
 
 ELLIPSIS = "…"
 # After a sentence's closing punctuation (and any closing quotes or brackets) and a space, after
 # a CJK full stop (no space follows those), or at a line break.
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?=\s)|[。！？][\"'”’)\]」』]*|\n")
 _SPACE = re.compile(r"\s+")
+# The sign that makes a word a hashtag, a mention, a cashtag (as platforms.text counts them).
+_HASH_SIGN = re.compile(r"(?<![\w&])[#＃](?=\w*[^\W\d_])")
+_AT_SIGN = re.compile(r"(?<![\w.@])@(?=\w)")
+_CASH_SIGN = re.compile(r"(?<!\S)\$(?=[A-Za-z])")
 
 
 def measure(text: str, platform: Platform) -> int:
@@ -45,7 +56,7 @@ def clean(text: str, platform: Platform) -> str:
 def fit(text: str, hashtags: list[str], platform: Platform) -> tuple[str, list[str]]:
     """``(text, hashtags)`` whose ``compose`` fits ``platform``: hashtags dropped from the end
     first, then the text shortened (see the module docstring)."""
-    text = clean(text, platform)
+    text = within_counts(clean(text, platform), len(hashtags), platform)
     tags = list(hashtags)
     while True:
         if fits(compose(text, tags, platform), platform):
@@ -54,6 +65,26 @@ def fit(text: str, hashtags: list[str], platform: Platform) -> tuple[str, list[s
             break
         tags.pop()
     return shorten(text, lambda t: fits(t, platform)), []
+
+
+def within_counts(text: str, block_tags: int, platform: Platform) -> str:
+    """``text`` with no more hashtags (besides the ``block_tags`` that will follow it),
+    mentions or cashtags than the platform takes (Instagram 30 hashtags and 20 mentions, X one
+    cashtag): the sign of the extra ones, from the end, is removed, so they read as words."""
+    rule = caps(platform).text
+    caps_and_signs = (
+        (rule.max_hashtags, block_tags, _HASH_SIGN, count_hashtags),
+        (rule.max_mentions, 0, _AT_SIGN, count_mentions),
+        (rule.max_cashtags, 0, _CASH_SIGN, count_cashtags),
+    )
+    for cap, reserved, sign, counter in caps_and_signs:
+        if cap is None:
+            continue
+        signs = list(sign.finditer(text))
+        while signs and counter(text) > max(0, cap - reserved):
+            last = signs.pop()
+            text = text[: last.start()] + text[last.end() :]
+    return text
 
 
 def shorten(text: str, ok: Callable[[str], bool]) -> str:
