@@ -3,6 +3,7 @@ used and made to fit; a failing or slow provider is a 502 and the credits come b
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -112,3 +113,28 @@ async def test_an_empty_answer_is_a_provider_failure(
     response = await generate(ai_client, owner, topic="bread", platform="bluesky")
     assert response.status_code == 502 and error(response)["code"] == "ai_provider_error"
     assert await balance(ai_client, owner) == 200.0
+
+
+async def test_no_transaction_is_held_while_the_provider_writes(
+    app_factory: AppFactory, app: FastAPI, owner: Owner, fake: OpenAIState
+) -> None:
+    """The debit is committed before the provider is asked, and other writes go through while
+    it works (on SQLite a held transaction would block them)."""
+    slow_app = await app_factory(
+        ai_base_url=fake.base_url + "/v1", ai_api_key=API_KEY, ai_model="gpt-test",
+        ai_timeout_seconds=10.0,
+    )  # fmt: skip
+    fake.mode, fake.delay, fake.reply = "slow", 2.0, "Worth the wait."
+    async with client_for(slow_app) as client:
+        pending = asyncio.create_task(generate(client, owner, topic="rye", platform="bluesky"))
+        for _ in range(200):
+            if await balance(client, owner) == 199.5:
+                break
+            await asyncio.sleep(0.01)
+        # Debited and visible while the provider has not answered yet (it answers after 2 s).
+        assert fake.requests == [] and not pending.done()
+        assert await balance(client, owner) == 199.5
+        await brand(client, owner, brand_name="Still writable")
+        assert not pending.done()
+        response = await pending
+    assert response.status_code == 200 and response.json()["content"] == "Worth the wait."
