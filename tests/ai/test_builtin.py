@@ -85,6 +85,9 @@ async def test_posts_read_like_posts(client: httpx.AsyncClient, owner: Owner) ->
     assert youtube["content"].startswith("Our new rye loaf\n\n")
     assert len(youtube["hashtags"]) == 3
     assert linkedin["title"] is None
+    pinterest = await ok(client, owner, topic=TOPIC, platform="pinterest")
+    assert "Ideas for rye, loaf, sourdough and local food." in pinterest["content"]
+    assert 2 <= len(pinterest["hashtags"]) <= 5
 
 
 async def test_deterministic_and_topic_dependent(client: httpx.AsyncClient, owner: Owner) -> None:

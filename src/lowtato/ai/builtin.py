@@ -62,6 +62,8 @@ def write_post(request: GenerationRequest) -> str:
         body += key_sentences(request.source, request.topic, 2)
     if brand.what_do_you_do:
         body.append(pick(templates.what, "what"))
+    if convention.keywords and (terms := _keywords(request.topic, brand.topics)):
+        body.append(f"Ideas for {terms}.")
     body.append(pick(templates.insights, "insight"))
     if brand.who_do_you_help:
         body.append(pick(templates.who, "who"))
@@ -106,6 +108,15 @@ def key_sentences(source: SourceText, topic: str, count: int) -> list[str]:
     if found and source.title:
         found[0] = f"From “{source.title.strip()}”: {found[0]}"
     return found
+
+
+def _keywords(topic: str, brand_topics: list[str]) -> str:
+    """Up to four search terms from the topic and the brand's topics: "rye, loaf and baking"."""
+    terms = list(
+        dict.fromkeys([w.lower() for w in words(topic)] + [t.lower() for t in brand_topics])
+    )
+    terms = terms[:4]
+    return ", ".join(terms[:-1]) + f" and {terms[-1]}" if len(terms) > 1 else "".join(terms)
 
 
 def _seed(request: GenerationRequest) -> bytes:

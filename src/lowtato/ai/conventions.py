@@ -30,6 +30,8 @@ class Convention:
     """The first line is a title of at most this many characters (YouTube)."""
     sentence_paragraphs: bool = False
     """Each body sentence is a paragraph of its own (else they share one)."""
+    keywords: bool = False
+    """A sentence of search keywords belongs in the body (Pinterest is a search engine)."""
 
 
 QUESTIONS = (
@@ -93,6 +95,7 @@ CONVENTIONS: dict[Platform, Convention] = {
         ("Save this pin for later.", "Save it for your next idea."),
         "A keyword-rich description of what the pin shows and why it is useful; "
         "2 to 5 keyword hashtags at the end.",
+        keywords=True,
     ),
 }  # fmt: skip
 
