@@ -56,11 +56,14 @@ async def test_two_owner_sweep(
     delivery = (await client.post(f"/api/v1/webhooks/{hook}/test", headers=a.headers)).json()["id"]
     for_sale = (await client.get("/api/v1/marketplace", headers=a.headers)).json()
     item = for_sale["accounts"][0]["id"]  # one of A's sandbox marketplace items
+    source = (await client.post("/api/v1/sources", headers=a.headers,
+                                json={"sourceType": "text", "text": "A's notes"})).json()["id"]  # fmt: skip
     before = await _snapshot(client, a)
 
     ids = {"account_id": account, "post_id": post, "schedule_id": post, "slot_id": slot,
            "media_id": media, "subaccount_id": page,
-           "webhook_id": hook, "delivery_id": delivery, "marketplace_item": item}  # fmt: skip
+           "webhook_id": hook, "delivery_id": delivery, "marketplace_item": item,
+           "source_id": source}  # fmt: skip
     calls = [
         ("GET", f"/api/v1/accounts/{account}/subaccounts", None),
         ("DELETE", f"/api/v1/accounts/{account}", None),
@@ -68,6 +71,8 @@ async def test_two_owner_sweep(
         ("DELETE", f"/api/v1/posts/{post}", None),
         ("POST", f"/api/v1/posts/{post}/publish", None),
         ("GET", f"/api/v1/posts/{post}/analytics", None),
+        ("GET", f"/api/v1/sources/{source}", None),
+        ("POST", "/api/v1/ai/generate", {"topic": "x", "platform": "twitter", "source_id": source}),
         ("GET", f"/api/v1/schedules/{post}", None),
         ("PATCH", f"/api/v1/schedules/{post}", {"content_text": "pwned"}),
         ("DELETE", f"/api/v1/schedules/{post}", None),
