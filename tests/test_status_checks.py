@@ -32,6 +32,7 @@ from lowtato.marketplace.models import MarketplaceItem, MarketplacePurchase
 from lowtato.media.models import MediaFile
 from lowtato.models import Base
 from lowtato.posts.models import Post
+from lowtato.sources.models import Source
 from lowtato.webhooks.models import Webhook, WebhookDelivery
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -52,6 +53,8 @@ CHECKED = {
     ("marketplace_items", "status"),
     ("marketplace_purchases", "paid_with"),
     ("billing_customers", "subscription_status"),
+    ("sources", "source_type"),
+    ("sources", "status"),
 }
 
 
@@ -103,6 +106,7 @@ async def _rows(db: Database, owner_id: str) -> dict[str, str]:
         "marketplace_items": "mkt_check",
         "marketplace_purchases": "pur_check",
         "billing_customers": owner_id,
+        "sources": "src_check",
     }
     owned: dict[str, Any] = {"owner_id": owner_id, "livemode": False}
     async with db.transaction() as session:
@@ -125,6 +129,8 @@ async def _rows(db: Database, owner_id: str) -> dict[str, str]:
                                 status="sold", created_at=NOW),
                 BillingCustomer(owner_id=owner_id, stripe_customer_id="cus_check",
                                 updated_at=NOW),
+                Source(id=ids["sources"], **owned, source_type="text", text="t", status="queued",
+                       notes=[], created_at=NOW, updated_at=NOW),
             ]
         )  # fmt: skip
         await session.flush()

@@ -48,6 +48,7 @@ from lowtato.profile.endpoints import onboarding_router
 from lowtato.profile.endpoints import router as profile_router
 from lowtato.runtime import Services, build_registry
 from lowtato.slots.endpoints import router as slots_router
+from lowtato.sources.endpoints import router as sources_router
 from lowtato.webhooks.endpoints import router as webhooks_router
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ ROUTERS = [
     media_router,
     media_files_router,
     webhooks_router,
+    sources_router,
     credits_router,
     analytics_router,
     marketplace_router,

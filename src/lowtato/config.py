@@ -137,6 +137,19 @@ class Settings(BaseSettings):
     ai_image_model: str = ""  # empty: images use the built-in card renderer
     ai_transcribe_model: str = ""  # empty: audio sources fail with a clear message
     ai_timeout_seconds: float = Field(default=60.0, gt=0)
+    # A search-capable OpenAI-compatible endpoint for perplexity-query sources, e.g.
+    # https://api.perplexity.ai with model sonar. Empty: those sources fail and say so (the
+    # main provider is not used: its answers would not be researched).
+    ai_search_base_url: str = ""
+    ai_search_api_key: SecretStr = SecretStr("")
+    ai_search_model: str = ""
+
+    # Sources: where YouTube (transcripts, oEmbed) and the TikTok / X oEmbed endpoints live
+    # (tests point them at loopback fakes), and the deadline of one fetch.
+    sources_youtube_url: str = "https://www.youtube.com"
+    sources_tiktok_oembed_url: str = "https://www.tiktok.com/oembed"
+    sources_twitter_oembed_url: str = "https://publish.twitter.com/oembed"
+    sources_fetch_timeout_seconds: float = Field(default=30.0, gt=0)
 
     platforms: dict[str, PlatformApp] = Field(default_factory=dict)
 

@@ -16,6 +16,7 @@ from lowtato.media.models import MediaFile
 from lowtato.platforms.sandbox.models import SandboxPost
 from lowtato.posts.models import Post
 from lowtato.slots.models import Slot
+from lowtato.sources.models import Source
 from lowtato.webhooks.models import Webhook, WebhookDelivery
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "SandboxPost",
     "Slot",
     "SocialAccount",
+    "Source",
     "StripeEvent",
     "SubAccount",
     "User",

@@ -41,6 +41,7 @@ from lowtato.platforms.sandbox.network import SandboxNetwork
 from lowtato.posts import service as post_service
 from lowtato.posts import tasks as post_tasks
 from lowtato.posts.repository import MEDIA_USE
+from lowtato.sources import tasks as source_tasks
 from lowtato.webhooks import service as webhook_service
 from lowtato.webhooks import tasks as webhook_tasks
 
@@ -66,6 +67,8 @@ class Services:
     llm: OpenAICompatible | None = None
     # Charges a saved card (marketplace purchases); None when billing is not configured.
     cards: CardPayments | None = None
+    # A search-capable endpoint (LOWTATO_AI_SEARCH_*) for perplexity-query sources.
+    search_llm: OpenAICompatible | None = None
 
     @classmethod
     def build(cls, settings: Settings, db: Database | None = None) -> Services:
@@ -122,6 +125,7 @@ class Services:
             stripe_health=StripeHealth(stripe),
             llm=build_llm(settings),
             cards=StripeCards(db, stripe) if stripe is not None else None,
+            search_llm=build_search_llm(settings),
         )
 
     async def close(self) -> None:
@@ -150,6 +154,22 @@ def build_llm(settings: Settings) -> OpenAICompatible | None:
     )
 
 
+def build_search_llm(settings: Settings) -> OpenAICompatible | None:
+    """The search endpoint for perplexity-query, or None when ``LOWTATO_AI_SEARCH_BASE_URL``
+    / ``_MODEL`` are unset."""
+    if not (settings.ai_search_base_url and settings.ai_search_model):
+        return None
+    return OpenAICompatible(
+        LLMConfig(
+            base_url=settings.ai_search_base_url,
+            api_key=settings.ai_search_api_key.get_secret_value(),
+            chat_model=settings.ai_search_model,
+            timeout=settings.ai_timeout_seconds,
+            allow_private_urls=settings.allow_private_urls,
+        )
+    )
+
+
 def build_registry(services: Services) -> Registry:
     """Every job kind this process can run, bound to these services."""
     registry = Registry()
@@ -160,6 +180,7 @@ def build_registry(services: Services) -> Registry:
     account_tokens.install(registry, services)
     webhook_tasks.install(registry, services)
     analytics_tasks.install(registry, services)
+    source_tasks.install(registry, services)
     return registry
 
 
