@@ -31,10 +31,8 @@ def mcp_client(url: str, headers: dict[str, str]) -> Client:
     return Client(streamable_http_client(f"{url}/mcp", http_client=http))
 
 
-async def test_tools_over_http(
-    served: tuple[FastAPI, str], make_owner: OwnerFactory
-) -> None:
-    app, url = served
+async def test_tools_over_http(served: tuple[FastAPI, str], make_owner: OwnerFactory) -> None:
+    _, url = served
     owner = await make_owner()
     async with AsyncLowtato(owner.key, base_url=url) as lt:
         account = await lt.accounts.connect("bluesky", "pw", platform_user_id="did:plc:m")
