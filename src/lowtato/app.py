@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from lowtato.accounts.endpoints import router as accounts_router
 from lowtato.accounts.oauth_endpoints import router as oauth_router
+from lowtato.ai.endpoints import router as ai_router
 from lowtato.analytics.endpoints import router as analytics_router
 from lowtato.auth.service import Authenticator
 from lowtato.billing.endpoints import billing_router
@@ -79,6 +80,7 @@ ROUTERS = [
     marketplace_router,
     billing_router,
     billing_pages_router,
+    ai_router,
 ]
 
 

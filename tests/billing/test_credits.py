@@ -186,9 +186,10 @@ async def test_a_refund_restores_a_debit_without_making_it_topup(
     async with app.state.db.transaction() as session:
         await credits.grant(session, owner.user_id, 10_00, "grant: x")  # 210, top-up 10
         await credits.debit(session, owner.user_id, 205_00, "ai.generate")  # 5, top-up 5
-        await credits.refund(session, owner.user_id, 205_00, "ai.generate.refund")
+        await credits.refund(session, owner.user_id, 205_00, "ai.generate")
     body = await _credits(client, owner)
     assert body["balance"] == 210.0 and body["topup_balance"] == 5.0
+    assert body["used_this_month"] == 0.0  # the refunded debit is not use
     async with app.state.db.transaction() as session:
         reasons = [e.reason for e in await credits.ledger(session, owner.user_id)]
     assert reasons[:3] == ["ai.generate.refund", "ai.generate", "grant: x"]

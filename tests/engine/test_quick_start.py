@@ -1,5 +1,6 @@
-"""The contract's "Quick Start (New Account)", steps 1, 2, 4 and 5, as an agent runs them with
-a test key (step 3, AI generation, comes with its own domain)."""
+"""The contract's "Quick Start (New Account)", all five steps, as an agent runs them with a
+test key: onboarding, account ids, an AI-written post, the post into the next free slot, and
+polling until it is published."""
 
 from __future__ import annotations
 
@@ -30,11 +31,20 @@ async def test_quick_start_new_account(
     # 2. the account ids
     accounts = (await client.get("/api/v1/accounts", headers=tester.headers)).json()["accounts"]
     account_id = accounts[0]["id"]
-    # 4. a post into the next free slot
+    # 3. a post written with AI (the built-in generator: no provider configured)
+    response = await client.post(
+        "/api/v1/ai/generate",
+        headers=tester.headers,
+        json={"topic": "our first week", "platform": "linkedin", "tone": "friendly"},
+    )
+    assert response.status_code == 200, response.text
+    generated = response.json()
+    assert "Acme" in generated["content"] and generated["credits_used"] == 0.5
+    # 4. that post into the next free slot
     response = await client.post(
         "/api/v1/posts",
         headers=tester.headers,
-        json={"post": {"accountId": account_id, "content": {"text": "First post!"}},
+        json={"post": {"accountId": account_id, "content": {"text": generated["content"]}},
               "useNextFreeSlot": True},
     )  # fmt: skip
     assert response.status_code == 201, response.text

@@ -47,7 +47,7 @@ async def test_an_image_costs_two_credits(
     assert response.status_code == 201, response.text
     assert response.json()["credits_used"] == 2.0
     assert await balance(client, owner) == 198.0
-    assert await ledger(app, owner) == [(-200, "ai_generate_image")]
+    assert await ledger(app, owner) == [(-200, "ai.image")]
 
 
 @pytest.mark.parametrize("as_url", [False, True])
@@ -108,8 +108,8 @@ async def test_a_provider_failure_is_502_and_refunded(
         assert reason in body["message"] and "refunded" in body["message"]
         assert body["details"]["credits_refunded"] == 2.0
         assert await balance(client, owner) == 200.0
-    assert await ledger(app, owner) == [(-200, "ai_generate_image"),
-                                        (200, "ai_generate_image_refund")]  # fmt: skip
+    assert await ledger(app, owner) == [(-200, "ai.image"),
+                                        (200, "ai.image.refund")]  # fmt: skip
     assert await stored_media(app, owner) == 0
 
 

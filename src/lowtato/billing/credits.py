@@ -108,12 +108,18 @@ async def grant(session: AsyncSession, owner_id: str, amount: int, reason: str) 
     return await _add(session, owner_id, amount, reason, topup=True)
 
 
-async def refund(session: AsyncSession, owner_id: str, amount: int, reason: str) -> int:
-    """Give back ``amount`` hundredths taken by a debit whose work failed (an AI provider
-    error); returns the new balance. Unlike a grant it adds nothing to the top-up part: a debit
-    takes the plan's credits first, so that is what a refund gives back (in the rare case the
-    failed call had dipped into top-up credits, that part comes back as plan credits)."""
-    return await _add(session, owner_id, amount, reason, topup=False)
+REFUND = ".refund"  # a refund's ledger reason: the debit's reason + this
+
+
+async def refund(session: AsyncSession, owner_id: str, amount: int, debit_reason: str) -> int:
+    """Give back ``amount`` hundredths taken by a debit (made with ``debit_reason``) whose
+    work failed (an AI provider error); returns the new balance. The ledger says
+    ``<debit_reason>.refund``, and this month's use no longer counts the debit.
+
+    Unlike a grant it adds nothing to the top-up part: a debit takes the plan's credits
+    first, so that is what a refund gives back (in the rare case the failed call had dipped
+    into top-up credits, that part comes back as plan credits)."""
+    return await _add(session, owner_id, amount, debit_reason + REFUND, topup=False)
 
 
 async def ledger(session: AsyncSession, owner_id: str, limit: int = 20) -> list[CreditEntry]:

@@ -71,15 +71,23 @@ def add_entry(session: AsyncSession, entry: CreditEntry) -> None:
 
 
 async def used_since(session: AsyncSession, owner_id: str, start: datetime) -> int:
-    """Hundredths debited from the owner since ``start``."""
+    """Hundredths spent by the owner since ``start``: debits less their refunds (a refund's
+    reason ends in ``.refund``: billing.credits.refund)."""
+    spent = case(
+        (CreditEntry.amount < 0, -CreditEntry.amount),
+        # (an operator's grant reason is free text: "grant: …" never counts as a refund)
+        (
+            CreditEntry.reason.like("%.refund") & ~CreditEntry.reason.like("grant:%"),
+            -CreditEntry.amount,
+        ),
+        else_=0,
+    )
     used = await session.scalar(
-        select(func.coalesce(func.sum(-CreditEntry.amount), 0)).where(
-            CreditEntry.owner_id == owner_id,
-            CreditEntry.amount < 0,
-            CreditEntry.created_at >= start,
+        select(func.coalesce(func.sum(spent), 0)).where(
+            CreditEntry.owner_id == owner_id, CreditEntry.created_at >= start
         )
     )
-    return int(used or 0)
+    return max(0, int(used or 0))
 
 
 async def not_reset_since(

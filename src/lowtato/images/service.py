@@ -30,6 +30,7 @@ from lowtato.plans import COSTS, Cost, credits_out
 log = logging.getLogger(__name__)
 
 COST = Cost.ai_generate_image
+DEBIT_REASON = "ai.image"  # its refund is "ai.image.refund" (billing.credits.refund)
 BUILTIN = "builtin"
 
 
@@ -79,7 +80,7 @@ async def generate(
     async def stage() -> Drawn:
         nonlocal debited
         async with services.db.transaction() as session:
-            await credits.debit(session, principal.user_id, cost, COST.value)
+            await credits.debit(session, principal.user_id, cost, DEBIT_REASON)
             kit = await brand_service.get_kit(session, principal)
         debited = True
         if llm is not None:
@@ -117,7 +118,7 @@ async def generate(
 async def _refund(services: ImageServices, principal: Principal, cost: int) -> None:
     try:
         async with services.db.transaction() as session:
-            await credits.refund(session, principal.user_id, cost, f"{COST.value}_refund")
+            await credits.refund(session, principal.user_id, cost, DEBIT_REASON)
     except Exception:
         # The caller still gets the original error; the ledger shows the debit to settle.
         log.exception("could not refund %s credits to %s", credits_out(cost), principal.user_id)
