@@ -12,7 +12,7 @@ from PIL import Image
 from tests.client.conftest import asgi_client
 from tests.conftest import AppFactory, OwnerFactory
 
-from lowtato.client import AsyncLowtato, PublishFailedError
+from lowtato.client import AsyncLowtato, NotFoundError, PublishFailedError
 from lowtato.client._shared import encode_base64
 
 
@@ -128,3 +128,20 @@ async def test_slots_webhooks_profile_brand(lt: AsyncLowtato) -> None:
     assert (await lt.brand_kit.get()).topics == ["bread"]
     assert "bluesky" in (await lt.platforms.list()).model_dump_json()
     assert (await lt.health()).status in {"healthy", "degraded"}
+
+
+async def test_source_then_generate_from_it(
+    app_factory: AppFactory, make_owner: OwnerFactory
+) -> None:
+    owner = await make_owner()
+    app = await app_factory(worker=True)
+    async with asgi_client(app, owner.key) as lt:
+        queued = await lt.sources.create("text", text="Our rye loaf proofs for 48 hours.")
+        assert queued.status == "queued"
+        ready = await lt.sources.wait(queued.id, timeout=30, interval=0.05)
+        assert ready.status == "ready" and "48 hours" in (ready.extracted_content or "")
+        post = await lt.ai.generate("the rye loaf", "linkedin", source_id=ready.id)
+        assert post.content and post.credits_used == 0.5
+        assert (await lt.credits.get()).balance == 199.5
+        with pytest.raises(NotFoundError):
+            await lt.sources.wait("src_missing", timeout=1)

@@ -381,6 +381,10 @@ class Generated(Model):
     platform: str | None = None
     credits_used: float | None = None
     provider: str | None = None
+    tone: str | None = None
+    language: str | None = None
+    title: str | None = None
+    notes: list[str] = Field(default_factory=list)
 
 
 class Image(Model):
@@ -396,8 +400,17 @@ class Image(Model):
 
 
 class Source(Model):
+    """A source; ``create`` answers only ``id`` and ``status`` (``queued``)."""
+
     id: str
     status: str
+    source_type: str | None = None
+    url: str | None = None
+    text: str | None = None
+    custom_instructions: str | None = None
     extracted_title: str | None = None
     extracted_content: str | None = None
     error_message: str | None = None
+    notes: list[str] = Field(default_factory=list)
+    created_at: datetime | None = None
+    completed_at: datetime | None = None
