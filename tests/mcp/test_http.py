@@ -4,6 +4,7 @@ created, published and read back with a test key, API errors as tool errors, and
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -66,3 +67,25 @@ async def test_no_key_is_401_before_any_tool(served: tuple[FastAPI, str], owner:
             response = await http.post("/mcp", json=call, headers={**accept, **headers})
             assert response.status_code == 401
             assert response.json()["error"]["code"] == "unauthorized"
+
+
+async def test_concurrent_callers_each_get_their_own_data(
+    served: tuple[FastAPI, str], make_owner: OwnerFactory
+) -> None:
+    _, url = served
+    owners = [await make_owner() for _ in range(3)]
+    expected = {}
+    for n, owner in enumerate(owners):
+        async with AsyncLowtato(owner.key, base_url=url) as lt:
+            account = await lt.accounts.connect("bluesky", "pw", platform_user_id=f"did:plc:{n}")
+            expected[owner.key] = [account.id]
+
+    async def accounts_seen(key: str) -> list[str]:
+        async with mcp_client(url, {"x-api-key": key}) as client:
+            calls = [client.call_tool("list_accounts", {}) for _ in range(3)]
+            answers = [data(r)["accounts"] for r in await asyncio.gather(*calls)]
+        assert answers[0] == answers[1] == answers[2]
+        return [a["id"] for a in answers[0]]
+
+    seen = await asyncio.gather(*(accounts_seen(o.key) for o in owners))
+    assert dict(zip(expected, seen, strict=True)) == expected

@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 
 import httpx
+from mcp.server import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -48,7 +49,8 @@ class McpEndpoint:
         self._api = api
         self._base_url = base_url
         self._check_key = check_key
-        self._server = build_server(self._client_for)
+        self._server: MCPServer | None = None  # built at the first request: most apps never
+        # serve MCP (each test builds one), and building the 31 tools takes ~50 ms
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -65,6 +67,8 @@ class McpEndpoint:
         # nothing between requests, and its task group never outlives the request (an app
         # lifespan may start and stop in different tasks, which anyio refuses). Nothing
         # awaits between making it and taking it, so concurrent requests cannot swap them.
+        if self._server is None:
+            self._server = build_server(self._client_for)
         self._server.streamable_http_app(
             stateless_http=True, json_response=True, transport_security=_NO_REBINDING_CHECK
         )
