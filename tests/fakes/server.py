@@ -24,7 +24,17 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from tests.fakes import media_files
 from tests.fakes.state import FakeState
 
-FAKE_MODULES = ("x", "bluesky", "linkedin", "facebook")
+FAKE_MODULES = (
+    "x",
+    "bluesky",
+    "linkedin",
+    "facebook",
+    "instagram",
+    "threads",
+    "tiktok",
+    "youtube",
+    "pinterest",
+)
 
 
 def _platform_apps(state: FakeState) -> list[Mount]:

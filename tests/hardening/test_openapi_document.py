@@ -63,6 +63,8 @@ async def test_a_create_documents_its_replay_and_header(
     assert create["responses"]["200"]["content"] == create["responses"]["201"]["content"]
     headers = [p["name"] for p in create["parameters"] if p["in"] == "header"]
     assert headers == ["Idempotency-Key"]
+    shapes = doc["components"]["schemas"]["PostCreate"]["anyOf"]
+    assert [x["required"] for x in shapes] == [["post"], ["account_id"]]
     connect = doc["components"]["schemas"]["ConnectRequest"]
     assert {"required": ["platform_user_id"]} in connect["anyOf"]
     publish = doc["paths"]["/api/v1/posts/{post_id}/publish"]["post"]["responses"]["200"]

@@ -67,21 +67,39 @@ class PostCreate(BaseModel):
                     "post": {"accountId": "acc_01jc…", "content": {"text": "Next slot"}},
                     "useNextFreeSlot": True,
                 },
-            ]
+            ],
+            # The two shapes: nested (`post.accountId` required) or flat (`account_id`).
+            "anyOf": [
+                {"title": "Nested (camelCase)", "required": ["post"]},
+                {"title": "Flat (snake_case, as in /posts/bulk)", "required": ["account_id"]},
+            ],
         },
     )
 
-    post: NestedPost | None = None
-    scheduledTime: UtcDateTime | None = None  # noqa: N815
-    useNextFreeSlot: StrictBool | None = None  # noqa: N815
-    content: str | None = None
-    platform: str | None = None
-    account_id: str | None = None
-    subaccount_id: str | None = None
-    media_urls: MediaUrls | None = None
-    scheduled_at: UtcDateTime | None = None
-    use_next_free_slot: StrictBool | None = None
-    options: dict[str, Any] | None = None
+    post: NestedPost | None = Field(
+        default=None, description="Nested shape: `{accountId, content: {text, mediaUrls, "
+        "platform}, target: {targetType}, options}`. Wins over the flat fields."
+    )  # fmt: skip
+    scheduledTime: UtcDateTime | None = Field(  # noqa: N815
+        default=None, description="Nested shape: when to publish (ISO 8601; UTC if no offset)."
+    )
+    useNextFreeSlot: StrictBool | None = Field(  # noqa: N815
+        default=None, description="Nested shape: schedule into the next free recurring slot."
+    )
+    content: str | None = Field(default=None, description="Flat shape: the text.")
+    platform: str | None = Field(
+        default=None, description="Flat shape: the target platform (default: the account's)."
+    )
+    account_id: str | None = Field(default=None, description="Flat shape: the account.")
+    subaccount_id: str | None = Field(default=None, description="Flat shape: page/board/org.")
+    media_urls: MediaUrls | None = Field(default=None, description="Flat shape: media URLs.")
+    scheduled_at: UtcDateTime | None = Field(default=None, description="Flat: when to publish.")
+    use_next_free_slot: StrictBool | None = Field(
+        default=None, description="Flat shape: schedule into the next free recurring slot."
+    )
+    options: dict[str, Any] | None = Field(
+        default=None, description="Platform options (see GET /api/v1/platforms)."
+    )
 
 
 class PostDraft(BaseModel):
