@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.routing import Route
 
 from lowtato.accounts.endpoints import router as accounts_router
 from lowtato.accounts.oauth_endpoints import router as oauth_router
@@ -29,6 +30,7 @@ from lowtato.config import Settings
 from lowtato.discovery.endpoints import router as discovery_router
 from lowtato.discovery.platforms import router as platforms_router
 from lowtato.encryption import fingerprint
+from lowtato.errors import LowtatoError
 from lowtato.health.endpoints import router as health_router
 from lowtato.images.endpoints import router as images_router
 from lowtato.jobs.worker import Worker
@@ -38,6 +40,7 @@ from lowtato.kit.middleware import RequestContextMiddleware
 from lowtato.kit.openapi import install_openapi, operation_id
 from lowtato.kit.ratelimit import Policy, RateLimiter
 from lowtato.marketplace.endpoints import router as marketplace_router
+from lowtato.mcp.http import McpEndpoint
 from lowtato.media.endpoints import UPLOAD_PATH
 from lowtato.media.endpoints import files_router as media_files_router
 from lowtato.media.endpoints import router as media_router
@@ -111,6 +114,15 @@ async def _run_embedded(embedded: Worker, services: Services, verified: bool) ->
             log.error("embedded worker not started: %s", exc)
             return
     await embedded.run()
+
+
+async def _mcp_key_refused(app: FastAPI, key: str) -> str | None:
+    """Why /mcp refuses ``key`` (None when it is a working key), before any tool runs."""
+    try:
+        await app.state.authenticator.authenticate(key)
+    except LowtatoError as exc:
+        return exc.message
+    return None
 
 
 def create_app(settings: Settings | None = None, *, worker: bool = False) -> FastAPI:
@@ -187,6 +199,9 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
     errors_http.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    # MCP over streamable HTTP; its tools call this app in-process with the caller's key.
+    mcp_endpoint = McpEndpoint(app, settings.public_url, lambda key: _mcp_key_refused(app, key))
+    app.router.routes.append(Route("/mcp", mcp_endpoint, include_in_schema=False))
     install_openapi(app, settings.public_url)
     pages.install_docs(app)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from lowtato.cli import credits, db, keys, marketplace, secrets, users
+from lowtato.cli.mcp import mcp
 from lowtato.cli.serve import serve
 from lowtato.cli.worker import worker
 from lowtato.runtime import subscribe_all
@@ -21,6 +22,7 @@ def main() -> None:
 
 app.command()(serve)
 app.command()(worker)
+app.command()(mcp)
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
 app.add_typer(keys.app, name="keys")

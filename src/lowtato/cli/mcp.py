@@ -1,0 +1,21 @@
+"""``lowtato mcp``: the MCP server over stdio, for Claude Desktop, Cursor and other MCP
+clients that start a command."""
+
+from __future__ import annotations
+
+import os
+
+import anyio
+import typer
+
+from lowtato.mcp.stdio import serve_stdio
+
+
+def mcp() -> None:
+    """Serve Lowtato's MCP tools over stdio, calling the API at $LOWTATO_BASE_URL
+    (default http://127.0.0.1:8000) with the key in $LOWTATO_API_KEY."""
+    key = os.environ.get("LOWTATO_API_KEY", "").strip()
+    if not key:
+        typer.echo("Set LOWTATO_API_KEY to your API key (lt_live_… or lt_test_…).", err=True)
+        raise typer.Exit(2)
+    anyio.run(serve_stdio, key, os.environ.get("LOWTATO_BASE_URL") or None)

@@ -1,0 +1,97 @@
+"""The MCP server over streamable HTTP at ``/mcp`` on the API server.
+
+Every MCP request must carry an API key (``x-api-key`` or ``Authorization: Bearer``); one
+without, or with a key the server refuses, gets a 401 in the API's error envelope before any
+MCP message is read. Each tool call then goes through the SDK to the same app in-process
+(``httpx.ASGITransport``) with the caller's key, so scopes, plan checks, rate limits and
+test/live mode are exactly the REST API's. Retries are off: a 429 reaches the agent, which
+can wait, instead of holding the request open here.
+
+Stateless mode with JSON answers: any API process can answer any request, as for REST.
+DNS-rebinding protection stays off because the endpoint needs a key a browser page cannot
+supply (no cookies are involved).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+
+import httpx
+from mcp.server import MCPServer
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from lowtato.client import AsyncLowtato
+from lowtato.mcp._api import Ctx
+from lowtato.mcp.server import build_server
+
+# Answers None when the key is good, else the reason it is refused.
+KeyCheck = Callable[[str], Awaitable[str | None]]
+_NO_REBINDING_CHECK = TransportSecuritySettings(enable_dns_rebinding_protection=False)
+MISSING_KEY = "Send your API key in the x-api-key header (or Authorization: Bearer <key>)."
+
+
+def key_from(headers: Mapping[str, str]) -> str | None:
+    """The API key of a request, from ``x-api-key`` or ``Authorization: Bearer``."""
+    key = headers.get("x-api-key", "").strip()
+    if key:
+        return key
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+class McpEndpoint:
+    """An ASGI app serving MCP for the API app ``api``."""
+
+    def __init__(self, api: ASGIApp, base_url: str, check_key: KeyCheck | None = None) -> None:
+        self._api = api
+        self._base_url = base_url
+        self._check_key = check_key
+        self._server: MCPServer | None = None  # built at the first request: most apps never
+        # serve MCP (each test builds one), and building the 31 tools takes ~50 ms
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        key = key_from(headers)
+        refused = MISSING_KEY if key is None else None
+        if key is not None and self._check_key is not None:
+            refused = await self._check_key(key)
+        if refused is not None:
+            await _unauthorized(send, refused)
+            return
+        # A session manager per request, run in this request's task: stateless, it keeps
+        # nothing between requests, and its task group never outlives the request (an app
+        # lifespan may start and stop in different tasks, which anyio refuses). Nothing
+        # awaits between making it and taking it, so concurrent requests cannot swap them.
+        if self._server is None:
+            self._server = build_server(self._client_for)
+        self._server.streamable_http_app(
+            stateless_http=True, json_response=True, transport_security=_NO_REBINDING_CHECK
+        )
+        manager = self._server.session_manager
+        async with manager.run():
+            await manager.handle_request(scope, receive, send)
+
+    @asynccontextmanager
+    async def _client_for(self, ctx: Ctx) -> AsyncIterator[AsyncLowtato]:
+        key = key_from({k.lower(): v for k, v in (ctx.headers or {}).items()})
+        transport = httpx.ASGITransport(app=self._api)
+        async with AsyncLowtato(
+            key or "", base_url=self._base_url, transport=transport, max_retries=0
+        ) as client:
+            yield client
+
+
+async def _unauthorized(send: Send, message: str) -> None:
+    body = json.dumps({"error": {"code": "unauthorized", "message": message}}).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"www-authenticate", b'Bearer realm="lowtato"'),
+    ]
+    await send({"type": "http.response.start", "status": 401, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
