@@ -82,6 +82,18 @@ def agent_card(doc: dict[str, Any], base_url: str, limits: dict[str, int]) -> di
             "docs": f"{base}/docs",
             "llms_txt": f"{base}/llms.txt",
         },
+        "mcp": {
+            "http": {
+                "url": f"{base}/mcp",
+                "transport": "streamable-http",
+                "auth": "x-api-key or Authorization: Bearer header",
+            },
+            "stdio": {
+                "command": "lowtato",
+                "args": ["mcp"],
+                "env": {"LOWTATO_API_KEY": "lt_live_…", "LOWTATO_BASE_URL": base},
+            },
+        },
         "pricing": f"{base}/pricing.json",
         "rate_limits": limits,
         "errors": {

@@ -129,7 +129,19 @@ def llms_txt(doc: dict[str, Any], base_url: str) -> str:
                 sections.setdefault(tag, []).append(_operation_line(doc, method, path, op))
     for tag, entries in sections.items():
         lines += [f"## {tag}", "", *entries, ""]
-    lines += ["## Pricing", ""]
+    lines += [
+        "## MCP server",
+        "",
+        f"Streamable HTTP at {base}/mcp (send your key as `x-api-key` or `Authorization: "
+        "Bearer`; same scopes and rate limits as the REST API), or stdio with "
+        '`{"mcpServers": {"lowtato": {"command": "lowtato", "args": ["mcp"], "env": '
+        f'{{"LOWTATO_API_KEY": "lt_live_…", "LOWTATO_BASE_URL": "{base}"}}}}}}}}`. '
+        "31 tools for the main endpoints (list_accounts, create_post, publish_post, "
+        "browse_marketplace, purchase_account, generate_post, ...).",
+        "",
+        "## Pricing",
+        "",
+    ]
     for plan in pricing["plans"]:
         accounts = plan["max_accounts"] if plan["max_accounts"] is not None else "unlimited"
         lines.append(
