@@ -16,13 +16,14 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from tests.fakes import bluesky as bluesky_fake
-from tests.fakes import facebook_graph, linkedin_store, x
+from tests.fakes import facebook_graph, linkedin_store, tiktok_store, x
 from tests.fakes.fixtures import Fakes
 
 from lowtato.platforms.base import Credentials, Media, PublishRequest
 from lowtato.platforms.errors import PlatformError
 from lowtato.platforms.facebook.adapter import FacebookAdapter
 from lowtato.platforms.live import live_platforms
+from lowtato.platforms.tiktok.adapter import Adapter as TikTokAdapter
 
 PAGE_ID, ORG_ID = "200001", "2414183"
 
@@ -97,6 +98,34 @@ TABLES: dict[str, list[Case]] = {
         case("first comment", "parity comment", first_comment="more below"),
         case("empty", ""),
     ],
+    "tiktok": [
+        case("video", "parity video", "clip.mp4", privacy_level="SELF_ONLY"),
+        case(
+            "pulled video",
+            "parity pull",
+            "clip.mp4",
+            privacy_level="SELF_ONLY",
+            video_source="PULL_FROM_URL",
+        ),
+        case("photo", "parity photo", "dog.jpg", privacy_level="PUBLIC_TO_EVERYONE"),
+        case(
+            "photos",
+            "parity photos",
+            "dog.jpg",
+            "dog.jpg",
+            privacy_level="SELF_ONLY",
+            title="Parity",
+        ),
+        case("png photo", "parity png", "cat.png", privacy_level="SELF_ONLY"),
+        case("text only", "parity text", privacy_level="SELF_ONLY"),
+        case("photo and video", "parity mix", "dog.jpg", "clip.mp4", privacy_level="SELF_ONLY"),
+        case("no privacy level", "parity private", "clip.mp4"),
+        case("title on a video", "parity title", "clip.mp4", privacy_level="SELF_ONLY", title="No"),
+        case(
+            "duet on photos", "parity duet", "dog.jpg", privacy_level="SELF_ONLY", disable_duet=True
+        ),
+        case("too long", "z" * 2201, "clip.mp4", privacy_level="SELF_ONLY"),
+    ],
 }
 
 
@@ -129,11 +158,18 @@ def _facebook(fakes: Fakes) -> Credentials:
     return replace(creds, target_id=PAGE_ID, target_token=seeded.page_tokens[PAGE_ID])
 
 
+def _tiktok(fakes: Fakes) -> Credentials:
+    creator = tiktok_store.seed_account(fakes.state)
+    tiktok_store.data(fakes.state).init_limit = 100  # the table posts faster than 6 a minute
+    return Credentials(creator.open_id, creator.username, creator.token, creator.refresh_token)
+
+
 SEEDERS: dict[str, Seeder] = {
     "twitter": _twitter,
     "bluesky": _bluesky,
     "linkedin": _linkedin,
     "facebook": _facebook,
+    "tiktok": _tiktok,
 }
 
 
@@ -150,6 +186,7 @@ async def _outcome(app: FastAPI, platform: str, *, sandbox: bool, creds: Credent
 @pytest.fixture(autouse=True)
 def quick_polls(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(FacebookAdapter, "poll_delays", (0.0,) * 8)
+    monkeypatch.setattr(TikTokAdapter, "poll_delays", (0.0,) * 10)
 
 
 @pytest.mark.parametrize("platform", sorted(TABLES))

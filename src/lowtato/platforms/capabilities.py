@@ -389,7 +389,7 @@ _TIKTOK = Capabilities(
             35,
             0,
             text=TextRule(4000),
-            disallowed_options=("disable_duet", "disable_stitch"),
+            disallowed_options=("disable_duet", "disable_stitch", "video_source"),
         ),
     ),
     media=MediaRules(
@@ -403,7 +403,8 @@ _TIKTOK = Capabilities(
     options_model=TikTokOptions,
     text_fields=(TextField("title", TextRule(90)),),  # §5 Photos [V/P]: photo title ≤90
     public_url="https://www.tiktok.com/@{username}/video/{id}",  # §5 Status polling [P]
-    token_refresh_margin=timedelta(hours=2),  # 24 h
+    # §5 Auth: 2 h access tokens since Nov 2026 (24 h before); the refresh rotates.
+    token_refresh_margin=timedelta(minutes=30),
     first_comment=False,  # §5 names no comment endpoint
     rate_limits=(  # §5 Rate limits [V]; daily posting caps are unpublished [S]
         RateLimit("post init (video/init, content/init)", 6, _MINUTE, "token"),

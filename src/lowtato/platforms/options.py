@@ -152,6 +152,14 @@ class TikTokOptions(PlatformOptions):
         default=None,
         description="Photo posts only: the title (the text becomes the photo description).",
     )
+    video_source: Literal["FILE_UPLOAD", "PULL_FROM_URL"] = Field(
+        default="FILE_UPLOAD",
+        description=(
+            "Video posts only: FILE_UPLOAD (Lowtato uploads the file in chunks) or "
+            "PULL_FROM_URL (TikTok downloads the media URL; its prefix must be verified in "
+            "the TikTok app). Photos are always pulled from their URLs."
+        ),
+    )
 
 
 class FacebookOptions(CommentableOptions):
