@@ -43,6 +43,7 @@ FAKE_PREFIXES = {
     "linkedin": "/linkedin",
     "facebook": "/meta",
     "tiktok": "/tiktok",
+    "threads": "/threads",
 }
 
 

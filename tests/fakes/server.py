@@ -59,6 +59,7 @@ _ERROR_SHAPES: dict[str, Callable[[str], dict[str, Any]]] = {
     "linkedin": lambda m: {"status": 400, "code": "INVALID", "message": m},
     "facebook": lambda m: {"error": {"message": m, "type": "OAuthException", "code": 100}},
     "tiktok": lambda m: {"data": {}, "error": {"code": "invalid_params", "message": m}},
+    "threads": lambda m: {"error": {"message": m, "type": "OAuthException", "code": 100}},
 }
 
 

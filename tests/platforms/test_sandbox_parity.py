@@ -16,13 +16,14 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from tests.fakes import bluesky as bluesky_fake
-from tests.fakes import facebook_graph, linkedin_store, tiktok_store, x
+from tests.fakes import facebook_graph, linkedin_store, threads_store, tiktok_store, x
 from tests.fakes.fixtures import Fakes
 
 from lowtato.platforms.base import Credentials, Media, PublishRequest
 from lowtato.platforms.errors import PlatformError
 from lowtato.platforms.facebook.adapter import FacebookAdapter
 from lowtato.platforms.live import live_platforms
+from lowtato.platforms.threads.adapter import ThreadsAdapter
 from lowtato.platforms.tiktok.adapter import Adapter as TikTokAdapter
 
 PAGE_ID, ORG_ID = "200001", "2414183"
@@ -126,6 +127,19 @@ TABLES: dict[str, list[Case]] = {
         ),
         case("too long", "z" * 2201, "clip.mp4", privacy_level="SELF_ONLY"),
     ],
+    "threads": [
+        case("text", "parity text", reply_control="accounts_you_follow"),
+        case("photo", "parity photo", "cat.png"),
+        case("video", "parity video", "clip.mp4"),
+        case("carousel", "parity carousel", "cat.png", "dog.jpg", "clip.mp4"),
+        case("twenty-one items", "parity many", *(["cat.png"] * 21)),
+        case("thread", "parity thread", thread=["second", "third"]),
+        case("long thread item", "parity long item", thread=["z" * 501]),
+        case("first comment", "parity comment", first_comment="more below"),
+        case("too long", "😀" * 126),
+        case("bad reply control", "parity rc", reply_control="friends"),
+        case("empty", ""),
+    ],
 }
 
 
@@ -164,7 +178,13 @@ def _tiktok(fakes: Fakes) -> Credentials:
     return Credentials(creator.open_id, creator.username, creator.token, creator.refresh_token)
 
 
+def _threads(fakes: Fakes) -> Credentials:
+    seeded = threads_store.seed_account(fakes.state)
+    return Credentials(seeded.user_id, seeded.username, seeded.token)
+
+
 SEEDERS: dict[str, Seeder] = {
+    "threads": _threads,
     "twitter": _twitter,
     "bluesky": _bluesky,
     "linkedin": _linkedin,
@@ -187,6 +207,7 @@ async def _outcome(app: FastAPI, platform: str, *, sandbox: bool, creds: Credent
 def quick_polls(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(FacebookAdapter, "poll_delays", (0.0,) * 8)
     monkeypatch.setattr(TikTokAdapter, "poll_delays", (0.0,) * 10)
+    monkeypatch.setattr(ThreadsAdapter, "poll_delays", (0.0,) * 10)
 
 
 @pytest.mark.parametrize("platform", sorted(TABLES))

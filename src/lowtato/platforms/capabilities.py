@@ -506,7 +506,11 @@ _THREADS = Capabilities(
         video_max_seconds=5 * _MINUTE,
     ),
     options_model=ThreadsOptions,
-    text_fields=(TextField("first_comment", _THREADS_TEXT),),  # a reply is a post
+    # A reply is a post: thread items (§7 "Thread/reply chain" [P]) and the first comment.
+    text_fields=(
+        TextField("thread", _THREADS_TEXT, "each"),
+        TextField("first_comment", _THREADS_TEXT),
+    ),
     public_url="https://www.threads.net/@{username}/post/{shortcode}",  # §7 step 4 [P]
     token_refresh_margin=timedelta(days=7),  # 60 days
     first_comment=True,  # §7: a reply container with reply_to_id [P]

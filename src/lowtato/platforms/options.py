@@ -187,6 +187,13 @@ class ThreadsOptions(CommentableOptions):
     reply_control: Literal["everyone", "accounts_you_follow", "mentioned_only"] | None = Field(
         default=None, description="Who may reply; omit for everyone."
     )
+    thread: list[NonBlankText] = Field(
+        default_factory=list,
+        description=(
+            "Further posts of a thread, in order; each is published as a reply to the previous "
+            "one (a reply chain) and has the same 500-character limit as the main text."
+        ),
+    )
 
 
 class BlueskyOptions(CommentableOptions):

@@ -125,8 +125,26 @@ ERROR_RULES: tuple[ErrorRule, ...] = (
 # fmt: on
 
 
-def find_rule(code: int | None, subcode: int | None) -> ErrorRule | None:
-    return next((rule for rule in ERROR_RULES if rule.matches(code, subcode)), None)
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """What differs between Meta's Graph hosts that share these conventions (Facebook here,
+    Threads in ``platforms.threads``): the name in messages, the pinned version, the default
+    host, the error table and the reconnect advice."""
+
+    name: str = "Facebook"
+    version: str = GRAPH_VERSION
+    default_base_url: str = DEFAULT_BASE_URL
+    rules: tuple[ErrorRule, ...] = ERROR_RULES
+    reconnect: str = _RECONNECT
+
+
+FACEBOOK = Dialect()
+
+
+def find_rule(
+    code: int | None, subcode: int | None, rules: tuple[ErrorRule, ...] = ERROR_RULES
+) -> ErrorRule | None:
+    return next((rule for rule in rules if rule.matches(code, subcode)), None)
 
 
 def _load_json(raw: str | None) -> Any:
@@ -166,7 +184,9 @@ def rate_limit_reset(headers: Mapping[str, str]) -> float:
     return RATE_LIMIT_DEFAULT_SECONDS
 
 
-def graph_error(response: httpx.Response, *, create: bool, oauth: bool = False) -> PlatformError:
+def graph_error(
+    response: httpx.Response, *, create: bool, oauth: bool = False, dialect: Dialect = FACEBOOK
+) -> PlatformError:
     """The taxonomy error for a failed Graph response.
 
     ``oauth`` marks the token endpoint, where Graph reports a wrong client secret with code 1,
@@ -177,11 +197,11 @@ def graph_error(response: httpx.Response, *, create: bool, oauth: bool = False) 
     body = error_json(response)  # scrubbed: Graph messages can quote the token or request
     error = body.get("error")
     if not isinstance(error, dict):
-        return _http_error(status, response.headers, create=create)
+        return _http_error(status, response.headers, create=create, dialect=dialect)
     message = str(error.get("error_user_msg") or error.get("message") or f"HTTP {status}")
     code = error.get("code") if isinstance(error.get("code"), int) else None
     subcode = error.get("error_subcode") if isinstance(error.get("error_subcode"), int) else None
-    rule = find_rule(code, subcode)
+    rule = find_rule(code, subcode, dialect.rules)
     if rule is None and (error.get("is_transient") is True or status >= 500):
         rule = ErrorRule("retry")
     if oauth and (
@@ -190,57 +210,65 @@ def graph_error(response: httpx.Response, *, create: bool, oauth: bool = False) 
         rule = ErrorRule("reject", reject_code="oauth_failed")
     rule = rule or ErrorRule("reject")
     label = f"Graph error {code}" + (f"/{subcode}" if subcode is not None else "")
-    reason = f"Facebook: {message} ({label})." + (f" {rule.hint}" if rule.hint else "")
+    who = dialect.name
+    reason = f"{who}: {message} ({label})." + (f" {rule.hint}" if rule.hint else "")
     if rule.action == "rate":
         after = rate_limit_reset(response.headers)
-        return RateLimited(f"{reason} Facebook is throttling these calls.", after=after)
-    return _by_action(rule, reason, create=create)
+        return RateLimited(f"{reason} {who} is throttling these calls.", after=after)
+    return _by_action(rule, reason, create=create, dialect=dialect)
 
 
-def _by_action(rule: ErrorRule, reason: str, *, create: bool) -> PlatformError:
+def _by_action(rule: ErrorRule, reason: str, *, create: bool, dialect: Dialect) -> PlatformError:
+    who = dialect.name
     if rule.action == "auth":
         kind: AuthKind = "expired" if "expired" in rule.hint else "revoked"
-        return AuthExpired(f"{reason} {_RECONNECT}", kind=kind)
+        return AuthExpired(f"{reason} {dialect.reconnect}", kind=kind)
     if rule.action == "retry" and create:
-        return UnknownOutcome(f"{reason} Facebook failed while creating the post; it may exist.")
+        return UnknownOutcome(f"{reason} {who} failed while creating the post; it may exist.")
     if rule.action == "retry":
-        return Retryable(f"{reason} A temporary Facebook failure; nothing was published.")
+        return Retryable(f"{reason} A temporary {who} failure; nothing was published.")
     return Rejected(reason, code=rule.reject_code)
 
 
-def _http_error(status: int, headers: Mapping[str, str], *, create: bool) -> PlatformError:
+def _http_error(
+    status: int, headers: Mapping[str, str], *, create: bool, dialect: Dialect
+) -> PlatformError:
     """An error answer without Graph's error object (gateways, the rupload host)."""
+    who = dialect.name
     if status == 429:
         after = rate_limit_reset(headers)
-        return RateLimited("Facebook: HTTP 429, too many calls.", after=after)
+        return RateLimited(f"{who}: HTTP 429, too many calls.", after=after)
     if status == 401:
-        return AuthExpired(f"Facebook: HTTP 401, the token was refused. {_RECONNECT}")
+        return AuthExpired(f"{who}: HTTP 401, the token was refused. {dialect.reconnect}")
     if status >= 500 and create:
         return UnknownOutcome(
-            f"Facebook answered HTTP {status} while creating the post; it may exist."
+            f"{who} answered HTTP {status} while creating the post; it may exist."
         )
     if status >= 500:
-        return Retryable(f"Facebook answered HTTP {status}; nothing was published.")
-    return Rejected(f"Facebook refused the request (HTTP {status}).")
+        return Retryable(f"{who} answered HTTP {status}; nothing was published.")
+    return Rejected(f"{who} refused the request (HTTP {status}).")
 
 
-def _transport_error(exc: httpx.TransportError, *, create: bool) -> PlatformError:
+def _transport_error(exc: httpx.TransportError, *, create: bool, who: str) -> PlatformError:
     name = type(exc).__name__
-    # Connecting failed (or no pooled connection was free): nothing reached Facebook.
+    # Connecting failed (or no pooled connection was free): nothing reached the platform.
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
-        return Retryable(f"Could not reach Facebook ({name}); nothing was sent.")
+        return Retryable(f"Could not reach {who} ({name}); nothing was sent.")
     if create:
         what = "did not answer in time" if isinstance(exc, httpx.TimeoutException) else "hung up"
-        return UnknownOutcome(f"Facebook {what} ({name}) after the post was sent; it may exist.")
-    return Retryable(f"Facebook did not answer ({name}); try again later.")
+        return UnknownOutcome(f"{who} {what} ({name}) after the post was sent; it may exist.")
+    return Retryable(f"{who} did not answer ({name}); try again later.")
 
 
 class Graph:
-    """Thin Graph API client: one method per HTTP shape, every failure already mapped."""
+    """Thin Graph API client: one method per HTTP shape, every failure already mapped.
+    ``dialect`` makes it speak another Graph host with the same conventions (Threads)."""
 
-    def __init__(self, ctx: AdapterContext) -> None:
+    def __init__(self, ctx: AdapterContext, dialect: Dialect = FACEBOOK) -> None:
         self._http = ctx.http
-        self.root = f"{(ctx.base_url or DEFAULT_BASE_URL).rstrip('/')}/{GRAPH_VERSION}"
+        self.dialect = dialect
+        self.host_root = (ctx.base_url or dialect.default_base_url).rstrip("/")
+        self.root = f"{self.host_root}/{dialect.version}"
         self._host = urlsplit(self.root).netloc
 
     async def get(
@@ -265,6 +293,19 @@ class Graph:
 
     async def delete(self, path: str, token: str) -> dict[str, Any]:
         return await self._call("DELETE", f"{self.root}/{path}", token=token)
+
+    async def token_call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        form: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """A token endpoint outside the versioned root (``{host}/{path}``, Threads' OAuth
+        endpoints), with the token-endpoint error mapping (``oauth=True``)."""
+        url = f"{self.host_root}/{path}"
+        return await self._call(method, url, token=None, params=params, form=form, oauth=True)
 
     async def oauth_token(self, params: Mapping[str, str]) -> dict[str, Any]:
         """``GET /oauth/access_token`` (code and ``fb_exchange_token`` grants). Graph defines
@@ -304,25 +345,25 @@ class Graph:
         params: Mapping[str, str | int] | None = None,
         json_body: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        form: Mapping[str, str] | None = None,
         create: bool = False,
         oauth: bool = False,
     ) -> dict[str, Any]:
         sent_headers = dict(headers or {})
         if token:
             sent_headers["Authorization"] = f"Bearer {token}"
+        who = self.dialect.name
         try:
             response = await self._http.request(
-                method, url, params=params, json=json_body, headers=sent_headers
+                method, url, params=params, json=json_body, data=form, headers=sent_headers
             )
         except httpx.TransportError as exc:
-            raise _transport_error(exc, create=create) from exc
+            raise _transport_error(exc, create=create, who=who) from exc
         if response.status_code >= 400:
-            raise graph_error(response, create=create, oauth=oauth)
+            raise graph_error(response, create=create, oauth=oauth, dialect=self.dialect)
         body = _load_json(response.text)
         if isinstance(body, dict):
             return body
         if create:
-            raise UnknownOutcome(
-                "Facebook's answer to the create call was unreadable; it may exist."
-            )
-        raise Retryable(f"Facebook answered HTTP {response.status_code} with an unreadable body.")
+            raise UnknownOutcome(f"{who}'s answer to the create call was unreadable; it may exist.")
+        raise Retryable(f"{who} answered HTTP {response.status_code} with an unreadable body.")
