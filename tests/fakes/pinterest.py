@@ -30,7 +30,7 @@ import json
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -217,7 +217,7 @@ def _reachable(url: str) -> bool:
     return urlsplit(url).path.rsplit("/", 1)[-1] in media_files.FILES
 
 
-def _media_problem(source: dict[str, Any], db: PinterestData) -> str | None:
+def _media_problem(source: dict[str, Any], db: PinterestData) -> str | None:  # noqa: PLR0911 - one answer per media problem
     kind = source.get("source_type")
     if kind in ("image_url", "multiple_image_urls"):
         urls = [source["url"]] if kind == "image_url" else [i["url"] for i in source["items"]]
@@ -245,12 +245,12 @@ def _media_problem(source: dict[str, Any], db: PinterestData) -> str | None:
 Handler = Callable[[Request, str, str | None], Awaitable[Response]]
 
 
-def build(state: FakeState) -> Starlette:  # noqa: C901, PLR0915 - one closure per endpoint
+def build(state: FakeState) -> Starlette:
     def db() -> PinterestData:
         return data(state)
 
     def endpoint(name: str, method: str, path: str, handler: Handler) -> Route:
-        async def run(request: Request) -> Response:
+        async def run(request: Request) -> Response:  # noqa: PLR0911 - one answer per refusal
             raw = await request.body()
             try:
                 body = json.loads(raw) if raw else None
@@ -302,7 +302,7 @@ def build(state: FakeState) -> Starlette:  # noqa: C901, PLR0915 - one closure p
         query = urlencode({"code": code, **({"state": q["state"]} if "state" in q else {})})
         return RedirectResponse(f"{redirect}?{query}", status_code=302)
 
-    async def oauth_token(request: Request) -> Response:
+    async def oauth_token(request: Request) -> Response:  # noqa: PLR0911 - one answer per OAuth error
         form = {k: str(v) for k, v in (await request.form()).items()}
         state.record(
             PLATFORM,
@@ -411,7 +411,7 @@ def build(state: FakeState) -> Starlette:  # noqa: C901, PLR0915 - one closure p
         start = date.fromisoformat(request.query_params["start_date"])
         end = date.fromisoformat(request.query_params["end_date"])
         today = clock.now().astimezone(UTC).date()
-        if (today - start).days > 90 or (end - start).days > 90 or end < start:  # noqa: PLR2004
+        if (today - start).days > 90 or (end - start).days > 90 or end < start:
             return error(400, 1, "Invalid date range: at most 90 days back and 90 days long.")
         summary = {"IMPRESSION": 120, "SAVE": 7, "PIN_CLICK": 9, "OUTBOUND_CLICK": 3,
                    "TOTAL_COMMENTS": 2, "TOTAL_REACTIONS": 11}  # fmt: skip

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from tests.fakes.fixtures import Fakes
 from tests.fakes.pinterest import Seeded, data, expire, pins
+from tests.platforms.pinterest.conftest import APP
 
 from lowtato.platforms.base import AdapterContext, Credentials, Media, PublishRequest
 from lowtato.platforms.errors import (
@@ -20,7 +21,6 @@ from lowtato.platforms.errors import (
     UnknownOutcome,
 )
 from lowtato.platforms.pinterest.adapter import Adapter
-from tests.platforms.pinterest.conftest import APP
 
 PIN = "pinterest"
 
@@ -129,7 +129,7 @@ async def test_board_of_another_user_is_not_found(
 
     other = seed_account(fakes.state, "someone_else")
     req = request("x", [image(fakes.media("cat.png"))], board_id=other.boards[0])
-    with pytest.raises(Rejected, match="Board not found.*subaccounts") as caught:
+    with pytest.raises(Rejected, match=r"Board not found.*subaccounts") as caught:
         await adapter.publish(ctx, creds, req)
     assert caught.value.code == "not_found"
 
