@@ -20,6 +20,7 @@ from tests.platforms.live import LivePublisher
 
 from lowtato.jobs.worker import Worker
 from lowtato.kit.clock import FrozenClock, use_clock
+from lowtato.platforms.pinterest.adapter import Adapter as PinterestAdapter
 
 PIN = "pinterest"
 
@@ -61,6 +62,11 @@ async def live(
         assert response.status_code == 201, response.text
         yield Live(client=client, owner=owner, account_id=response.json()["id"], user=user,
                    worker=live_worker, fakes=fakes, frozen=frozen)  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def quick_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(PinterestAdapter, "poll_delays", (0.0,) * 8)
 
 
 def assert_published(post: dict[str, Any], live: Live) -> None:

@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from lowtato.kit import clock
 from lowtato.platforms.base import (
     AdapterContext,
     Credentials,
     Identity,
+    Media,
     Metrics,
     OAuthApp,
     Published,
@@ -40,6 +41,7 @@ METRIC_DAYS = 89  # §10 Metrics: only the last 90 days (Postiz uses 89)
 PAGE_SIZE = 100
 MAX_PAGES = 5
 """Boards listed and board pins searched: at most 500 of each."""
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v")  # §10 Video upload [S]
 CLOCK_SLACK = timedelta(minutes=2)
 """Pinterest's created_at has second precision and its clock is not ours."""
 
@@ -69,16 +71,28 @@ class Adapter:
     capabilities: Capabilities = CAPABILITIES[Platform.PINTEREST]
     find_settle_seconds = 60
 
+    poll_delays: tuple[float, ...] = (1, 2, 3, 5, 5, 10, 10, 15, 15, 30, 30, 60, 60, 60)
+    """Pauses between video status reads (about 5 minutes in all); tests patch them to 0."""
+
     def __init__(
         self,
         app: OAuthApp | None = None,
         *,
-        poll_delays: Sequence[float] = (1, 2, 3, 5, 5, 10, 10, 15, 15, 30, 30, 60, 60, 60),
+        poll_delays: Sequence[float] | None = None,
         retry_after: float = 60.0,
     ) -> None:
         self.app = app
-        self.poll_delays = tuple(poll_delays)  # tests patch these to 0
+        if poll_delays is not None:
+            self.poll_delays = tuple(poll_delays)
         self.retry_after = retry_after
+
+    def _is_video(self, media: Media) -> bool:
+        """By the kind the post recorded, else its type, else its file name."""
+        if media.kind:
+            return media.kind == "video"
+        if media.mime_type:
+            return media.mime_type in self.capabilities.media.video_mime_types
+        return urlsplit(media.url).path.lower().endswith(VIDEO_SUFFIXES)
 
     def _published(self, pin: dict[str, Any], extra: dict[str, Any]) -> Published:
         pin_id = str(pin["id"])
@@ -106,7 +120,7 @@ class Adapter:
     async def _media_source(
         self, ctx: AdapterContext, client: PinterestClient, req: PublishRequest
     ) -> dict[str, Any]:
-        videos = [m for m in req.media if m.kind == "video"]
+        videos = [m for m in req.media if self._is_video(m)]
         if not videos:
             return await image_source(ctx, req.media)
         if len(req.media) > 1:
