@@ -15,7 +15,7 @@ import pytest
 from fastapi import FastAPI
 from tests.conftest import OwnerFactory, client_for
 from tests.fakes.fixtures import Fakes
-from tests.fakes.pinterest import Seeded, expire, pins, seed_account
+from tests.fakes.pinterest import Seeded, data, expire, pins, seed_account
 from tests.platforms.live import LivePublisher
 
 from lowtato.jobs.worker import Worker
@@ -181,3 +181,16 @@ async def test_error_bodies_are_summarised_not_echoed(live: Live) -> None:
         assert "<" not in message and "garbage answer" not in message
         assert not any(secret and secret in message for secret in state.echoed), message
     assert len(state.echoed[0]) >= 8
+
+
+async def test_token_near_expiry_is_refreshed_with_rotation_then_pins(live: Live) -> None:
+    response = await live.client.post("/api/v1/accounts/connect", headers=live.owner.headers, json={
+        "platform": "pinterest", "access_token": live.user.token, "refresh_token": live.user.refresh_token,
+        "platform_user_id": live.user.user_id, "expires_in": 120,
+    })  # fmt: skip
+    assert response.status_code == 201, response.text
+    post = await live.get(await live.publish("fresh token", [live.fakes.media("cat.png")],
+                                             board_id=live.user.boards[0]))  # fmt: skip
+    assert_published(post, live)
+    assert len(live.fakes.state.calls_to(PIN, "POST", "/v5/oauth/token")) == 1
+    assert data(live.fakes.state).refresh[live.user.refresh_token]["spent"] is True
