@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from tests.fakes.fixtures import Fakes
-from tests.fakes.pinterest import Seeded, data, expire, pins
+from tests.fakes.pinterest import Seeded, data, expire, pins, seed_account
 from tests.platforms.pinterest.conftest import APP
 
 from lowtato.platforms.base import AdapterContext, Credentials, Media, PublishRequest
@@ -125,8 +125,6 @@ async def test_video_still_processing_is_retried(
 async def test_board_of_another_user_is_not_found(
     adapter: Adapter, ctx: AdapterContext, creds: Credentials, fakes: Fakes
 ) -> None:
-    from tests.fakes.pinterest import seed_account  # noqa: PLC0415
-
     other = seed_account(fakes.state, "someone_else")
     req = request("x", [image(fakes.media("cat.png"))], board_id=other.boards[0])
     with pytest.raises(Rejected, match=r"Board not found.*subaccounts") as caught:
