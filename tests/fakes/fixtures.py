@@ -44,6 +44,7 @@ FAKE_PREFIXES = {
     "facebook": "/meta",
     "tiktok": "/tiktok",
     "threads": "/threads",
+    "pinterest": "/pinterest",
 }
 
 

@@ -60,6 +60,7 @@ _ERROR_SHAPES: dict[str, Callable[[str], dict[str, Any]]] = {
     "facebook": lambda m: {"error": {"message": m, "type": "OAuthException", "code": 100}},
     "tiktok": lambda m: {"data": {}, "error": {"code": "invalid_params", "message": m}},
     "threads": lambda m: {"error": {"message": m, "type": "OAuthException", "code": 100}},
+    "pinterest": lambda m: {"code": 1, "message": m},
 }
 
 

@@ -17,12 +17,14 @@ import pytest
 from fastapi import FastAPI
 from tests.fakes import bluesky as bluesky_fake
 from tests.fakes import facebook_graph, linkedin_store, threads_store, tiktok_store, x
+from tests.fakes import pinterest as pinterest_fake
 from tests.fakes.fixtures import Fakes
 
 from lowtato.platforms.base import Credentials, Media, PublishRequest
 from lowtato.platforms.errors import PlatformError
 from lowtato.platforms.facebook.adapter import FacebookAdapter
 from lowtato.platforms.live import live_platforms
+from lowtato.platforms.pinterest.adapter import Adapter as PinterestAdapter
 from lowtato.platforms.threads.adapter import ThreadsAdapter
 from lowtato.platforms.tiktok.adapter import Adapter as TikTokAdapter
 
@@ -140,6 +142,20 @@ TABLES: dict[str, list[Case]] = {
         case("bad reply control", "parity rc", reply_control="friends"),
         case("empty", ""),
     ],
+    # The board is options.board_id; "{board}" is replaced by the seeded user's first board.
+    "pinterest": [
+        case("image", "parity image", "cat.png", board_id="{board}", title="T", alt_text="a"),
+        case("images", "parity images", "cat.png", "dog.jpg", board_id="{board}"),
+        case("five images", "parity five", *(["cat.png"] * 5), board_id="{board}"),
+        case("six images", "parity six", *(["cat.png"] * 6), board_id="{board}"),
+        case("video", "parity video", "clip.mp4", board_id="{board}"),
+        case("image and video", "parity mix", "cat.png", "clip.mp4", board_id="{board}"),
+        case("link", "parity link", "dog.jpg", board_id="{board}", link="https://example.com/p"),
+        case("no board", "parity no board", "cat.png"),
+        case("no media", "parity text only", board_id="{board}"),
+        case("too long", "z" * 801, "cat.png", board_id="{board}"),
+        case("first comment", "parity comment", "cat.png", board_id="{board}", first_comment="x"),
+    ],
 }
 
 
@@ -183,6 +199,12 @@ def _threads(fakes: Fakes) -> Credentials:
     return Credentials(seeded.user_id, seeded.username, seeded.token)
 
 
+def _pinterest(fakes: Fakes) -> Credentials:
+    user = pinterest_fake.seed_account(fakes.state)
+    return Credentials(user.user_id, user.username, user.token, user.refresh_token,
+                       meta={"board": user.boards[0]})  # fmt: skip
+
+
 SEEDERS: dict[str, Seeder] = {
     "threads": _threads,
     "twitter": _twitter,
@@ -190,6 +212,7 @@ SEEDERS: dict[str, Seeder] = {
     "linkedin": _linkedin,
     "facebook": _facebook,
     "tiktok": _tiktok,
+    "pinterest": _pinterest,
 }
 
 
@@ -208,6 +231,7 @@ def quick_polls(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(FacebookAdapter, "poll_delays", (0.0,) * 8)
     monkeypatch.setattr(TikTokAdapter, "poll_delays", (0.0,) * 10)
     monkeypatch.setattr(ThreadsAdapter, "poll_delays", (0.0,) * 10)
+    monkeypatch.setattr(PinterestAdapter, "poll_delays", (0.0,) * 8)
 
 
 @pytest.mark.parametrize("platform", sorted(TABLES))
@@ -218,7 +242,9 @@ async def test_sandbox_accepts_and_refuses_what_the_live_adapter_does(
     differences = []
     for number, item in enumerate(TABLES[platform]):
         media = [Media(url=fakes.media(name)) for name in item.media]
-        req = PublishRequest(f"post_parity_{number}", item.text, media, dict(item.options))
+        options = {k: v.format(**creds.meta) if isinstance(v, str) else v
+                   for k, v in item.options.items()}  # fmt: skip
+        req = PublishRequest(f"post_parity_{number}", item.text, media, options)
         aimed = creds if item.target else replace(creds, target_id=None, target_token=None)
         live = await _outcome(live_app, platform, sandbox=False, creds=aimed, req=req)
         sandbox = await _outcome(live_app, platform, sandbox=True, creds=aimed, req=req)

@@ -17,6 +17,7 @@ from lowtato.platforms.bluesky import adapter as bluesky
 from lowtato.platforms.facebook import adapter as facebook
 from lowtato.platforms.linkedin import adapter as linkedin
 from lowtato.platforms.names import Platform
+from lowtato.platforms.pinterest import adapter as pinterest
 from lowtato.platforms.threads import adapter as threads
 from lowtato.platforms.tiktok import adapter as tiktok
 from lowtato.platforms.twitter import adapter as twitter
@@ -45,6 +46,9 @@ LIVE_ADAPTERS: Mapping[Platform, LiveAdapter] = MappingProxyType(
         ),
         Platform.THREADS: LiveAdapter(
             threads.Adapter, threads.DEFAULT_BASE_URL, threads.DEFAULT_AUTH_URL
+        ),
+        Platform.PINTEREST: LiveAdapter(
+            pinterest.Adapter, pinterest.DEFAULT_BASE_URL, pinterest.DEFAULT_AUTH_URL
         ),
         # No browser OAuth: Bluesky accounts connect with an app password.
         Platform.BLUESKY: LiveAdapter(bluesky.Adapter, bluesky.DEFAULT_BASE_URL),

@@ -1,0 +1,1 @@
+"""Pinterest API v5 adapter (docs/reference/platforms.md §10)."""
