@@ -18,7 +18,6 @@ from lowtato.platforms.live import live_adapter
 from lowtato.platforms.names import Platform
 
 UNAVAILABLE = ["instagram", "youtube"]
-UNAVAILABLE = ["instagram", "tiktok", "threads", "youtube"]  # pinterest: live since issue 15
 # What each platform needs to be a valid post (used with test keys, and for the rows a live
 # owner may still have from before this check existed).
 VALID: dict[str, dict[str, Any]] = {

@@ -44,7 +44,7 @@ FAKE_PREFIXES = {
     "facebook": "/meta",
     "tiktok": "/tiktok",
     "threads": "/threads",
-    "pinterest": "/pinterest",
+    "pinterest": "/pinterest/v5",
 }
 
 
