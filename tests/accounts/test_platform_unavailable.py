@@ -17,14 +17,13 @@ from tests.legacy import legacy_post as stored_post
 from lowtato.platforms.live import live_adapter
 from lowtato.platforms.names import Platform
 
-UNAVAILABLE = ["instagram", "tiktok", "threads", "youtube", "pinterest"]
+UNAVAILABLE = ["instagram", "tiktok", "threads", "pinterest"]
 # What each platform needs to be a valid post (used with test keys, and for the rows a live
 # owner may still have from before this check existed).
 VALID: dict[str, dict[str, Any]] = {
     "instagram": {"media": ["https://example.com/a.jpg"], "options": {}},
     "tiktok": {"media": ["https://example.com/v.mp4"], "options": {"privacy_level": "SELF_ONLY"}},
     "threads": {"media": [], "options": {}},
-    "youtube": {"media": ["https://example.com/v.mp4"], "options": {"title": "A video"}},
     "pinterest": {"media": ["https://example.com/a.jpg"], "options": {"board_id": "123"}},
 }
 

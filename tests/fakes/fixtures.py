@@ -37,7 +37,13 @@ def fakes(_fake_server: Fakes) -> Fakes:
     return _fake_server
 
 
-FAKE_PREFIXES = {"twitter": "/x", "bluesky": "/bsky", "linkedin": "/linkedin", "facebook": "/meta"}
+FAKE_PREFIXES = {
+    "twitter": "/x",
+    "bluesky": "/bsky",
+    "linkedin": "/linkedin",
+    "facebook": "/meta",
+    "youtube": "/google",
+}
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from lowtato.platforms.facebook import adapter as facebook
 from lowtato.platforms.linkedin import adapter as linkedin
 from lowtato.platforms.names import Platform
 from lowtato.platforms.twitter import adapter as twitter
+from lowtato.platforms.youtube import adapter as youtube
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,9 @@ LIVE_ADAPTERS: Mapping[Platform, LiveAdapter] = MappingProxyType(
         ),
         Platform.FACEBOOK: LiveAdapter(
             facebook.Adapter, facebook.DEFAULT_BASE_URL, facebook.DEFAULT_AUTH_URL
+        ),
+        Platform.YOUTUBE: LiveAdapter(
+            youtube.Adapter, youtube.DEFAULT_BASE_URL, youtube.DEFAULT_AUTH_URL
         ),
         # No browser OAuth: Bluesky accounts connect with an app password.
         Platform.BLUESKY: LiveAdapter(bluesky.Adapter, bluesky.DEFAULT_BASE_URL),
