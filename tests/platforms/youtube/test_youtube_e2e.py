@@ -151,3 +151,15 @@ async def test_error_bodies_are_summarised_not_echoed(live: Live) -> None:
         assert message and len(message) <= 400, message
         assert "<" not in message and "garbage answer" not in message
         assert not any(secret and secret in message for secret in state.echoed), message
+
+
+async def test_token_near_expiry_is_refreshed_before_the_upload(live: Live) -> None:
+    access, refresh = fake.seed_account(live.fakes.state)
+    response = await live.client.post("/api/v1/accounts/connect", headers=live.owner.headers, json={
+        "platform": YT, "access_token": access, "refresh_token": refresh,
+        "platform_user_id": fake.data(live.fakes.state).channel_id, "expires_in": 120,
+    })  # fmt: skip
+    assert response.status_code == 201, response.text
+    del fake.data(live.fakes.state).tokens[access]  # only a refreshed token works now
+    assert_published(await live.get(await live.video("fresh token")), live)
+    assert len(live.fakes.state.calls_to(YT, "POST", "/token")) == 1

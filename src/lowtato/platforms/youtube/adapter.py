@@ -169,7 +169,10 @@ class Adapter:
                                          action="listing the channel's uploads")  # fmt: skip
             for item in body.get("items") or []:
                 found = item.get("snippet") or {}
-                published = datetime.fromisoformat(str(found.get("publishedAt")))
+                try:
+                    published = datetime.fromisoformat(str(found.get("publishedAt")))
+                except ValueError:
+                    continue  # no usable date: cannot be told apart from older uploads
                 if published < since:
                     return None
                 same = (found.get("title") == snippet["title"]
