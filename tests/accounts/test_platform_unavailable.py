@@ -17,13 +17,14 @@ from tests.legacy import legacy_post as stored_post
 from lowtato.platforms.live import live_adapter
 from lowtato.platforms.names import Platform
 
-UNAVAILABLE = ["instagram", "youtube"]
+UNAVAILABLE = ["instagram"]
 # What each platform needs to be a valid post (used with test keys, and for the rows a live
 # owner may still have from before this check existed).
 VALID: dict[str, dict[str, Any]] = {
     "instagram": {"media": ["https://example.com/a.jpg"], "options": {}},
     "tiktok": {"media": ["https://example.com/v.mp4"], "options": {"privacy_level": "SELF_ONLY"}},
     "youtube": {"media": ["https://example.com/v.mp4"], "options": {"title": "A video"}},
+    "threads": {"media": [], "options": {}},
     "pinterest": {"media": ["https://example.com/a.jpg"], "options": {"board_id": "123"}},
 }
 

@@ -45,6 +45,7 @@ FAKE_PREFIXES = {
     "tiktok": "/tiktok",
     "threads": "/threads",
     "pinterest": "/pinterest/v5",
+    "youtube": "/google",
 }
 
 

@@ -61,6 +61,7 @@ _ERROR_SHAPES: dict[str, Callable[[str], dict[str, Any]]] = {
     "tiktok": lambda m: {"data": {}, "error": {"code": "invalid_params", "message": m}},
     "threads": lambda m: {"error": {"message": m, "type": "OAuthException", "code": 100}},
     "pinterest": lambda m: {"code": 1, "message": m},
+    "youtube": lambda m: {"error": {"code": 400, "message": m, "errors": [{"reason": "invalid"}]}},
 }
 
 

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from tests.fakes import bluesky as bluesky_fake
 from tests.fakes import facebook_graph, linkedin_store, threads_store, tiktok_store, x
 from tests.fakes import pinterest as pinterest_fake
+from tests.fakes import youtube as youtube_fake
 from tests.fakes.fixtures import Fakes
 
 from lowtato.platforms.base import Credentials, Media, PublishRequest
@@ -156,6 +157,18 @@ TABLES: dict[str, list[Case]] = {
         case("too long", "z" * 801, "cat.png", board_id="{board}"),
         case("first comment", "parity comment", "cat.png", board_id="{board}", first_comment="x"),
     ],
+    "youtube": [
+        case("video", "parity video", "clip.mp4", title="Parity"),
+        case("short", "parity short", "clip.mp4", title="Parity", post_type="short"),
+        case("tags", "parity tags", "clip.mp4", title="Parity", tags=["a b", "c"]),
+        case("no title", "parity untitled", "clip.mp4"),
+        case("long title", "parity long", "clip.mp4", title="t" * 101),
+        case("angle brackets", "parity <b>", "clip.mp4", title="Parity"),
+        case("photo", "parity photo", "cat.png", title="Parity"),
+        case("two videos", "parity two", "clip.mp4", "clip.mp4", title="Parity"),
+        case("no video", "parity none", title="Parity"),
+        case("bad privacy", "parity p", "clip.mp4", title="Parity", privacy_status="friends"),
+    ],
 }
 
 
@@ -205,7 +218,13 @@ def _pinterest(fakes: Fakes) -> Credentials:
                        meta={"board": user.boards[0]})  # fmt: skip
 
 
+def _youtube(fakes: Fakes) -> Credentials:
+    access, refresh = youtube_fake.seed_account(fakes.state)
+    return Credentials(youtube_fake.data(fakes.state).channel_id, "@lowtatofan", access, refresh)
+
+
 SEEDERS: dict[str, Seeder] = {
+    "youtube": _youtube,
     "threads": _threads,
     "twitter": _twitter,
     "bluesky": _bluesky,

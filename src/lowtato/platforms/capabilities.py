@@ -572,7 +572,18 @@ _YOUTUBE = Capabilities(
     # The post text is the video description unless options.description is set.
     text=_YOUTUBE_DESCRIPTION,
     text_required=False,
-    post_types=(PostType("video", "exactly 1 video", 1, 0, 1),),  # §9 videos.insert
+    post_types=(
+        PostType("video", "exactly 1 video", 1, 0, 1),  # §9 videos.insert
+        # §9 Shorts [S/U]: no API flag; vertical or square and at most 3 minutes
+        PostType(
+            "short",
+            "1 vertical or square video up to 3 minutes",
+            1,
+            0,
+            1,
+            video_max_seconds=3 * _MINUTE,
+        ),
+    ),
     media=MediaRules(
         image_mime_types=(),
         video_mime_types=("video/*",),  # §9 Resumable upload [V]: X-Upload-Content-Type video/*

@@ -21,6 +21,7 @@ from lowtato.platforms.pinterest import adapter as pinterest
 from lowtato.platforms.threads import adapter as threads
 from lowtato.platforms.tiktok import adapter as tiktok
 from lowtato.platforms.twitter import adapter as twitter
+from lowtato.platforms.youtube import adapter as youtube
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,9 @@ LIVE_ADAPTERS: Mapping[Platform, LiveAdapter] = MappingProxyType(
         ),
         Platform.PINTEREST: LiveAdapter(
             pinterest.Adapter, pinterest.DEFAULT_BASE_URL, pinterest.DEFAULT_AUTH_URL
+        ),
+        Platform.YOUTUBE: LiveAdapter(
+            youtube.Adapter, youtube.DEFAULT_BASE_URL, youtube.DEFAULT_AUTH_URL
         ),
         # No browser OAuth: Bluesky accounts connect with an app password.
         Platform.BLUESKY: LiveAdapter(bluesky.Adapter, bluesky.DEFAULT_BASE_URL),

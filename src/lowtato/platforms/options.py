@@ -220,6 +220,13 @@ class YouTubeOptions(CommentableOptions):
 
     # docs/reference/platforms.md §9, snippet and status of videos.insert
 
+    post_type: Literal["video", "short"] | None = Field(
+        default=None,
+        description=(
+            "video, or short (a vertical or square video up to 3 minutes; #Shorts is added to "
+            "the description when missing); omitted, video."
+        ),
+    )
     title: NonBlankText = Field(description="The video title: 1-100 characters, no < or >.")
     description: str | None = Field(
         default=None,
