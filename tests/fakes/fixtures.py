@@ -37,7 +37,8 @@ def fakes(_fake_server: Fakes) -> Fakes:
     return _fake_server
 
 
-FAKE_PREFIXES = {"twitter": "/x", "bluesky": "/bsky", "linkedin": "/linkedin", "facebook": "/meta"}
+FAKE_PREFIXES = {"twitter": "/x", "bluesky": "/bsky", "linkedin": "/linkedin", "facebook": "/meta",
+                 "instagram": "/instagram"}  # fmt: skip
 
 
 @pytest.fixture

@@ -58,6 +58,7 @@ _ERROR_SHAPES: dict[str, Callable[[str], dict[str, Any]]] = {
     "bluesky": lambda m: {"error": "InvalidRequest", "message": m},
     "linkedin": lambda m: {"status": 400, "code": "INVALID", "message": m},
     "facebook": lambda m: {"error": {"message": m, "type": "OAuthException", "code": 100}},
+    "instagram": lambda m: {"error": {"message": m, "type": "OAuthException", "code": 100}},
 }
 
 

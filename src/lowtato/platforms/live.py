@@ -15,6 +15,7 @@ from types import MappingProxyType
 from lowtato.platforms.base import Adapter
 from lowtato.platforms.bluesky import adapter as bluesky
 from lowtato.platforms.facebook import adapter as facebook
+from lowtato.platforms.instagram import adapter as instagram
 from lowtato.platforms.linkedin import adapter as linkedin
 from lowtato.platforms.names import Platform
 from lowtato.platforms.twitter import adapter as twitter
@@ -37,6 +38,10 @@ LIVE_ADAPTERS: Mapping[Platform, LiveAdapter] = MappingProxyType(
         ),
         Platform.FACEBOOK: LiveAdapter(
             facebook.Adapter, facebook.DEFAULT_BASE_URL, facebook.DEFAULT_AUTH_URL
+        ),
+        # Facebook Login: the Instagram account linked to one of the user's Pages.
+        Platform.INSTAGRAM: LiveAdapter(
+            instagram.Adapter, instagram.DEFAULT_BASE_URL, instagram.DEFAULT_AUTH_URL
         ),
         # No browser OAuth: Bluesky accounts connect with an app password.
         Platform.BLUESKY: LiveAdapter(bluesky.Adapter, bluesky.DEFAULT_BASE_URL),

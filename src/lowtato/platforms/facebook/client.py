@@ -61,6 +61,7 @@ class ErrorRule:
     subcodes: frozenset[int] = frozenset()
     reject_code: str = "rejected"
     hint: str = ""
+    after: float | None = None  # rate rows: a fixed wait when headers cannot say (daily quota)
 
     def matches(self, code: int | None, subcode: int | None) -> bool:
         return (not self.codes or code in self.codes) and (
@@ -74,8 +75,10 @@ def _rule(
     subcodes: Iterable[int] = (),
     reject_code: str = "rejected",
     hint: str = "",
+    *,
+    after: float | None = None,
 ) -> ErrorRule:
-    return ErrorRule(action, frozenset(codes), frozenset(subcodes), reject_code, hint)
+    return ErrorRule(action, frozenset(codes), frozenset(subcodes), reject_code, hint, after)
 
 
 _RECONNECT = "Reconnect the Facebook account (log in again)."
@@ -125,8 +128,10 @@ ERROR_RULES: tuple[ErrorRule, ...] = (
 # fmt: on
 
 
-def find_rule(code: int | None, subcode: int | None) -> ErrorRule | None:
-    return next((rule for rule in ERROR_RULES if rule.matches(code, subcode)), None)
+def find_rule(
+    code: int | None, subcode: int | None, rules: tuple[ErrorRule, ...] = ERROR_RULES
+) -> ErrorRule | None:
+    return next((rule for rule in rules if rule.matches(code, subcode)), None)
 
 
 def _load_json(raw: str | None) -> Any:
@@ -166,7 +171,14 @@ def rate_limit_reset(headers: Mapping[str, str]) -> float:
     return RATE_LIMIT_DEFAULT_SECONDS
 
 
-def graph_error(response: httpx.Response, *, create: bool, oauth: bool = False) -> PlatformError:
+def graph_error(
+    response: httpx.Response,
+    *,
+    create: bool,
+    oauth: bool = False,
+    rules: tuple[ErrorRule, ...] = ERROR_RULES,
+    who: str = "Facebook",
+) -> PlatformError:
     """The taxonomy error for a failed Graph response.
 
     ``oauth`` marks the token endpoint, where Graph reports a wrong client secret with code 1,
@@ -177,11 +189,11 @@ def graph_error(response: httpx.Response, *, create: bool, oauth: bool = False) 
     body = error_json(response)  # scrubbed: Graph messages can quote the token or request
     error = body.get("error")
     if not isinstance(error, dict):
-        return _http_error(status, response.headers, create=create)
+        return _http_error(status, response.headers, create=create, who=who)
     message = str(error.get("error_user_msg") or error.get("message") or f"HTTP {status}")
     code = error.get("code") if isinstance(error.get("code"), int) else None
     subcode = error.get("error_subcode") if isinstance(error.get("error_subcode"), int) else None
-    rule = find_rule(code, subcode)
+    rule = find_rule(code, subcode, rules)
     if rule is None and (error.get("is_transient") is True or status >= 500):
         rule = ErrorRule("retry")
     if oauth and (
@@ -190,53 +202,62 @@ def graph_error(response: httpx.Response, *, create: bool, oauth: bool = False) 
         rule = ErrorRule("reject", reject_code="oauth_failed")
     rule = rule or ErrorRule("reject")
     label = f"Graph error {code}" + (f"/{subcode}" if subcode is not None else "")
-    reason = f"Facebook: {message} ({label})." + (f" {rule.hint}" if rule.hint else "")
+    reason = f"{who}: {message} ({label})." + (f" {rule.hint}" if rule.hint else "")
     if rule.action == "rate":
-        after = rate_limit_reset(response.headers)
-        return RateLimited(f"{reason} Facebook is throttling these calls.", after=after)
-    return _by_action(rule, reason, create=create)
+        after = rule.after if rule.after is not None else rate_limit_reset(response.headers)
+        return RateLimited(f"{reason} {who} is throttling these calls.", after=after)
+    return _by_action(rule, reason, create=create, who=who)
 
 
-def _by_action(rule: ErrorRule, reason: str, *, create: bool) -> PlatformError:
+def _by_action(rule: ErrorRule, reason: str, *, create: bool, who: str) -> PlatformError:
     if rule.action == "auth":
         kind: AuthKind = "expired" if "expired" in rule.hint else "revoked"
         return AuthExpired(f"{reason} {_RECONNECT}", kind=kind)
     if rule.action == "retry" and create:
-        return UnknownOutcome(f"{reason} Facebook failed while creating the post; it may exist.")
+        return UnknownOutcome(f"{reason} {who} failed while creating the post; it may exist.")
     if rule.action == "retry":
-        return Retryable(f"{reason} A temporary Facebook failure; nothing was published.")
+        return Retryable(f"{reason} A temporary {who} failure; nothing was published.")
     return Rejected(reason, code=rule.reject_code)
 
 
-def _http_error(status: int, headers: Mapping[str, str], *, create: bool) -> PlatformError:
+def _http_error(
+    status: int, headers: Mapping[str, str], *, create: bool, who: str = "Facebook"
+) -> PlatformError:
     """An error answer without Graph's error object (gateways, the rupload host)."""
     if status == 429:
         after = rate_limit_reset(headers)
-        return RateLimited("Facebook: HTTP 429, too many calls.", after=after)
+        return RateLimited(f"{who}: HTTP 429, too many calls.", after=after)
     if status == 401:
-        return AuthExpired(f"Facebook: HTTP 401, the token was refused. {_RECONNECT}")
+        return AuthExpired(f"{who}: HTTP 401, the token was refused. {_RECONNECT}")
     if status >= 500 and create:
         return UnknownOutcome(
-            f"Facebook answered HTTP {status} while creating the post; it may exist."
+            f"{who} answered HTTP {status} while creating the post; it may exist."
         )
     if status >= 500:
-        return Retryable(f"Facebook answered HTTP {status}; nothing was published.")
-    return Rejected(f"Facebook refused the request (HTTP {status}).")
+        return Retryable(f"{who} answered HTTP {status}; nothing was published.")
+    return Rejected(f"{who} refused the request (HTTP {status}).")
 
 
-def _transport_error(exc: httpx.TransportError, *, create: bool) -> PlatformError:
+def _transport_error(
+    exc: httpx.TransportError, *, create: bool, who: str = "Facebook"
+) -> PlatformError:
     name = type(exc).__name__
-    # Connecting failed (or no pooled connection was free): nothing reached Facebook.
+    # Connecting failed (or no pooled connection was free): nothing reached the platform.
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
-        return Retryable(f"Could not reach Facebook ({name}); nothing was sent.")
+        return Retryable(f"Could not reach {who} ({name}); nothing was sent.")
     if create:
         what = "did not answer in time" if isinstance(exc, httpx.TimeoutException) else "hung up"
-        return UnknownOutcome(f"Facebook {what} ({name}) after the post was sent; it may exist.")
-    return Retryable(f"Facebook did not answer ({name}); try again later.")
+        return UnknownOutcome(f"{who} {what} ({name}) after the post was sent; it may exist.")
+    return Retryable(f"{who} did not answer ({name}); try again later.")
 
 
 class Graph:
-    """Thin Graph API client: one method per HTTP shape, every failure already mapped."""
+    """Thin Graph API client: one method per HTTP shape, every failure already mapped.
+    ``who`` and ``rules`` let another Graph product (Instagram) reuse it with its own name in
+    messages and its own error rows in front of these."""
+
+    who = "Facebook"
+    rules: tuple[ErrorRule, ...] = ERROR_RULES
 
     def __init__(self, ctx: AdapterContext) -> None:
         self._http = ctx.http
@@ -315,14 +336,14 @@ class Graph:
                 method, url, params=params, json=json_body, headers=sent_headers
             )
         except httpx.TransportError as exc:
-            raise _transport_error(exc, create=create) from exc
+            raise _transport_error(exc, create=create, who=self.who) from exc
         if response.status_code >= 400:
-            raise graph_error(response, create=create, oauth=oauth)
+            raise graph_error(response, create=create, oauth=oauth, rules=self.rules, who=self.who)
         body = _load_json(response.text)
         if isinstance(body, dict):
             return body
         if create:
             raise UnknownOutcome(
-                "Facebook's answer to the create call was unreadable; it may exist."
+                f"{self.who}'s answer to the create call was unreadable; it may exist."
             )
-        raise Retryable(f"Facebook answered HTTP {response.status_code} with an unreadable body.")
+        raise Retryable(f"{self.who} answered HTTP {response.status_code} with an unreadable body.")
