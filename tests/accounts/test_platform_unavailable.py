@@ -17,7 +17,7 @@ from tests.legacy import legacy_post as stored_post
 from lowtato.platforms.live import live_adapter
 from lowtato.platforms.names import Platform
 
-UNAVAILABLE = ["instagram", "tiktok", "threads", "youtube", "pinterest"]
+UNAVAILABLE = ["tiktok", "threads", "youtube", "pinterest"]
 # What each platform needs to be a valid post (used with test keys, and for the rows a live
 # owner may still have from before this check existed).
 VALID: dict[str, dict[str, Any]] = {

@@ -16,12 +16,13 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from tests.fakes import bluesky as bluesky_fake
-from tests.fakes import facebook_graph, linkedin_store, x
+from tests.fakes import facebook_graph, instagram, linkedin_store, x
 from tests.fakes.fixtures import Fakes
 
 from lowtato.platforms.base import Credentials, Media, PublishRequest
 from lowtato.platforms.errors import PlatformError
 from lowtato.platforms.facebook.adapter import FacebookAdapter
+from lowtato.platforms.instagram.adapter import InstagramAdapter
 from lowtato.platforms.live import live_platforms
 
 PAGE_ID, ORG_ID = "200001", "2414183"
@@ -97,6 +98,20 @@ TABLES: dict[str, list[Case]] = {
         case("first comment", "parity comment", first_comment="more below"),
         case("empty", ""),
     ],
+    "instagram": [
+        case("image", "parity image", "dog.jpg"),
+        case("carousel", "parity carousel", "dog.jpg", "cat.png", "clip.mp4"),
+        case("eleven items", "parity eleven", *(["dog.jpg"] * 11)),
+        case("reel", "parity reel", "clip.mp4", share_to_feed=True),
+        case("story", "", "dog.jpg", post_type="story"),
+        case("video story", "", "clip.mp4", post_type="story"),
+        case("story with a caption", "parity story", "dog.jpg", post_type="story"),
+        case("reel of a photo", "parity reel photo", "dog.jpg", post_type="reel"),
+        case("first comment", "parity comment", "dog.jpg", first_comment="more below"),
+        case("too long", "z" * 2201, "dog.jpg"),
+        case("text only", "parity text"),
+        case("empty", ""),
+    ],
 }
 
 
@@ -129,11 +144,17 @@ def _facebook(fakes: Fakes) -> Credentials:
     return replace(creds, target_id=PAGE_ID, target_token=seeded.page_tokens[PAGE_ID])
 
 
+def _instagram(fakes: Fakes) -> Credentials:
+    seeded = instagram.seed_account(fakes.state)
+    return Credentials(seeded.ig_id, seeded.username, seeded.token)
+
+
 SEEDERS: dict[str, Seeder] = {
     "twitter": _twitter,
     "bluesky": _bluesky,
     "linkedin": _linkedin,
     "facebook": _facebook,
+    "instagram": _instagram,
 }
 
 
@@ -150,6 +171,7 @@ async def _outcome(app: FastAPI, platform: str, *, sandbox: bool, creds: Credent
 @pytest.fixture(autouse=True)
 def quick_polls(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(FacebookAdapter, "poll_delays", (0.0,) * 8)
+    monkeypatch.setattr(InstagramAdapter, "poll_delays", (0.0,) * 10)
 
 
 @pytest.mark.parametrize("platform", sorted(TABLES))
