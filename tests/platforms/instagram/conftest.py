@@ -61,5 +61,6 @@ async def ig(fakes: Fakes) -> AsyncIterator[IG]:
     seeded = seed_account(fakes.state)
     fetch = GuardedMediaFetcher(allow_private=True, max_bytes=20 * 1024 * 1024)
     async with httpx.AsyncClient(timeout=httpx.Timeout(1.0)) as http:
-        ctx = AdapterContext(http, f"{fakes.url}/instagram", f"{fakes.url}/instagram", fetch)
+        base = f"{fakes.url}/instagram"
+        ctx = AdapterContext(http, base, base, fetch, private_media_ok=True)
         yield IG(fakes, ctx, seeded, InstagramAdapter())

@@ -3,13 +3,14 @@ first comment, errors, reconciliation, account calls."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from tests.fakes.instagram import CLIENT_ID, CLIENT_SECRET, expire, issue_code, use_quota
 from tests.platforms.instagram.conftest import IG
 
-from lowtato.platforms.base import Credentials, OAuthApp
+from lowtato.platforms.base import Credentials, Media, OAuthApp, PublishRequest
 from lowtato.platforms.errors import (
     AuthExpired,
     RateLimited,
@@ -148,3 +149,18 @@ async def test_oauth_code_exchange_and_refresh(ig: IG) -> None:
         ig.ctx, Credentials(ig.seeded.ig_id, "ada_bakes", tokens.access_token)
     )
     assert refreshed.access_token != tokens.access_token
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:8000/media/a.jpg", "http://localhost/a.jpg", "https://10.1.2.3/a.jpg",
+     "http://nas.local/a.jpg", "http://[::1]/a.jpg"],
+)  # fmt: skip
+async def test_private_media_urls_are_refused_before_anything_is_sent(ig: IG, url: str) -> None:
+    ctx = replace(ig.ctx, private_media_ok=False)
+    req = PublishRequest("post_9", "Local", [Media(url=url)], {})
+    with pytest.raises(Rejected) as caught:
+        await ig.adapter.publish(ctx, ig.creds, req)
+    assert caught.value.code == "media_not_public"
+    assert "LOWTATO_PUBLIC_URL" in caught.value.reason and "cannot reach" in caught.value.reason
+    assert ig.fakes.state.calls_to("instagram", "POST", "/media") == []

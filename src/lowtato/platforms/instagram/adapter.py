@@ -43,6 +43,7 @@ from lowtato.platforms.instagram.client import (
     InstagramGraph,
 )
 from lowtato.platforms.names import Platform
+from lowtato.platforms.reach import private_host, unreachable_advice
 
 __all__ = ["DEFAULT_AUTH_URL", "DEFAULT_BASE_URL", "Adapter", "InstagramAdapter"]
 
@@ -92,6 +93,11 @@ class InstagramAdapter:
         if not req.media:
             raise Rejected("An Instagram post needs at least one image or video.",
                            code="invalid_content")  # fmt: skip
+        for media in req.media:
+            host = None if ctx.private_media_ok else private_host(media.url)
+            if host is not None:
+                raise Rejected(unreachable_advice("Instagram", media.url, host),
+                               code="media_not_public")  # fmt: skip
         await self._check_quota(graph, ig_user, token)
         container = await self._containers(
             graph, ig_user, token, req, post_type=post_type, kinds=kinds
