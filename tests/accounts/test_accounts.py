@@ -26,6 +26,7 @@ async def test_connect_list_and_fields(client: httpx.AsyncClient, owner: Owner) 
         "platform": "linkedin",
         "username": "ada",
         "connected": True,
+        "warnings": [],
     }
     accounts = (await client.get("/api/v1/accounts", headers=owner.headers)).json()["accounts"]
     assert accounts == [

@@ -46,6 +46,7 @@ FAKE_PREFIXES = {
     "threads": "/threads",
     "pinterest": "/pinterest/v5",
     "youtube": "/google",
+    "instagram": "/instagram",
 }
 
 

@@ -62,6 +62,7 @@ _ERROR_SHAPES: dict[str, Callable[[str], dict[str, Any]]] = {
     "threads": lambda m: {"error": {"message": m, "type": "OAuthException", "code": 100}},
     "pinterest": lambda m: {"code": 1, "message": m},
     "youtube": lambda m: {"error": {"code": 400, "message": m, "errors": [{"reason": "invalid"}]}},
+    "instagram": lambda m: {"error": {"message": m, "type": "OAuthException", "code": 100}},
 }
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from tests.fakes import bluesky as bluesky_fake
-from tests.fakes import facebook_graph, linkedin_store, threads_store, tiktok_store, x
+from tests.fakes import facebook_graph, instagram, linkedin_store, threads_store, tiktok_store, x
 from tests.fakes import pinterest as pinterest_fake
 from tests.fakes import youtube as youtube_fake
 from tests.fakes.fixtures import Fakes
@@ -24,6 +24,7 @@ from tests.fakes.fixtures import Fakes
 from lowtato.platforms.base import Credentials, Media, PublishRequest
 from lowtato.platforms.errors import PlatformError
 from lowtato.platforms.facebook.adapter import FacebookAdapter
+from lowtato.platforms.instagram.adapter import InstagramAdapter
 from lowtato.platforms.live import live_platforms
 from lowtato.platforms.pinterest.adapter import Adapter as PinterestAdapter
 from lowtato.platforms.threads.adapter import ThreadsAdapter
@@ -169,6 +170,20 @@ TABLES: dict[str, list[Case]] = {
         case("no video", "parity none", title="Parity"),
         case("bad privacy", "parity p", "clip.mp4", title="Parity", privacy_status="friends"),
     ],
+    "instagram": [
+        case("image", "parity image", "dog.jpg"),
+        case("carousel", "parity carousel", "dog.jpg", "cat.png", "clip.mp4"),
+        case("eleven items", "parity eleven", *(["dog.jpg"] * 11)),
+        case("reel", "parity reel", "clip.mp4", share_to_feed=True),
+        case("story", "", "dog.jpg", post_type="story"),
+        case("video story", "", "clip.mp4", post_type="story"),
+        case("story with a caption", "parity story", "dog.jpg", post_type="story"),
+        case("reel of a photo", "parity reel photo", "dog.jpg", post_type="reel"),
+        case("first comment", "parity comment", "dog.jpg", first_comment="more below"),
+        case("too long", "z" * 2201, "dog.jpg"),
+        case("text only", "parity text"),
+        case("empty", ""),
+    ],
 }
 
 
@@ -223,6 +238,11 @@ def _youtube(fakes: Fakes) -> Credentials:
     return Credentials(youtube_fake.data(fakes.state).channel_id, "@lowtatofan", access, refresh)
 
 
+def _instagram(fakes: Fakes) -> Credentials:
+    seeded = instagram.seed_account(fakes.state)
+    return Credentials(seeded.ig_id, seeded.username, seeded.token)
+
+
 SEEDERS: dict[str, Seeder] = {
     "youtube": _youtube,
     "threads": _threads,
@@ -232,6 +252,7 @@ SEEDERS: dict[str, Seeder] = {
     "facebook": _facebook,
     "tiktok": _tiktok,
     "pinterest": _pinterest,
+    "instagram": _instagram,
 }
 
 
@@ -251,6 +272,7 @@ def quick_polls(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(TikTokAdapter, "poll_delays", (0.0,) * 10)
     monkeypatch.setattr(ThreadsAdapter, "poll_delays", (0.0,) * 10)
     monkeypatch.setattr(PinterestAdapter, "poll_delays", (0.0,) * 8)
+    monkeypatch.setattr(InstagramAdapter, "poll_delays", (0.0,) * 10)
 
 
 @pytest.mark.parametrize("platform", sorted(TABLES))

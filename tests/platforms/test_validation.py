@@ -186,9 +186,11 @@ class TestMediaCounts:
         result = validate_content("youtube", "", [], {"title": "T"})
         assert messages(result) == ["youtube needs exactly 1 video"]
         two = validate_content("youtube", "", [video(), video()], {"title": "T"})
-        assert messages(two) == ["youtube needs exactly 1 video; got 2"]
+        assert messages(two) == ["youtube needs exactly 1 video for a video post; got 2"]
         picture = validate_content("youtube", "", [image()], {"title": "T"})
-        assert messages(picture) == ["youtube takes no images (a post is exactly 1 video)"]
+        assert messages(picture) == [
+            "youtube takes no images in a video post (a video post is exactly 1 video)"
+        ]
 
     def test_tiktok_needs_a_video_or_photos(self) -> None:
         result = validate_content("tiktok", "hi", [], {"privacy_level": "SELF_ONLY"})
@@ -348,7 +350,7 @@ class TestMediaItems:
         unknown = MediaRef("https://cdn.example.com/blob/123", None, size=10**12)
         assert validate_content("youtube", "", [unknown], {"title": "T"}).ok
         result = validate_content("youtube", "", [unknown, unknown], {"title": "T"})
-        assert messages(result) == ["youtube needs exactly 1 video; got 2"]
+        assert messages(result) == ["youtube needs exactly 1 video for a video post; got 2"]
 
     def test_kind_that_contradicts_the_mime_type(self) -> None:
         odd = MediaRef("https://cdn.example.com/x", "image", mime_type="video/mp4")

@@ -97,3 +97,8 @@ class Connected(BaseModel):
     platform: str
     username: str
     connected: bool = True
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What will not work yet with this account, e.g. Instagram cannot download "
+        "media uploaded here while LOWTATO_PUBLIC_URL is a private address.",
+    )

@@ -11,7 +11,7 @@ from lowtato.accounts.events import AccountRemoved
 from lowtato.accounts.models import SocialAccount, SubAccount
 from lowtato.accounts.ports import AccountServices
 from lowtato.accounts.repository import AccountRepository, SubAccountRepository
-from lowtato.accounts.schemas import AccountOut, ConnectRequest, SubAccountOut
+from lowtato.accounts.schemas import AccountOut, Connected, ConnectRequest, SubAccountOut
 from lowtato.auth.service import get_user
 from lowtato.errors import (
     PaymentRequired,
@@ -29,9 +29,11 @@ from lowtato.kit.ids import new_id
 from lowtato.kit.principal import Principal
 from lowtato.plans import PLANS, PlanName
 from lowtato.platforms.base import Credentials, Identity, SubAccountInfo
+from lowtato.platforms.capabilities import CAPABILITIES
 from lowtato.platforms.errors import AuthExpired, PlatformError, Rejected
 from lowtato.platforms.live import live_platforms
 from lowtato.platforms.names import PLATFORMS, Platform
+from lowtato.platforms.reach import private_host
 from lowtato.platforms.sandbox.adapter import sandbox_subaccounts
 
 # A platform's token answer is not ours to trust: an absurd lifetime is capped, never a 500.
@@ -275,6 +277,35 @@ async def connect(
             await add_sandbox_subaccounts(session, principal, services, account)
         await add_subaccounts(session, principal, services.keyring, account, subs)
     return account
+
+
+def reach_warnings(services: AccountServices, principal: Principal, platform: str) -> list[str]:
+    """A live account on a platform that downloads media itself cannot use media uploaded
+    here while this server's public URL is private (docs/reference/platforms.md §3)."""
+    settings = services.settings
+    caps = CAPABILITIES[Platform(platform)]
+    if not (principal.livemode and caps.media_by_url) or settings.allow_private_urls:
+        return []
+    host = private_host(settings.public_url)
+    if host is None:
+        return []
+    return [
+        f"{caps.display_name} downloads media from public URLs, and LOWTATO_PUBLIC_URL "
+        f"({settings.public_url}) is on {host}, which {caps.display_name} cannot reach: posts "
+        "with media uploaded here will be refused. Set LOWTATO_PUBLIC_URL to this server's "
+        "public https address, or use media URLs hosted elsewhere."
+    ]
+
+
+async def connect_and_report(
+    db: Database, principal: Principal, services: AccountServices, body: ConnectRequest
+) -> Connected:
+    """``connect``, answered with what will not work yet (``reach_warnings``)."""
+    account = await connect(db, principal, services, body)
+    warnings = reach_warnings(services, principal, account.platform)
+    return Connected(
+        id=account.id, platform=account.platform, username=account.username, warnings=warnings
+    )
 
 
 async def add_sandbox_subaccounts(

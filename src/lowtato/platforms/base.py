@@ -169,6 +169,9 @@ class AdapterContext:
     # dialled address is checked (`kit.guarded_http.guarded_httpx_client`). `http` is only for
     # the operator's configured base URLs. None: this context cannot reach such hosts.
     user_http: httpx.AsyncClient | None = None
+    # LOWTATO_ALLOW_PRIVATE_URLS: media on private addresses count as reachable by platforms
+    # that download media themselves (local testing with a fake on this machine).
+    private_media_ok: bool = False
 
 
 class Adapter(Protocol):

@@ -177,6 +177,9 @@ class Capabilities:
     connect_advice: str = ""
     """How to connect instead, told to whoever asks for a connect link when `connect` is not
     `oauth_code`."""
+    media_by_url: bool = False
+    """The platform downloads each media file from its URL itself (Instagram's crawler), so
+    media must be on public URLs: connecting warns when LOWTATO_PUBLIC_URL is private."""
     token_refresh_margin: timedelta = timedelta(minutes=30)
     """How long before the access token expires the periodic job refreshes it: a good part of
     the token's lifetime, and more than the job's interval plus a few retries."""
@@ -335,6 +338,7 @@ _INSTAGRAM = Capabilities(
     ),
     options_model=InstagramOptions,
     public_url="https://www.instagram.com/p/{shortcode}/",  # §3 step 4 [P]; reels use /reel/
+    media_by_url=True,  # §3 Publishing: image_url / video_url, "Meta cURLs it" [V]
     token_refresh_margin=timedelta(days=7),  # 60 days
     first_comment=True,  # §3: POST /{ig-media-id}/comments [P]
     rate_limits=(  # §3 Limits [V/S]: read content_publishing_limit, don't rely on these

@@ -15,6 +15,7 @@ from types import MappingProxyType
 from lowtato.platforms.base import Adapter
 from lowtato.platforms.bluesky import adapter as bluesky
 from lowtato.platforms.facebook import adapter as facebook
+from lowtato.platforms.instagram import adapter as instagram
 from lowtato.platforms.linkedin import adapter as linkedin
 from lowtato.platforms.names import Platform
 from lowtato.platforms.pinterest import adapter as pinterest
@@ -53,6 +54,9 @@ LIVE_ADAPTERS: Mapping[Platform, LiveAdapter] = MappingProxyType(
         ),
         Platform.YOUTUBE: LiveAdapter(
             youtube.Adapter, youtube.DEFAULT_BASE_URL, youtube.DEFAULT_AUTH_URL
+        ),
+        Platform.INSTAGRAM: LiveAdapter(
+            instagram.Adapter, instagram.DEFAULT_BASE_URL, instagram.DEFAULT_AUTH_URL
         ),
         # No browser OAuth: Bluesky accounts connect with an app password.
         Platform.BLUESKY: LiveAdapter(bluesky.Adapter, bluesky.DEFAULT_BASE_URL),

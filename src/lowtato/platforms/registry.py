@@ -80,6 +80,7 @@ class AdapterRegistry:
             self.fetch,
             self.oauth_app(platform),
             user_http=self.user_http,
+            private_media_ok=self.settings.allow_private_urls,
         )
         return RuleChecked(name, live.create()), ctx
 

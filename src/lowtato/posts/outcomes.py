@@ -67,6 +67,11 @@ OUTCOMES: dict[str, Outcome] = {
     "duplicate": Outcome("fix", "the platform refused it as a duplicate of an earlier post"),
     "invalid_media": Outcome("fix", "a media file breaks the platform's rules"),
     "media_unsupported": Outcome("fix", "the platform does not take this media type"),
+    "media_not_public": Outcome(
+        "fix",
+        "the platform downloads media itself and cannot reach a private media URL "
+        "(set LOWTATO_PUBLIC_URL to a public address)",
+    ),
     "media_too_large": Outcome("fix", "a media file is larger than the platform takes"),
     "media_rejected": Outcome("fix", "the platform refused a media file"),
     "processing_failed": Outcome("fix", "the platform could not process a media file"),

@@ -41,14 +41,21 @@ SCOPES = (
 PAGE_TYPE = "facebook_page"
 
 
-def authorize_url(ctx: AdapterContext, app: OAuthApp, *, redirect_uri: str, state: str) -> str:
+def authorize_url(
+    ctx: AdapterContext,
+    app: OAuthApp,
+    *,
+    redirect_uri: str,
+    state: str,
+    scopes: tuple[str, ...] = SCOPES,
+) -> str:
     """The Facebook Login dialog on ``ctx.auth_url`` (``www.facebook.com``)."""
     params = {
         "client_id": app.client_id,
         "redirect_uri": redirect_uri,
         "state": state,
         "response_type": "code",
-        "scope": ",".join(SCOPES),
+        "scope": ",".join(scopes),
     }
     host = (ctx.auth_url or DEFAULT_AUTH_URL).rstrip("/")
     return f"{host}/{GRAPH_VERSION}/dialog/oauth?{urlencode(params)}"

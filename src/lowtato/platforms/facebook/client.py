@@ -61,6 +61,7 @@ class ErrorRule:
     subcodes: frozenset[int] = frozenset()
     reject_code: str = "rejected"
     hint: str = ""
+    after: float | None = None  # rate rows: a fixed wait when headers cannot say (daily quota)
 
     def matches(self, code: int | None, subcode: int | None) -> bool:
         return (not self.codes or code in self.codes) and (
@@ -74,8 +75,10 @@ def _rule(
     subcodes: Iterable[int] = (),
     reject_code: str = "rejected",
     hint: str = "",
+    *,
+    after: float | None = None,
 ) -> ErrorRule:
-    return ErrorRule(action, frozenset(codes), frozenset(subcodes), reject_code, hint)
+    return ErrorRule(action, frozenset(codes), frozenset(subcodes), reject_code, hint, after)
 
 
 _RECONNECT = "Reconnect the Facebook account (log in again)."
@@ -213,7 +216,7 @@ def graph_error(
     who = dialect.name
     reason = f"{who}: {message} ({label})." + (f" {rule.hint}" if rule.hint else "")
     if rule.action == "rate":
-        after = rate_limit_reset(response.headers)
+        after = rule.after if rule.after is not None else rate_limit_reset(response.headers)
         return RateLimited(f"{reason} {who} is throttling these calls.", after=after)
     return _by_action(rule, reason, create=create, dialect=dialect)
 
