@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 import httpx
 from tests.conftest import Owner
+
+from lowtato.platforms import live
 
 
 def later(**delta: float) -> str:
@@ -49,3 +52,11 @@ def error(response: httpx.Response) -> dict[str, Any]:
     body = response.json()
     assert set(body) <= {"error", "retryAfter"}, body
     return dict(body["error"])
+
+
+def without_live_adapter(monkeypatch: Any, app: Any, platform: str) -> None:
+    """Play a build that has no live adapter for ``platform`` (every platform has one now):
+    the composition's table and the registry's copy both lose it for this test."""
+    reduced = MappingProxyType({p: a for p, a in live.LIVE_ADAPTERS.items() if p != platform})
+    monkeypatch.setattr(live, "LIVE_ADAPTERS", reduced)
+    monkeypatch.setattr(app.state.services.adapters, "live", reduced)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+import pytest
 from fastapi import FastAPI
-from tests.api import connect, create_post
+from tests.api import connect, create_post, without_live_adapter
 from tests.conftest import AppFactory, Owner, OwnerFactory, client_for
 from tests.engine.conftest import event_types, sandbox_creates, total_sandbox_posts
 from tests.legacy import legacy_account, legacy_post
@@ -141,8 +142,13 @@ async def test_publish_now_answers_current_status_when_slow(
 
 
 async def test_live_post_left_on_a_platform_without_a_live_adapter_fails_clearly(
-    app: FastAPI, client: httpx.AsyncClient, make_owner: OwnerFactory, worker: Worker
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    make_owner: OwnerFactory,
+    worker: Worker,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    without_live_adapter(monkeypatch, app, "pinterest")
     # Connect and create refuse such platforms for live keys now; a post an older build let
     # through still reaches a final state with a clear reason.
     owner = await make_owner(livemode=True)

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
-from tests.api import error
+from tests.api import error, without_live_adapter
 from tests.conftest import Owner, OwnerFactory
 from tests.marketplace.conftest import FakeCards, line, stock
 
@@ -221,8 +222,12 @@ async def test_test_mode_still_checks_the_balance(
 
 
 async def test_auto_connect_failure_keeps_the_purchase(
-    app: FastAPI, client: httpx.AsyncClient, make_owner: OwnerFactory
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    make_owner: OwnerFactory,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    without_live_adapter(monkeypatch, app, "tiktok")
     buyer = await make_owner(livemode=True)
     await stock(app, line("tiktok", "no_live_adapter", 300, access_token="tok",
                           platform_user_id="42"),

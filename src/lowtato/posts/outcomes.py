@@ -83,6 +83,10 @@ OUTCOMES: dict[str, Outcome] = {
     "unsupported": Outcome("fix", "the platform does not support this kind of post"),
     "api_version": Outcome("fix", "the platform refused the API version (operator: upgrade)"),
     "not_found": Outcome("fix", "the platform does not know a referenced object"),
+    "no_channel": Outcome("fix", "the account has no channel to post to (create one first)"),
+    "invalid_response": Outcome(
+        "look", "the platform answered in a shape it does not document; it may exist"
+    ),
     "service_url_refused": Outcome(
         "fix", "the account's own server (Bluesky PDS) resolves to a refused address"
     ),
