@@ -51,6 +51,24 @@ class PublishRequest:
     attempt: int = 1
 
 
+def unsent_extras(req: PublishRequest, *, whose: str, post: str = "post") -> dict[str, Any]:
+    """What a reconciled post's result says about the follow-ups (thread items, a first
+    comment) that were never sent because the answer to ``post`` was lost; ``whose`` names
+    the platform as in "X's" or "Threads'"."""
+    extra: dict[str, Any] = {}
+    if req.options.get("thread"):
+        extra["thread_ids"] = []
+        extra["thread_error"] = (
+            f"{whose} answer to the {post} was lost, so the further thread items were not "
+            "published; post them as replies if they are still wanted"
+        )
+    if req.options.get("first_comment"):
+        extra["first_comment_error"] = (
+            f"{whose} answer to the post was lost, so the first comment was not published"
+        )
+    return extra
+
+
 @dataclass(frozen=True, slots=True)
 class Published:
     platform_post_id: str

@@ -33,6 +33,7 @@ from lowtato.platforms.base import (
     PublishRequest,
     SubAccountInfo,
     TokenSet,
+    unsent_extras,
 )
 from lowtato.platforms.capabilities import CAPABILITIES, Capabilities
 from lowtato.platforms.errors import AuthExpired, PlatformError, RateLimited, Rejected
@@ -208,7 +209,9 @@ class ThreadsAdapter:
                 continue
             link = item.get("permalink")
             url = link if isinstance(link, str) else f"{PUBLIC_HOST}/@{creds.username}"
-            return Published(str(item["id"]), url, {"reconciled": True, **_unsent(req)})
+            return Published(
+                str(item["id"]), url, {"reconciled": True, **unsent_extras(req, whose="Threads'")}
+            )
         return None
 
     async def delete(self, ctx: AdapterContext, creds: Credentials, platform_post_id: str) -> None:
@@ -302,21 +305,6 @@ def _insight_values(answer: dict[str, Any]) -> dict[str, int]:
         if isinstance(value, int):
             found[row["name"]] = value
     return found
-
-
-def _unsent(req: PublishRequest) -> dict[str, Any]:
-    extra: dict[str, Any] = {}
-    if req.options.get("thread"):
-        extra["thread_ids"] = []
-        extra["thread_error"] = (
-            "Threads' answer to the post was lost, so the further thread items were not "
-            "published; post them as replies if they are still wanted"
-        )
-    if req.options.get("first_comment"):
-        extra["first_comment_error"] = (
-            "Threads' answer to the post was lost, so the first comment was not published"
-        )
-    return extra
 
 
 Adapter = ThreadsAdapter

@@ -24,6 +24,7 @@ from lowtato.platforms.base import (
     PublishRequest,
     SubAccountInfo,
     TokenSet,
+    unsent_extras,
 )
 from lowtato.platforms.capabilities import CAPABILITIES, Capabilities
 from lowtato.platforms.errors import AuthExpired, PlatformError, Rejected, UnknownOutcome
@@ -117,7 +118,11 @@ class Adapter:
             for tweet in body.get("data") or []:
                 if isinstance(tweet, dict) and _matches(tweet, req):
                     post_id = str(tweet["id"])
-                    return Published(post_id, self._url(creds, post_id), _unsent_extras(req))
+                    return Published(
+                        post_id,
+                        self._url(creds, post_id),
+                        unsent_extras(req, whose="X's", post="first post"),
+                    )
             token = (body.get("meta") or {}).get("next_token")
             if not token:
                 return None
@@ -290,21 +295,6 @@ def _token_set(payload: JSON) -> TokenSet:
         refresh_token=str(refresh) if refresh else None,
         expires_in=int(expires) if isinstance(expires, int | float) and expires > 0 else None,
     )
-
-
-def _unsent_extras(req: PublishRequest) -> dict[str, Any]:
-    extra: dict[str, Any] = {}
-    if req.options.get("thread"):
-        extra["thread_ids"] = []
-        extra["thread_error"] = (
-            "X's answer to the first post was lost, so the further thread items were not "
-            "published; post them as replies if they are still wanted"
-        )
-    if req.options.get("first_comment"):
-        extra["first_comment_error"] = (
-            "X's answer to the post was lost, so the first comment was not published"
-        )
-    return extra
 
 
 def _normal(text: str) -> str:
