@@ -3,9 +3,8 @@ seeded account, a fresh session cache per test, and a frozen clock."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -13,20 +12,12 @@ from tests.fakes import bluesky as fake
 from tests.fakes import media_files
 from tests.fakes.fixtures import Fakes
 
-from lowtato.kit.clock import FrozenClock, use_clock
+from lowtato.kit.clock import FrozenClock
 from lowtato.platforms.base import AdapterContext, Credentials, FetchedMedia, Media
 from lowtato.platforms.bluesky.adapter import Adapter
 from lowtato.platforms.bluesky.client import SessionCache
 
 HANDLE = "alice.test"
-
-
-@pytest.fixture
-def frozen() -> Iterator[FrozenClock]:
-    """Lowtato's clock stopped at the real current second."""
-    clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
-    with use_clock(clock):
-        yield clock
 
 
 @dataclass

@@ -4,16 +4,14 @@ real current second (the fake stamps posts with real time)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 
 import httpx
 import pytest
 from tests.fakes.facebook_graph import FacebookData, Seeded, data, seed_account
 from tests.fakes.fixtures import Fakes
 
-from lowtato.kit.clock import FrozenClock, use_clock
 from lowtato.media.fetch import GuardedMediaFetcher
 from lowtato.platforms.base import AdapterContext, Credentials, Media, OAuthApp, PublishRequest
 from lowtato.platforms.facebook.adapter import FacebookAdapter
@@ -26,13 +24,6 @@ APP = OAuthApp("facebook-client-id", "facebook-client-secret")
 def quick_polls(monkeypatch: pytest.MonkeyPatch) -> None:
     """Video status polls back to back (the count stays bounded as in production)."""
     monkeypatch.setattr(FacebookAdapter, "poll_delays", (0.0,) * 8)
-
-
-@pytest.fixture
-def frozen() -> Iterator[FrozenClock]:
-    clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
-    with use_clock(clock):
-        yield clock
 
 
 @dataclass

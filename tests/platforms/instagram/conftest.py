@@ -3,16 +3,14 @@ seeded Facebook user whose Page links an Instagram account, container polls with
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import httpx
 import pytest
 from tests.fakes.fixtures import Fakes
 from tests.fakes.instagram import IgData, Seeded, data, seed_account
 
-from lowtato.kit.clock import FrozenClock, use_clock
 from lowtato.media.fetch import GuardedMediaFetcher
 from lowtato.platforms.base import AdapterContext, Credentials, Media, PublishRequest
 from lowtato.platforms.instagram.adapter import InstagramAdapter
@@ -22,13 +20,6 @@ from lowtato.platforms.instagram.adapter import InstagramAdapter
 def quick_polls(monkeypatch: pytest.MonkeyPatch) -> None:
     """Container status reads back to back (the count stays bounded as in production)."""
     monkeypatch.setattr(InstagramAdapter, "poll_delays", (0.0,) * 10)
-
-
-@pytest.fixture
-def frozen() -> Iterator[FrozenClock]:
-    clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
-    with use_clock(clock):
-        yield clock
 
 
 @dataclass

@@ -3,9 +3,8 @@ fake, or the OAuth link flow), publishes, and the worker talks to the LinkedIn f
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,17 +18,9 @@ from tests.platforms.linkedin.conftest import ORG_ID
 from tests.platforms.live import LivePublisher, assert_errors_summarised
 
 from lowtato.jobs.worker import Worker
-from lowtato.kit.clock import FrozenClock, use_clock
+from lowtato.kit.clock import FrozenClock
 
 LI = "linkedin"
-
-
-@pytest.fixture
-def frozen() -> Iterator[FrozenClock]:
-    """Lowtato's clock (and so the fake's) stopped at the real current second."""
-    clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
-    with use_clock(clock):
-        yield clock
 
 
 @dataclass(kw_only=True)

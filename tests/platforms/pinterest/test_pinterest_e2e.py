@@ -4,9 +4,8 @@ fake over HTTP."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,17 +18,10 @@ from tests.fakes.pinterest import Seeded, data, expire, pins, seed_account
 from tests.platforms.live import LivePublisher
 
 from lowtato.jobs.worker import Worker
-from lowtato.kit.clock import FrozenClock, use_clock
+from lowtato.kit.clock import FrozenClock
 from lowtato.platforms.pinterest.adapter import Adapter as PinterestAdapter
 
 PIN = "pinterest"
-
-
-@pytest.fixture
-def frozen() -> Iterator[FrozenClock]:
-    clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
-    with use_clock(clock):
-        yield clock
 
 
 @dataclass(kw_only=True)

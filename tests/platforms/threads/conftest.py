@@ -4,16 +4,14 @@ fake stamps posts with real time)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import httpx
 import pytest
 from tests.fakes.fixtures import Fakes
 from tests.fakes.threads_store import Seeded, ThreadsData, data, seed_account
 
-from lowtato.kit.clock import FrozenClock, use_clock
 from lowtato.media.fetch import GuardedMediaFetcher
 from lowtato.platforms.base import AdapterContext, Credentials, Media, OAuthApp, PublishRequest
 from lowtato.platforms.threads.adapter import ThreadsAdapter
@@ -25,13 +23,6 @@ APP = OAuthApp("threads-client-id", "threads-client-secret")
 def quick_polls(monkeypatch: pytest.MonkeyPatch) -> None:
     """Container status polls back to back (the count stays bounded as in production)."""
     monkeypatch.setattr(ThreadsAdapter, "poll_delays", (0.0,) * 10)
-
-
-@pytest.fixture
-def frozen() -> Iterator[FrozenClock]:
-    clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
-    with use_clock(clock):
-        yield clock
 
 
 @dataclass

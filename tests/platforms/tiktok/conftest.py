@@ -3,9 +3,8 @@ polls without waiting, and Lowtato's clock (and so the fake's) stopped at the re
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -14,7 +13,7 @@ from tests.fakes import tiktok_store as tt
 from tests.fakes.fixtures import Fakes
 from tests.fakes.tiktok import PREFIX
 
-from lowtato.kit.clock import FrozenClock, use_clock
+from lowtato.kit.clock import FrozenClock
 from lowtato.media.fetch import GuardedMediaFetcher
 from lowtato.platforms.base import AdapterContext, Credentials, Media, OAuthApp, PublishRequest
 from lowtato.platforms.tiktok.adapter import Adapter
@@ -26,13 +25,6 @@ APP = OAuthApp(tt.CLIENT_KEY, tt.CLIENT_SECRET)
 def quick_polls(monkeypatch: pytest.MonkeyPatch) -> None:
     """Status polls back to back (the count stays bounded as in production)."""
     monkeypatch.setattr(Adapter, "poll_delays", (0.0,) * 10)
-
-
-@pytest.fixture
-def frozen() -> Iterator[FrozenClock]:
-    clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
-    with use_clock(clock):
-        yield clock
 
 
 @dataclass

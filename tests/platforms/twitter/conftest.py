@@ -3,30 +3,21 @@ account, recorded (not slept) processing waits, and a frozen clock shared with t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import httpx
 import pytest
 from tests.fakes.fixtures import Fakes
 from tests.fakes.x import Store, seed_account, store
 
-from lowtato.kit.clock import FrozenClock, use_clock
+from lowtato.kit.clock import FrozenClock
 from lowtato.platforms.base import AdapterContext, Credentials, FetchedMedia, Media
 from lowtato.platforms.twitter.adapter import Adapter
 
 USER_ID, USERNAME = "1001", "lowtato_fan"
 # A 1x1 animated-GIF header is all the fake and the adapter look at.
 GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x00\x00\x00\x00\x00,"
-
-
-@pytest.fixture
-def frozen() -> Iterator[FrozenClock]:
-    """Lowtato's clock (and so the fake's) stopped at the real current second."""
-    clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
-    with use_clock(clock):
-        yield clock
 
 
 @dataclass

@@ -3,9 +3,8 @@ OAuth link flow), create a post, the worker uploads it to the YouTube fake over 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,18 +17,11 @@ from tests.fakes.fixtures import Fakes
 from tests.platforms.live import LivePublisher
 
 from lowtato.jobs.worker import Worker
-from lowtato.kit.clock import FrozenClock, use_clock
+from lowtato.kit.clock import FrozenClock
 from lowtato.platforms.youtube.adapter import Adapter
 from lowtato.platforms.youtube.upload import UploadRules
 
 YT = "youtube"
-
-
-@pytest.fixture
-def frozen() -> Iterator[FrozenClock]:
-    clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
-    with use_clock(clock):
-        yield clock
 
 
 @pytest.fixture
