@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 from xml.sax.saxutils import escape
 
+from lowtato.platforms.names import Platform
+
 # The public documents this server serves (sitemap order).
 PUBLIC_PATHS = (
     "/docs",
@@ -48,17 +50,7 @@ def agent_card(doc: dict[str, Any], base_url: str, limits: dict[str, int]) -> di
         "and read analytics, with signed webhooks. Test keys post to a sandbox network.",
         "url": base,
         "version": doc["info"]["version"],
-        "platforms": [
-            "twitter",
-            "instagram",
-            "linkedin",
-            "tiktok",
-            "facebook",
-            "threads",
-            "bluesky",
-            "youtube",
-            "pinterest",
-        ],
+        "platforms": [p.value for p in Platform],
         "authentication": {
             "schemes": [
                 {"type": "apiKey", "in": "header", "name": "x-api-key"},
