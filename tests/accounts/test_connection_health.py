@@ -387,7 +387,10 @@ async def test_a_timed_out_refresh_that_rotated_the_token_disconnects_once(h: Ha
     for _ in range(4):
         await _run_due(h, seconds=120)
     post = await h.post(post_id)
-    assert (post["status"], post["error_code"]) == ("failed", "token_expired")
+    # Whichever meets the spent token first — the post's own retry or the periodic refresh —
+    # disconnects the account; the post then fails saying one or the other, never retries on.
+    assert post["status"] == "failed"
+    assert post["error_code"] in ("token_expired", "account_disconnected"), post
     (event,) = await h.disconnections()
     assert event["kind"] in ("revoked", "expired") and event["reconnect_url"]
 

@@ -8,6 +8,7 @@ this process's memory for a short while instead of failing requests, and health 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
@@ -97,5 +98,15 @@ class RateLimiter:
 
     async def reset(self) -> None:
         await self._memory.storage.reset()
-        if self._redis_storage is not None:
-            await self._redis_storage.reset()
+        if self._redis_storage is None:
+            return
+        # A connect that times out once under load is not a reason to keep stale counts:
+        # try again briefly before giving up.
+        for attempt in range(3):
+            try:
+                await self._redis_storage.reset()
+                return
+            except Exception:
+                if attempt == 2:
+                    raise
+                await asyncio.sleep(0.2 * (attempt + 1))
