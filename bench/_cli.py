@@ -23,9 +23,12 @@ def lowtato_cli(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def prepare_lowtato(env: dict[str, str], email: str) -> str:
-    """Migrate, create an owner and a live key through the CLI, exactly as an operator
-    would; returns the key. The server process reads the same data dir (same key pepper)."""
+def prepare_lowtato(env: dict[str, str], email: str, *, test: bool = False) -> str:
+    """Migrate, create an owner and a key (live, or test-mode for the sandbox network)
+    through the CLI, exactly as an operator would; returns the key. The server process reads
+    the same data dir (same key pepper)."""
     lowtato_cli(env, "db", "upgrade")
     lowtato_cli(env, "users", "create", "--email", email, "--plan", "starter", "--json")
-    return str(json.loads(lowtato_cli(env, "keys", "create", "--email", email, "--json"))["key"])
+    mode = ["--test"] if test else []
+    made = lowtato_cli(env, "keys", "create", "--email", email, *mode, "--json")
+    return str(json.loads(made)["key"])

@@ -1,7 +1,10 @@
-"""API throughput and latency: authenticated ``GET /api/v1/profile`` against a bare FastAPI
-hello-world served the same way, both measured in this run.
+"""API throughput and latency: authenticated requests (``GET /api/v1/posts/{id}``,
+``GET /api/v1/schedules``, ``GET /api/v1/accounts``, ``POST /api/v1/posts``, ``GET
+/api/v1/profile``) against a bare FastAPI hello-world served the same way, all measured in
+this run.
 
     .venv/bin/python bench/api.py [--connections 32] [--seconds 10] [--warmup 2] [--rounds 2]
+                                  [--endpoints post,schedules,accounts,create,profile]
                                   [--postgres postgresql+asyncpg://user@127.0.0.1/db]
 
 Each app runs in its own uvicorn process (single worker, no access log) on 127.0.0.1; the
@@ -124,20 +127,44 @@ class Server:
 class Bench:
     """A measured target: the server, the request it gets, and one result per round."""
 
+    name: str
     server: Server
     target: Target
     results: list[Figures]
 
 
+# The measured requests, by name: (method, path template, body template, answer that counts).
+# {post} is a post made at setup, {account} a sandbox account connected at setup.
+ENDPOINTS: dict[str, tuple[str, str, str, int]] = {
+    "post": ("GET", "/api/v1/posts/{post}", "", 200),
+    "schedules": ("GET", "/api/v1/schedules", "", 200),
+    "accounts": ("GET", "/api/v1/accounts", "", 200),
+    "create": (
+        "POST",
+        "/api/v1/posts",
+        '{"post": {"accountId": "{account}", "content": {"text": "A bench post"}},'
+        ' "scheduledTime": "2035-01-01T09:00:00Z"}',
+        201,
+    ),
+    "profile": ("GET", "/api/v1/profile", "", 200),
+}
+SCHEDULED_AT_SETUP = 20  # scheduled posts the schedules list returns (its first page)
+
+
 def start_lowtato(
-    name: str, workdir: Path, cleanup: contextlib.ExitStack, database_url: str = ""
-) -> Bench:
+    name: str,
+    workdir: Path,
+    cleanup: contextlib.ExitStack,
+    endpoints: list[str],
+    database_url: str = "",
+) -> list[Bench]:
     data_dir = workdir / f"{name}-data"
     extra = {
         "LOWTATO_DATA_DIR": str(data_dir),
         # Far above what the bench can send, so every request takes the full rate-limit
         # path yet none is refused with 429.
         "LOWTATO_RATE_LIMIT_READ": "10000000",
+        "LOWTATO_RATE_LIMIT_WRITE": "10000000",
         "LOWTATO_BOOTSTRAP_DEMO": "false",
     }
     if database_url:
@@ -145,21 +172,62 @@ def start_lowtato(
     env = clean_env(**extra)
     # A shared PostgreSQL keeps rows from earlier runs, so the owner's email must be new.
     email = f"bench-{os.urandom(4).hex()}@example.com" if database_url else "bench@example.com"
-    key = prepare_lowtato(env, email)
+    key = prepare_lowtato(env, email, test=True)  # sandbox accounts connect without OAuth
     server = Server(name, ["--factory", "lowtato.app:create_app"], env, workdir)
     cleanup.callback(server.stop)  # registered before start: a failed check still reaps it
     server.start()
     server.wait_ready(Target(HOST, server.port, "/api/health?live"))
-    target = Target(HOST, server.port, "/api/v1/profile", (("Authorization", f"Bearer {key}"),))
+    auth = (("Authorization", f"Bearer {key}"),)
     try:
-        check_profile(target, email)
+        check_profile(Target(HOST, server.port, "/api/v1/profile", auth), email)
+        fill = setup_rows(Target(HOST, server.port, "/", auth))
     except RuntimeError as exc:
         raise RuntimeError(f"{exc}\n--- {name} server log ---\n{server.log_tail()}") from exc
-    return Bench(server, target, [])
+    benches = []
+    for endpoint in endpoints:
+        method, path, body, ok = ENDPOINTS[endpoint]
+        target = Target(
+            HOST, server.port, path.format(**fill), auth, method,
+            body.replace("{account}", fill["account"]).encode(), ok,
+        )  # fmt: skip
+        status, answer = fetch_once(target)
+        if status != ok:
+            raise RuntimeError(f"{endpoint} sanity check: {status} {answer[:300]!r}")
+        suffix = name.removeprefix("lowtato")
+        benches.append(Bench(f"{endpoint}{suffix}", server, target, []))
+    return benches
+
+
+def call(base: Target, method: str, path: str, body: dict[str, object] | None = None) -> dict:
+    target = Target(
+        base.host, base.port, path, base.headers, method,
+        json.dumps(body).encode() if body is not None else b"",
+    )  # fmt: skip
+    status, answer = fetch_once(target)
+    if status not in (200, 201):
+        raise RuntimeError(f"{method} {path} answered {status}: {answer[:300]!r}")
+    return dict(json.loads(answer))
+
+
+def setup_rows(base: Target) -> dict[str, str]:
+    """What the measured requests read: a connected sandbox account (test keys publish to
+    the sandbox network) and some scheduled posts, one of which the GET reads."""
+    account = call(base, "POST", "/api/v1/accounts/connect", {
+        "platform": "bluesky", "access_token": "bench-app-password",
+        "platform_user_id": "did:plc:bench", "platform_username": "bench.bsky.social",
+    })["id"]  # fmt: skip
+    post = ""
+    for n in range(SCHEDULED_AT_SETUP):
+        made = call(base, "POST", "/api/v1/posts", {
+            "post": {"accountId": account, "content": {"text": f"Scheduled bench post {n}"}},
+            "scheduledTime": f"2034-06-{n + 1:02d}T09:00:00Z",
+        })  # fmt: skip
+        post = str(made.get("post_id") or made.get("id") or made["post"]["id"])
+    return {"account": account, "post": post}
 
 
 def check_profile(target: Target, email: str) -> None:
-    """Before timing anything, prove the request is the real one: 200 with the owner's
+    """Before timing anything, prove the requests are the real ones: 200 with the owner's
     profile, and 401 without the key (so auth is on the measured path)."""
     status, body = fetch_once(target)
     if status != 200 or json.loads(body).get("email") != email:
@@ -175,7 +243,7 @@ def start_hello(workdir: Path, cleanup: contextlib.ExitStack) -> Bench:
     server.start()
     target = Target(HOST, server.port, "/hello")
     server.wait_ready(target)
-    return Bench(server, target, [])
+    return Bench("hello", server, target, [])
 
 
 def machine_busy_seconds() -> float:
@@ -275,7 +343,7 @@ def ratio(a: float, b: float) -> str:
 
 
 def report(benches: list[Bench]) -> int:
-    summary = {b.server.name: Figures.median(b.results) for b in benches}
+    summary = {b.name: Figures.median(b.results) for b in benches}
     print(f"\nmedian of {len(benches[0].results)} round(s) per target")
     for name, f in summary.items():
         print(f.line(name))
@@ -311,9 +379,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured lead-in per round")
     parser.add_argument("--rounds", type=int, default=2, help="rounds per target (alternated)")
     parser.add_argument("--postgres", metavar="URL", default="",
-                        help="also measure profile on this PostgreSQL (postgresql+asyncpg://…);"
+                        help="also measure the endpoints on this PostgreSQL (postgresql+asyncpg://…);"
                              " migrates it and adds one owner per run")  # fmt: skip
+    parser.add_argument("--endpoints", default=",".join(ENDPOINTS),
+                        help=f"comma list of: {', '.join(ENDPOINTS)}")  # fmt: skip
     args = parser.parse_args()
+    args.endpoints = [e.strip() for e in args.endpoints.split(",") if e.strip()]
+    unknown = sorted(set(args.endpoints) - set(ENDPOINTS))
+    if unknown or not args.endpoints:
+        parser.error(f"--endpoints: unknown {', '.join(unknown) or '(none given)'}")
     for flag in ("connections", "rounds"):
         if not 1 <= getattr(args, flag) <= 1000:
             parser.error(f"--{flag} must be between 1 and 1000")
@@ -334,9 +408,9 @@ def main() -> int:
     with contextlib.ExitStack() as cleanup:
         workdir = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="lowtato-bench-")))
         benches.append(start_hello(workdir, cleanup))
-        benches.append(start_lowtato("profile", workdir, cleanup))
+        benches += start_lowtato("lowtato", workdir, cleanup, args.endpoints)
         if args.postgres:
-            benches.append(start_lowtato("profile-pg", workdir, cleanup, args.postgres))
+            benches += start_lowtato("lowtato-pg", workdir, cleanup, args.endpoints, args.postgres)
         per_round = (args.warmup + args.seconds) * len(benches)
         print(
             f"{args.connections} connections, {args.warmup:g} s warm-up + {args.seconds:g} s "
@@ -347,7 +421,7 @@ def main() -> int:
             for bench in benches:
                 figures = measure(bench, args)
                 bench.results.append(figures)
-                print(f"round {n}/{args.rounds} " + figures.line(bench.server.name), flush=True)
+                print(f"round {n}/{args.rounds} " + figures.line(bench.name), flush=True)
         return report(benches)
 
 
