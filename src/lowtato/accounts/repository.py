@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.accounts.models import SocialAccount, SubAccount
@@ -19,21 +20,21 @@ class AccountRepository(OwnedRepository[SocialAccount]):
     model = SocialAccount
     noun = "account"
 
-    def scoped(self) -> Select[SocialAccount]:
-        return super().scoped().where(SocialAccount.deleted_at.is_(None))
+    @classmethod
+    def visible(cls) -> tuple[Any, ...]:
+        return (SocialAccount.deleted_at.is_(None),)
 
     async def all(self) -> list[SocialAccount]:
         stmt = self.scoped().order_by(SocialAccount.created_at, SocialAccount.id)
         return list((await self.session.execute(stmt)).scalars())
 
     async def find(self, platform: str, platform_user_id: str) -> SocialAccount | None:
-        stmt = (
-            super()
-            .scoped()
-            .where(
-                SocialAccount.platform == platform,
-                SocialAccount.platform_user_id == platform_user_id,
-            )
+        # Deleted ones too: not self.scoped().
+        stmt = select(SocialAccount).where(
+            SocialAccount.owner_id == self.principal.user_id,
+            SocialAccount.livemode == self.principal.livemode,
+            SocialAccount.platform == platform,
+            SocialAccount.platform_user_id == platform_user_id,
         )
         return (await self.session.execute(stmt)).scalar_one_or_none()
 

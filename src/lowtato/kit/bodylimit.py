@@ -32,11 +32,16 @@ def too_large(limit: int) -> PayloadTooLarge:
 
 
 def _content_length(scope: Scope) -> int | None:
+    """The announced length; 0 when the request has no body at all (neither a length nor a
+    chunked transfer, as for nearly every GET); None when the length is not known."""
+    chunked = False
     for name, value in scope["headers"]:
         if name == b"content-length":
             text = value.decode("latin-1").strip()
             return int(text) if text.isascii() and text.isdigit() else None
-    return None
+        if name == b"transfer-encoding":
+            chunked = True
+    return None if chunked else 0
 
 
 class BodyLimitMiddleware:
@@ -50,6 +55,9 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         length = _content_length(scope)
+        if length == 0:  # nothing to read or count
+            await self.app(scope, receive, send)
+            return
         if length is not None and length > self.limit:
             await self._refuse(scope, receive, send)
             return

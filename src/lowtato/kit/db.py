@@ -31,6 +31,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import NullPool
 
 from lowtato.kit.files import private_file, sqlite_path
+from lowtato.kit.inline_sqlite import inline_connect
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -116,14 +117,30 @@ def create_engine(url: str, *, pool_size: int = 10, busy_timeout: float = 10.0) 
             # -wal and -shm files the database file's mode.
             private_file(database)
         engine = create_async_engine(url, connect_args={"timeout": busy_timeout})
-        event.listen(
-            engine.sync_engine, "connect", lambda conn, _r: _sqlite_connect(conn, busy_timeout)
-        )
-        event.listen(engine.sync_engine, "begin", _sqlite_begin)
-        return engine
+        return _sqlite_hooks(engine, busy_timeout)
     if url.startswith("postgresql"):
         return create_async_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
     return create_async_engine(url, poolclass=NullPool)
+
+
+def _sqlite_hooks(engine: AsyncEngine, busy_timeout: float) -> AsyncEngine:
+    event.listen(
+        engine.sync_engine, "connect", lambda conn, _r: _sqlite_connect(conn, busy_timeout)
+    )
+    event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    return engine
+
+
+def create_read_engine(url: str, engine: AsyncEngine, *, busy_timeout: float) -> AsyncEngine:
+    """The engine read-only transactions use: on a SQLite file, its own pool of connections
+    that run on the loop thread (``inline_sqlite``); elsewhere the main engine."""
+    database = sqlite_path(url)
+    if database is None:
+        return engine  # PostgreSQL (its driver is async already), or in-memory SQLite
+    inline = create_async_engine(
+        url, async_creator=inline_connect(str(database)), pool_size=5, max_overflow=10
+    )
+    return _sqlite_hooks(inline, busy_timeout)
 
 
 # Writing ``Database.transaction`` scopes open in this task (a child task copies the count).
@@ -142,9 +159,10 @@ class Database:
         self.url = url
         self.engine = create_engine(url, busy_timeout=busy_timeout)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
-        # Same pool; on SQLite its transactions BEGIN deferred (see _sqlite_begin).
+        # On SQLite its transactions BEGIN deferred (see _sqlite_begin) on the loop thread.
+        self.read_engine = create_read_engine(url, self.engine, busy_timeout=busy_timeout)
         self.read_sessionmaker = async_sessionmaker(
-            self.engine.execution_options(**{READONLY: True}), expire_on_commit=False
+            self.read_engine.execution_options(**{READONLY: True}), expire_on_commit=False
         )
 
     @property
@@ -173,4 +191,6 @@ class Database:
             _open_writes.set(depth)
 
     async def dispose(self) -> None:
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
         await self.engine.dispose()

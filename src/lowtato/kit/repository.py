@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped
 
@@ -23,6 +23,25 @@ class Owned(Protocol):
 M = TypeVar("M", bound=Any)
 
 
+_BY_ID: dict[tuple[type, bool], Select[Any]] = {}
+
+
+def _by_id(repository: type[OwnedRepository[Any]], *, for_update: bool) -> Select[Any]:
+    """One owned row by id, built once per repository class: the hottest read (an agent
+    polling a post) then skips building the expression and its cache key on each request."""
+    stmt = _BY_ID.get((repository, for_update))
+    if stmt is None:
+        model = repository.model
+        stmt = select(model).where(
+            model.owner_id == bindparam("owner"),
+            model.livemode == bindparam("mode"),
+            *repository.visible(),
+            model.id == bindparam("id"),
+        )
+        stmt = _BY_ID[repository, for_update] = stmt.with_for_update() if for_update else stmt
+    return stmt
+
+
 class OwnedRepository(Generic[M]):
     model: type[M]
     noun: str  # what a 404 calls it: "No {noun} with id '…' exists for this API key."
@@ -31,20 +50,25 @@ class OwnedRepository(Generic[M]):
         self.session = session
         self.principal = principal
 
+    @classmethod
+    def visible(cls) -> tuple[Any, ...]:
+        """Conditions beyond owner and mode a row must meet to be seen at all."""
+        return ()
+
     def scoped(self) -> Select[M]:
         return select(self.model).where(
             self.model.owner_id == self.principal.user_id,
             self.model.livemode == self.principal.livemode,
+            *self.visible(),
         )
 
     def owned_fields(self) -> dict[str, Any]:
         return {"owner_id": self.principal.user_id, "livemode": self.principal.livemode}
 
     async def get(self, ident: str, *, for_update: bool = False) -> M | None:
-        stmt = self.scoped().where(self.model.id == ident)
-        if for_update:
-            stmt = stmt.with_for_update()
-        found: M | None = (await self.session.execute(stmt)).scalar_one_or_none()
+        params = {"owner": self.principal.user_id, "mode": self.principal.livemode, "id": ident}
+        stmt = _by_id(type(self), for_update=for_update)
+        found: M | None = (await self.session.execute(stmt, params)).scalar_one_or_none()
         return found
 
     async def require(self, ident: str, *, for_update: bool = False) -> M:
