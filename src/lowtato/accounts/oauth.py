@@ -27,6 +27,7 @@ from lowtato.accounts.service import (
     add_subaccounts,
     check_available,
     check_platform,
+    reach_warnings,
     store_account,
 )
 from lowtato.errors import ValidationFailed
@@ -128,6 +129,8 @@ class CallbackError(Exception):
 class Connected:
     account: SocialAccount
     redirect_uri: str | None
+    # What will not work yet (``reach_warnings``), for the redirect or the page to say.
+    warnings: list[str]
 
 
 @dataclass(frozen=True)
@@ -166,12 +169,15 @@ async def complete(
             f"The platform did not grant access ({error or 'no code'}).", claim.redirect_uri
         )
     grant = await _exchange(services, platform, claim, code) if claim.principal.livemode else None
+    warnings = reach_warnings(services, claim.principal, platform)
     async with db.transaction() as session:
         if grant is None:
             account = await _sandbox_account(session, services, claim.principal, platform)
         else:
-            account = await _store(session, services, platform, claim.principal, grant)
-    return Connected(account, claim.redirect_uri)
+            account = await _store(
+                session, services, platform, claim.principal, grant, warnings=warnings
+            )
+    return Connected(account, claim.redirect_uri, warnings)
 
 
 async def _burn(session: AsyncSession, platform: str, state: str | None) -> _Claim:
@@ -228,13 +234,15 @@ async def _store(
     platform: str,
     principal: Principal,
     grant: _Grant,
+    *,
+    warnings: list[str],
 ) -> SocialAccount:
     who, tokens = grant.who, grant.tokens
     account = await store_account(
         session, principal, services.keyring, platform=platform,
         platform_user_id=who.platform_user_id, username=who.username, fullname=who.fullname,
         profile_image_url=who.profile_image_url, access_token=tokens.access_token,
-        refresh_token=tokens.refresh_token, expires_in=tokens.expires_in,
+        refresh_token=tokens.refresh_token, expires_in=tokens.expires_in, warnings=warnings,
     )  # fmt: skip
     await add_subaccounts(session, principal, services.keyring, account, grant.subs)
     return account

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +14,7 @@ from lowtato.accounts.ports import AccountServices
 from lowtato.accounts.repository import AccountRepository, SubAccountRepository
 from lowtato.accounts.schemas import AccountOut, Connected, ConnectRequest, SubAccountOut
 from lowtato.auth.service import get_user
+from lowtato.config import Settings
 from lowtato.errors import (
     PaymentRequired,
     PlatformUnavailable,
@@ -175,8 +177,11 @@ async def store_account(
     expires_in: int | None = None,
     sandbox: bool = False,
     meta: dict[str, object] | None = None,
+    warnings: Sequence[str] = (),
 ) -> SocialAccount:
-    """Insert the account, or revive and update the row of the same platform user."""
+    """Insert the account, or revive and update the row of the same platform user. The
+    ``account.connected`` event carries ``warnings`` (``reach_warnings``), as the answer to
+    the connect does."""
     repo = AccountRepository(session, principal)
     now = clock.now()
     account = await repo.find(platform, platform_user_id)
@@ -222,17 +227,18 @@ async def store_account(
         owner_id=principal.user_id,
         livemode=principal.livemode,
         type=EventType.account_connected,
-        data=account_out(account).model_dump(mode="json"),
+        data={**account_out(account).model_dump(mode="json"), "warnings": list(warnings)},
     )
     return account
 
 
 async def connect(
     db: Database, principal: Principal, services: AccountServices, body: ConnectRequest
-) -> SocialAccount:
+) -> Connected:
     """Store the given tokens. A live key's token is first checked with the platform
     (``whoami``), which also supplies the account's id, handle and pages. With a test-mode
-    key the account lives on the sandbox network and no platform is called.
+    key the account lives on the sandbox network and no platform is called. The answer (and
+    the ``account.connected`` event) says what will not work yet (``reach_warnings``).
 
     The platform (and a PDS's DNS) is asked before the storing transaction begins, so a slow
     platform holds no database lock."""
@@ -257,6 +263,7 @@ async def connect(
     subs: list[SubAccountInfo] = []
     if principal.livemode:
         identity, subs = await _verify(services, platform, creds)
+    warnings = reach_warnings(services, principal, platform)
     async with db.transaction() as session:
         account = await store_account(
             session,
@@ -272,40 +279,62 @@ async def connect(
             expires_in=body.expires_in,
             sandbox=not principal.livemode,
             meta=meta,
+            warnings=warnings,
         )
         if not principal.livemode:
             await add_sandbox_subaccounts(session, principal, services, account)
         await add_subaccounts(session, principal, services.keyring, account, subs)
-    return account
+    return Connected(
+        id=account.id, platform=account.platform, username=account.username, warnings=warnings
+    )
+
+
+def _unreachable(settings: Settings, principal: Principal, platform: str, url: str) -> str | None:
+    """The host of ``url`` when ``platform`` would have to download media from it and cannot
+    (docs/reference/platforms.md §3), else None. Live keys only: the sandbox downloads
+    nothing and publishes such media (test keys rehearse on this machine)."""
+    caps = CAPABILITIES[Platform(platform)]
+    if not (principal.livemode and caps.media_by_url) or settings.allow_private_urls:
+        return None
+    return private_host(url)
 
 
 def reach_warnings(services: AccountServices, principal: Principal, platform: str) -> list[str]:
     """A live account on a platform that downloads media itself cannot use media uploaded
-    here while this server's public URL is private (docs/reference/platforms.md §3)."""
+    here while this server's public URL is private."""
     settings = services.settings
-    caps = CAPABILITIES[Platform(platform)]
-    if not (principal.livemode and caps.media_by_url) or settings.allow_private_urls:
-        return []
-    host = private_host(settings.public_url)
+    host = _unreachable(settings, principal, platform, settings.public_url)
     if host is None:
         return []
+    name = CAPABILITIES[Platform(platform)].display_name
     return [
-        f"{caps.display_name} downloads media from public URLs, and LOWTATO_PUBLIC_URL "
-        f"({settings.public_url}) is on {host}, which {caps.display_name} cannot reach: posts "
+        f"{name} downloads media from public URLs, and LOWTATO_PUBLIC_URL "
+        f"({settings.public_url}) is on {host}, which {name} cannot reach: posts "
         "with media uploaded here will be refused. Set LOWTATO_PUBLIC_URL to this server's "
         "public https address, or use media URLs hosted elsewhere."
     ]
 
 
-async def connect_and_report(
-    db: Database, principal: Principal, services: AccountServices, body: ConnectRequest
-) -> Connected:
-    """``connect``, answered with what will not work yet (``reach_warnings``)."""
-    account = await connect(db, principal, services, body)
-    warnings = reach_warnings(services, principal, account.platform)
-    return Connected(
-        id=account.id, platform=account.platform, username=account.username, warnings=warnings
-    )
+def hosted_media_warnings(
+    settings: Settings, principal: Principal, platform: str, hosted: Sequence[str]
+) -> list[str]:
+    """A post's warning when its media uploaded here (``hosted``: their URLs) sit on an
+    address the platform cannot download from. The post is kept: the operator may fix the
+    setting before it is due. Each file's URL was made from LOWTATO_PUBLIC_URL when it was
+    uploaded, and that URL is what the platform is given, so it is the one judged."""
+    unreachable = [url for url in hosted if _unreachable(settings, principal, platform, url)]
+    if not unreachable:
+        return []
+    name = CAPABILITIES[Platform(platform)].display_name
+    host = _unreachable(settings, principal, platform, unreachable[0])
+    return [
+        f"{name} downloads media from public URLs, and this post's media uploaded here "
+        f"({unreachable[0]}{f' and {len(unreachable) - 1} more' if len(unreachable) > 1 else ''}) "
+        f"are on {host}, which {name} cannot reach: publishing will fail with media_not_public. "
+        f"LOWTATO_PUBLIC_URL ({settings.public_url}) gives uploads their URLs: set it to this "
+        "server's public https address and upload the media again (then update the post), or "
+        "use media URLs on a public host."
+    ]
 
 
 async def add_sandbox_subaccounts(

@@ -17,7 +17,9 @@ from lowtato.accounts.service import (
     check_platform,
     find_subaccount,
     get_account,
+    hosted_media_warnings,
 )
+from lowtato.config import Settings
 from lowtato.errors import Conflict, NotFound, ValidationFailed
 from lowtato.events.service import EventType, emit
 from lowtato.idempotency import service as idempotency
@@ -26,12 +28,12 @@ from lowtato.kit.db import Database
 from lowtato.kit.ids import new_id
 from lowtato.kit.principal import Principal
 from lowtato.kit.schemas import ListMeta
-from lowtato.media.service import resolve_for_post
+from lowtato.media.service import hosted, resolve_for_post
 from lowtato.platforms.validation import MediaRef, validate_content
 from lowtato.posts import publish_job
 from lowtato.posts.models import Post, PostStatus
 from lowtato.posts.repository import PostRepository
-from lowtato.posts.schemas import PostCreated, PostDraft, PostOut, ScheduleUpdate
+from lowtato.posts.schemas import PostCreated, PostDraft, PostOut, PostUpdated, ScheduleUpdate
 from lowtato.posts.slotting import next_free_slot
 
 EDITABLE = (PostStatus.draft, PostStatus.scheduled, PostStatus.failed)
@@ -75,6 +77,13 @@ def post_out(post: Post) -> PostOut:
         created_at=clock.iso(post.created_at) or "",
         updated_at=clock.iso(post.updated_at) or "",
     )
+
+
+def post_warnings(settings: Settings, principal: Principal, post: Post) -> list[str]:
+    """What will fail when ``post`` is published though it was accepted: media uploaded here
+    that its platform must download and cannot reach (``hosted_media_warnings``)."""
+    media = hosted(post.media_urls or [])
+    return hosted_media_warnings(settings, principal, post.platform, media)
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,7 +272,11 @@ async def create_post(
 
 
 async def create_post_once(
-    db: Database, principal: Principal, draft: PostDraft, key: idempotency.Key | None
+    db: Database,
+    settings: Settings,
+    principal: Principal,
+    draft: PostDraft,
+    key: idempotency.Key | None,
 ) -> idempotency.Outcome:
     """``create_post`` in its own transaction, at most once per Idempotency-Key."""
     await precheck(db, principal, draft)
@@ -271,8 +284,9 @@ async def create_post_once(
     async def create(session: AsyncSession) -> idempotency.Result:
         post = await create_post(session, principal, draft)
         out = PostCreated(
-            id=post.id, status=post.status, scheduled_time=post_out(post).scheduled_time
-        )
+            id=post.id, status=post.status, scheduled_time=post_out(post).scheduled_time,
+            warnings=post_warnings(settings, principal, post),
+        )  # fmt: skip
         return 201, out.model_dump()
 
     # The Idempotency-Key claim commits on its own before the create's transaction begins.
@@ -353,10 +367,14 @@ async def _read_update(
 
 
 async def update_schedule(
-    session: AsyncSession, principal: Principal, post_id: str, data: ScheduleUpdate
-) -> Post:
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    post_id: str,
+    data: ScheduleUpdate,
+) -> PostUpdated:
     """Edit text/media/options/time; the result is revalidated and the publish job moved in
-    the same transaction."""
+    the same transaction. The answer says what will still fail at publish time."""
     post = await get_post(session, principal, post_id, for_update=True)
     content = await _read_update(session, principal, post, data)
     text, media, options = content.text, await judge(content), content.options
@@ -371,7 +389,9 @@ async def update_schedule(
     await session.flush()
     if post.status == PostStatus.scheduled:
         await publish_job.schedule_publish(session, post)
-    return post
+    return PostUpdated(
+        **post_out(post).model_dump(), warnings=post_warnings(settings, principal, post)
+    )
 
 
 async def delete_post(session: AsyncSession, principal: Principal, post_id: str) -> None:
