@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,13 +31,17 @@ from lowtato.kit.guarded_http import OutboundError, check_url
 from lowtato.kit.ids import new_id
 from lowtato.kit.principal import Principal
 from lowtato.plans import PLANS, PlanName
-from lowtato.platforms.base import Credentials, Identity, SubAccountInfo
+from lowtato.platforms.base import ALLOWED_OPTIONS, Credentials, Identity, SubAccountInfo
 from lowtato.platforms.capabilities import CAPABILITIES
 from lowtato.platforms.errors import AuthExpired, PlatformError, Rejected
 from lowtato.platforms.live import live_platforms
 from lowtato.platforms.names import PLATFORMS, Platform
 from lowtato.platforms.reach import private_host
-from lowtato.platforms.sandbox.adapter import sandbox_subaccounts
+from lowtato.platforms.rules import Allowed
+from lowtato.platforms.sandbox.adapter import sandbox_learned, sandbox_subaccounts
+
+# Key in an account's meta: when the platform last said what ``learned_meta`` stores.
+LEARNED_AT = "learned_at"
 
 # A platform's token answer is not ours to trust: an absurd lifetime is capped, never a 500.
 MAX_TOKEN_LIFETIME = timedelta(days=3650)
@@ -262,7 +267,10 @@ async def connect(
     identity: Identity | None = None
     subs: list[SubAccountInfo] = []
     if principal.livemode:
-        identity, subs = await _verify(services, platform, creds)
+        identity, subs, learned = await _verify(services, platform, creds)
+    else:
+        learned = sandbox_learned(Platform(platform))
+    meta.update(learned_meta(learned))
     warnings = reach_warnings(services, principal, platform)
     async with db.transaction() as session:
         account = await store_account(
@@ -377,9 +385,10 @@ async def _checked_service_url(services: AccountServices, url: str) -> str:
 
 async def _verify(
     services: AccountServices, platform: str, creds: Credentials
-) -> tuple[Identity, list[SubAccountInfo]]:
-    """Ask the platform whose token this is (and its pages). ``check_available`` ran first,
-    so the platform has a live adapter."""
+) -> tuple[Identity, list[SubAccountInfo], dict[str, Any]]:
+    """Ask the platform whose token this is, its pages, and what it said worth keeping
+    (``AdapterContext.learned``). ``check_available`` ran first, so the platform has a live
+    adapter."""
     adapter, ctx = services.adapters.get(platform, sandbox=False)
     try:
         identity = await adapter.whoami(ctx, creds)
@@ -405,7 +414,32 @@ async def _verify(
             f"this token belongs to {platform} user {identity.platform_user_id} "
             f"(@{identity.username}), not {creds.platform_user_id}",
         )
-    return identity, subs
+    return identity, subs, ctx.learned
+
+
+def learned_meta(learned: Mapping[str, Any]) -> dict[str, Any]:
+    """What an adapter learned about an account (``AdapterContext.learned``), as stored in
+    its meta: with ``learned_at``, the day it was said (quoted when a post is refused for it)."""
+    return {**learned, LEARNED_AT: clock.iso(clock.now())} if learned else {}
+
+
+async def remember(session: AsyncSession, account_id: str, learned: Mapping[str, Any]) -> None:
+    """Keep what a publish learned about the account (its allowed options, say) for the next
+    post's creation. The account may be another owner's: jobs act for no caller."""
+    account = await repository.account_by_id(session, account_id)
+    if learned and account is not None:
+        # A new dict: the JSON column is only written when it is assigned.
+        account.meta = {**(account.meta or {}), **learned_meta(learned)}
+
+
+def allowed_options(account: SocialAccount) -> tuple[Allowed, str]:
+    """The option values the platform last said this account may use (empty: not known) and
+    the day it said so."""
+    meta = account.meta or {}
+    allowed = meta.get(ALLOWED_OPTIONS)
+    if not isinstance(allowed, dict):
+        return {}, ""
+    return allowed, str(meta.get(LEARNED_AT) or "")[:10]
 
 
 async def add_subaccount(

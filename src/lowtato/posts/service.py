@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -13,8 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lowtato.accounts.events import AccountRemoved
 from lowtato.accounts.models import SocialAccount
 from lowtato.accounts.service import (
+    allowed_options,
     check_available,
     check_platform,
+    find_account,
     find_subaccount,
     get_account,
     hosted_media_warnings,
@@ -29,6 +31,8 @@ from lowtato.kit.ids import new_id
 from lowtato.kit.principal import Principal
 from lowtato.kit.schemas import ListMeta
 from lowtato.media.service import hosted, resolve_for_post
+from lowtato.platforms.names import Platform
+from lowtato.platforms.rules import Allowed, option_problems
 from lowtato.platforms.validation import MediaRef, validate_content
 from lowtato.posts import publish_job
 from lowtato.posts.models import Post, PostStatus
@@ -96,6 +100,10 @@ class Content:
     media: list[MediaRef]
     options: dict[str, Any]
     prefix: str = ""
+    # The option values the platform last said the account may use, and the day it said so
+    # (``accounts.service.allowed_options``).
+    allowed: Allowed = field(default_factory=dict)
+    since: str = ""
 
 
 async def read_content(
@@ -107,11 +115,16 @@ async def read_content(
     media_urls: Sequence[str],
     options: dict[str, Any],
     prefix: str = "",
+    account: SocialAccount | None = None,
 ) -> Content:
     """Media uploaded here come with their real type, size and duration (another owner's or
-    mode's is 404)."""
+    mode's is 404); the account's options are checked against what its platform last said
+    it may use (TikTok's privacy levels)."""
     media = await resolve_for_post(session, principal, media_urls)
-    return Content(platform, text, list(media), options, prefix)
+    # Nothing known yet (an account stored before this was kept): the publish asks the
+    # platform and refuses then, naming the allowed values; it also stores them for later.
+    allowed, since = allowed_options(account) if account is not None else ({}, "")
+    return Content(platform, text, list(media), options, prefix, allowed, since)
 
 
 async def judge(content: Content, *, offload: bool = False) -> list[str]:
@@ -137,7 +150,14 @@ async def judge(content: Content, *, offload: bool = False) -> list[str]:
         result = await asyncio.to_thread(validate_content, *args)
     else:
         result = validate_content(*args)
-    problems += [{"field": f"{prefix}{p.field}", "message": p.message} for p in result.problems]
+    known = option_problems(Platform(content.platform), content.allowed, content.options,
+                            since=content.since)  # fmt: skip
+    # Said with the allowed values, rather than as the options model words it.
+    said = {p.field for p in known}
+    problems += [
+        {"field": f"{prefix}{p.field}", "message": p.message}
+        for p in [*(p for p in result.problems if p.field not in said), *known]
+    ]
     if problems:
         raise ValidationFailed.fields(problems)
     return [ref.url for ref in content.media]
@@ -152,11 +172,12 @@ async def check_content(
     media_urls: Sequence[str],
     options: dict[str, Any],
     prefix: str = "",
+    account: SocialAccount | None = None,
 ) -> list[str]:
     """``read_content`` then ``judge``."""
     content = await read_content(
         session, principal, platform=platform, text=text, media_urls=media_urls,
-        options=options, prefix=prefix,
+        options=options, prefix=prefix, account=account,
     )  # fmt: skip
     return await judge(content)
 
@@ -201,10 +222,10 @@ async def read_draft(
     session: AsyncSession, principal: Principal, draft: PostDraft, *, prefix: str = ""
 ) -> Content:
     """The checks ``create_post`` makes of the account, and the content to judge."""
-    _account, platform = await _target(session, principal, draft, prefix)
+    account, platform = await _target(session, principal, draft, prefix)
     return await read_content(
         session, principal, platform=platform, text=draft.text, media_urls=draft.media_urls,
-        options=draft.options, prefix=prefix,
+        options=draft.options, prefix=prefix, account=account,
     )  # fmt: skip
 
 
@@ -237,6 +258,7 @@ async def create_post(
         media_urls=draft.media_urls,
         options=draft.options,
         prefix=prefix,
+        account=account,
     )
     slot_id = None
     when = draft.scheduled_time
@@ -361,9 +383,11 @@ async def _read_update(
     text = data.content_text if data.content_text is not None else post.content_text
     media = data.media_urls if data.media_urls is not None else list(post.media_urls or [])
     options = data.options if data.options is not None else dict(post.options or {})
+    account = await find_account(session, principal, post.account_id)
     return await read_content(
-        session, principal, platform=post.platform, text=text, media_urls=media, options=options
-    )
+        session, principal, platform=post.platform, text=text, media_urls=media,
+        options=options, account=account,
+    )  # fmt: skip
 
 
 async def update_schedule(
@@ -436,7 +460,7 @@ async def publish_now(session: AsyncSession, principal: Principal, post_id: str)
     post = await get_post(session, principal, post_id, for_update=True)
     if post.status in (PostStatus.publishing, PostStatus.published):
         return post
-    await _target(
+    account, _platform = await _target(
         session,
         principal,
         PostDraft(account_id=post.account_id, subaccount_id=post.subaccount_id),
@@ -449,6 +473,7 @@ async def publish_now(session: AsyncSession, principal: Principal, post_id: str)
         text=post.content_text,
         media_urls=list(post.media_urls or []),
         options=dict(post.options or {}),
+        account=account,
     )
     now = clock.now()
     post.status = PostStatus.scheduled

@@ -126,7 +126,10 @@ async def test_missing_privacy_level_is_refused_at_creation(live: Live) -> None:
     }})  # fmt: skip
     assert response.status_code == 400, response.text
     assert response.json()["error"]["details"][0]["field"] == "options.privacy_level"
-    assert [c for c in live.fakes.state.calls if "/post/publish/" in c["path"]] == []
+    # Only connect's creator info (the levels the message lists); nothing for this post.
+    assert "one of: PUBLIC_TO_EVERYONE, " in response.json()["error"]["message"]
+    asked = [c["path"] for c in live.fakes.state.calls if "/post/publish/" in c["path"]]
+    assert asked == ["/tiktok/v2/post/publish/creator_info/query/"]
 
 
 async def test_rate_limited_init_is_retried_after_the_window(live: Live) -> None:
