@@ -47,6 +47,8 @@ async def test_connect_warns_when_the_public_url_is_private_and_posts_fail_clear
         })  # fmt: skip
         assert response.status_code == 201, response.text
         warnings = response.json()["warnings"]
+        (event,) = await _connected_events(app, owner)  # the webhook says the same
+        assert event["warnings"] == warnings
         if not warned:
             assert warnings == []
             return
@@ -111,22 +113,3 @@ async def test_the_oauth_callback_and_the_connected_event_carry_the_warning(
     (event,) = await _connected_events(app, owner)
     assert event["platform"] == "instagram" and len(event["warnings"]) == 1
     assert event["warnings"][0] in warning
-
-
-async def test_connect_with_tokens_puts_the_warning_in_the_connected_event_too(
-    app_factory: AppFactory, make_owner: OwnerFactory, fakes: Fakes
-) -> None:
-    url = fakes.url + FAKE_PREFIXES["instagram"]
-    app = await app_factory(platforms={"instagram": {"base_url": url, "auth_url": url}},
-                            public_url="http://127.0.0.1:8000", allow_private_urls=False)  # fmt: skip
-    await empty_database(app.state.db)
-    owner = await make_owner(livemode=True)
-    seeded = seed_account(fakes.state)
-    async with client_for(app) as client:
-        response = await client.post("/api/v1/accounts/connect", headers=owner.headers, json={
-            "platform": "instagram", "access_token": seeded.token, "expires_in": LONG_LIVED,
-            "platform_user_id": seeded.ig_id,
-        })  # fmt: skip
-    assert response.status_code == 201, response.text
-    (event,) = await _connected_events(app, owner)
-    assert event["warnings"] == response.json()["warnings"] and len(event["warnings"]) == 1

@@ -7,7 +7,6 @@ PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS and SELF_ONLY, at creation and at publ
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,32 +16,20 @@ from fastapi import FastAPI
 from tests.api import error, later
 from tests.conftest import Owner, OwnerFactory, client_for
 from tests.fakes import tiktok_store as tt
-from tests.fakes.fixtures import Fakes
 from tests.legacy import legacy_account
-from tests.platforms.tiktok.test_tiktok_e2e import TIKTOK, Live, connect
-
-from lowtato.jobs.worker import Worker
-from lowtato.kit.clock import FrozenClock
+from tests.platforms.tiktok.conftest import TIKTOK, Live, connect
 
 PRIVATE_CREATOR = ("FOLLOWER_OF_CREATOR", "SELF_ONLY")
 SANDBOX_CREATOR = "PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS, SELF_ONLY"
 
 
 @pytest.fixture
-async def live(
-    live_app: FastAPI,
-    live_worker: Worker,
-    make_owner: OwnerFactory,
-    fakes: Fakes,
-    frozen: FrozenClock,
-) -> AsyncIterator[Live]:
-    """A live owner with a connected creator whose account is private (no public posts)."""
-    owner = await make_owner(livemode=True)
-    creator = tt.seed_account(fakes.state, privacy=PRIVATE_CREATOR)
-    async with client_for(live_app) as client:
-        account_id = await connect(client, owner.headers, creator)
-        yield Live(client=client, owner=owner, account_id=account_id, creator=creator,
-                   worker=live_worker, fakes=fakes, frozen=frozen)  # fmt: skip
+async def private(live: Live) -> Live:
+    """The connected creator made their account private (no public posts) and reconnected:
+    connecting asks creator info again."""
+    tt.data(live.fakes.state).users[live.creator.open_id].privacy_options = PRIVATE_CREATOR
+    assert await connect(live.client, live.owner.headers, live.creator) == live.account_id
+    return live
 
 
 def nested(account: str, media: list[str], **options: Any) -> dict[str, Any]:
@@ -74,8 +61,9 @@ def init_calls(live: Live) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("shape", [nested, flat])
 async def test_a_level_the_creator_does_not_allow_is_refused_at_creation(
-    live: Live, shape: Any
+    private: Live, shape: Any
 ) -> None:
+    live = private
     clip = [live.fakes.media("clip.mp4")]
     for options in ({"privacy_level": "PUBLIC_TO_EVERYONE"}, {}):
         response = await live.client.post("/api/v1/posts", headers=live.owner.headers,
@@ -88,7 +76,10 @@ async def test_a_level_the_creator_does_not_allow_is_refused_at_creation(
     assert init_calls(live) == []
 
 
-async def test_a_bulk_item_with_a_level_the_creator_does_not_allow_is_refused(live: Live) -> None:
+async def test_a_bulk_item_with_a_level_the_creator_does_not_allow_is_refused(
+    private: Live,
+) -> None:
+    live = private
     item = {"content": "clip", "platforms": [TIKTOK], "account_id": live.account_id,
             "media_urls": [live.fakes.media("clip.mp4")], "scheduled_at": later()}  # fmt: skip
     items = [{**item, "options": {"privacy_level": "MUTUAL_FOLLOW_FRIENDS"}},
@@ -103,37 +94,27 @@ async def test_a_bulk_item_with_a_level_the_creator_does_not_allow_is_refused(li
     assert "one of: FOLLOWER_OF_CREATOR, SELF_ONLY" in refused["error"]["message"]
 
 
-async def test_what_a_publish_learns_is_checked_at_creation_and_on_edit(
-    live_app: FastAPI, live_worker: Worker, make_owner: OwnerFactory, fakes: Fakes,
-    frozen: FrozenClock,
-) -> None:  # fmt: skip
-    owner = await make_owner(livemode=True)
-    creator = tt.seed_account(fakes.state)  # every level allowed when connecting
-    async with client_for(live_app) as client:
-        live = Live(client=client, owner=owner, creator=creator, worker=live_worker,
-                    fakes=fakes, frozen=frozen,
-                    account_id=await connect(client, owner.headers, creator))  # fmt: skip
-        clip = [fakes.media("clip.mp4")]
-        scheduled = await client.post("/api/v1/posts", headers=owner.headers,
-                                      json=nested(live.account_id, clip, privacy_level="PUBLIC_TO_EVERYONE"))  # fmt: skip
-        assert scheduled.status_code == 201, scheduled.text
-        tt.data(fakes.state).users[creator.open_id].privacy_options = ("SELF_ONLY",)
-        # Not known yet: accepted, and the publish asks TikTok and refuses.
-        post = await live.post("for everyone", "clip.mp4", privacy_level="PUBLIC_TO_EVERYONE")
-        assert (post["status"], post["error_code"]) == ("failed", "invalid_content")
-        # Known now.
-        response = await client.post("/api/v1/posts", headers=owner.headers,
-                                     json=nested(live.account_id, clip, privacy_level="PUBLIC_TO_EVERYONE"))  # fmt: skip
-        assert_refused(response, "SELF_ONLY")
-        post_id = scheduled.json()["id"]
-        patched = await client.patch(f"/api/v1/schedules/{post_id}", headers=owner.headers,
-                                     json={"content_text": "edited"})  # fmt: skip
-        assert_refused(patched, "SELF_ONLY")
-        unchanged = (await client.get(f"/api/v1/posts/{post_id}", headers=owner.headers)).json()
-        assert (unchanged["content_text"], unchanged["status"]) == ("clip", "scheduled")
-        patched = await client.patch(f"/api/v1/schedules/{post_id}", headers=owner.headers,
-                                     json={"options": {"privacy_level": "SELF_ONLY"}})  # fmt: skip
-        assert patched.status_code == 200, patched.text
+async def test_what_a_publish_learns_is_checked_at_creation_and_on_edit(live: Live) -> None:
+    client, owner, clip = live.client, live.owner, [live.fakes.media("clip.mp4")]
+    public = nested(live.account_id, clip, privacy_level="PUBLIC_TO_EVERYONE")
+    scheduled = await client.post("/api/v1/posts", headers=owner.headers, json=public)
+    assert scheduled.status_code == 201, scheduled.text  # every level allowed at connect
+    tt.data(live.fakes.state).users[live.creator.open_id].privacy_options = ("SELF_ONLY",)
+    # Not known yet: accepted, and the publish asks TikTok and refuses.
+    post = await live.post("for everyone", "clip.mp4", privacy_level="PUBLIC_TO_EVERYONE")
+    assert (post["status"], post["error_code"]) == ("failed", "invalid_content")
+    # Known now.
+    assert_refused(await client.post("/api/v1/posts", headers=owner.headers, json=public),
+                   "SELF_ONLY")  # fmt: skip
+    post_id = scheduled.json()["id"]
+    patched = await client.patch(f"/api/v1/schedules/{post_id}", headers=owner.headers,
+                                 json={"content_text": "edited"})  # fmt: skip
+    assert_refused(patched, "SELF_ONLY")
+    unchanged = (await client.get(f"/api/v1/posts/{post_id}", headers=owner.headers)).json()
+    assert (unchanged["content_text"], unchanged["status"]) == ("clip", "scheduled")
+    patched = await client.patch(f"/api/v1/schedules/{post_id}", headers=owner.headers,
+                                 json={"options": {"privacy_level": "SELF_ONLY"}})  # fmt: skip
+    assert patched.status_code == 200, patched.text
 
 
 async def test_the_oauth_link_learns_the_levels_too(live: Live) -> None:
