@@ -1,6 +1,9 @@
 """A live key is told at connect (and at every later write) that a platform has no live
 adapter in this build, instead of getting posts that can only fail at publish time. Test keys
-use the sandbox network for every platform."""
+use the sandbox network for every platform.
+
+Every platform has a live adapter now, so each test plays a build without one
+(``tests.api.without_live_adapter``), once for each platform of issue 15."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from tests.api import connect, error, later
+from tests.api import connect, error, later, without_live_adapter
 from tests.conftest import AppFactory, Owner, OwnerFactory, client_for
 from tests.legacy import legacy_account
 from tests.legacy import legacy_post as stored_post
@@ -17,8 +20,6 @@ from tests.legacy import legacy_post as stored_post
 from lowtato.platforms.live import live_adapter
 from lowtato.platforms.names import Platform
 
-# Every platform has a live adapter now; the refusal stays for builds without one.
-UNAVAILABLE: list[str] = []
 # What each platform needs to be a valid post (used with test keys, and for the rows a live
 # owner may still have from before this check existed).
 VALID: dict[str, dict[str, Any]] = {
@@ -36,6 +37,7 @@ def live_platforms() -> list[str]:
 
 
 def assert_unavailable(response: httpx.Response, platform: str) -> None:
+    assert sorted(set(Platform) - set(live_platforms())) == [platform]  # the played build
     assert response.status_code == 400, response.text
     body = error(response)
     assert body["code"] == "platform_unavailable"
@@ -48,6 +50,14 @@ def assert_unavailable(response: httpx.Response, platform: str) -> None:
 @pytest.fixture
 async def live(make_owner: OwnerFactory) -> Owner:
     return await make_owner(livemode=True)
+
+
+@pytest.fixture(params=sorted(VALID))
+def platform(request: pytest.FixtureRequest, app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A platform this (played) build has no live adapter for."""
+    name = str(request.param)
+    without_live_adapter(monkeypatch, app, name)
+    return name
 
 
 async def legacy_post(app: FastAPI, owner: Owner, account_id: str, platform: str) -> str:
@@ -86,11 +96,6 @@ async def posts_of(client: httpx.AsyncClient, owner: Owner) -> list[dict[str, An
     return list(response.json()["posts"])
 
 
-def test_the_unavailable_platforms_are_those_without_a_live_adapter() -> None:
-    assert sorted(UNAVAILABLE) == sorted(set(Platform) - set(live_platforms()))
-
-
-@pytest.mark.parametrize("platform", UNAVAILABLE)
 async def test_live_connect_is_refused_and_stores_nothing(
     client: httpx.AsyncClient, live: Owner, platform: str
 ) -> None:
@@ -103,13 +108,13 @@ async def test_live_connect_is_refused_and_stores_nothing(
     assert await accounts_of(client, live) == []
 
 
-@pytest.mark.parametrize("platform", UNAVAILABLE)
 async def test_live_connect_link_is_refused_even_with_an_oauth_app(
-    app: FastAPI, app_factory: AppFactory, live: Owner, platform: str
+    app_factory: AppFactory, live: Owner, platform: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     configured = await app_factory(
         platforms={platform: {"client_id": "cid", "client_secret": "secret"}}
     )
+    without_live_adapter(monkeypatch, configured, platform)
     async with client_for(configured) as client:
         response = await client.post(
             "/api/v1/accounts/connect-link", headers=live.headers, json={"platform": platform}
@@ -117,7 +122,6 @@ async def test_live_connect_link_is_refused_even_with_an_oauth_app(
     assert_unavailable(response, platform)
 
 
-@pytest.mark.parametrize("platform", UNAVAILABLE)
 async def test_live_connect_link_is_refused_without_an_oauth_app(
     client: httpx.AsyncClient, live: Owner, platform: str
 ) -> None:
@@ -128,7 +132,6 @@ async def test_live_connect_link_is_refused_without_an_oauth_app(
 
 
 @pytest.mark.parametrize("shape", [nested, flat])
-@pytest.mark.parametrize("platform", UNAVAILABLE)
 async def test_live_post_create_is_refused_and_creates_nothing(
     app: FastAPI, client: httpx.AsyncClient, live: Owner, platform: str, shape: Any
 ) -> None:
@@ -140,7 +143,6 @@ async def test_live_post_create_is_refused_and_creates_nothing(
     assert await posts_of(client, live) == []
 
 
-@pytest.mark.parametrize("platform", UNAVAILABLE)
 async def test_live_bulk_refuses_each_unavailable_item(
     app: FastAPI, client: httpx.AsyncClient, live: Owner, platform: str
 ) -> None:
@@ -163,7 +165,6 @@ async def test_live_bulk_refuses_each_unavailable_item(
     assert await posts_of(client, live) == []
 
 
-@pytest.mark.parametrize("platform", UNAVAILABLE)
 async def test_live_schedule_edit_and_publish_now_are_refused_and_change_nothing(
     app: FastAPI, client: httpx.AsyncClient, live: Owner, platform: str
 ) -> None:
@@ -182,10 +183,17 @@ async def test_live_schedule_edit_and_publish_now_are_refused_and_change_nothing
     assert deleted.status_code == 200, deleted.text
 
 
-@pytest.mark.parametrize("platform", UNAVAILABLE)
 async def test_test_keys_still_use_the_sandbox_for_every_route(
-    client: httpx.AsyncClient, owner: Owner, platform: str
+    client: httpx.AsyncClient, owner: Owner, live: Owner, platform: str
 ) -> None:
+    # The same build refuses the platform to a live key …
+    refused = await client.post(
+        "/api/v1/accounts/connect",
+        headers=live.headers,
+        json={"platform": platform, "access_token": "tok", "platform_user_id": "u1"},
+    )
+    assert_unavailable(refused, platform)
+    # … and a test key uses it everywhere.
     account = await connect(client, owner, platform, "u1")
     link = await client.post(
         "/api/v1/accounts/connect-link", headers=owner.headers, json={"platform": platform}

@@ -26,7 +26,9 @@ from lowtato.platforms.errors import PlatformError
 from lowtato.platforms.facebook.adapter import FacebookAdapter
 from lowtato.platforms.instagram.adapter import InstagramAdapter
 from lowtato.platforms.live import live_platforms
+from lowtato.platforms.names import Platform
 from lowtato.platforms.pinterest.adapter import Adapter as PinterestAdapter
+from lowtato.platforms.sandbox.adapter import ALLOWED as SANDBOX_ALLOWED
 from lowtato.platforms.threads.adapter import ThreadsAdapter
 from lowtato.platforms.tiktok.adapter import Adapter as TikTokAdapter
 
@@ -125,6 +127,12 @@ TABLES: dict[str, list[Case]] = {
         case("text only", "parity text", privacy_level="SELF_ONLY"),
         case("photo and video", "parity mix", "dog.jpg", "clip.mp4", privacy_level="SELF_ONLY"),
         case("no privacy level", "parity private", "clip.mp4"),
+        case(
+            "level the creator does not allow",
+            "parity followers",
+            "clip.mp4",
+            privacy_level="FOLLOWER_OF_CREATOR",
+        ),
         case("title on a video", "parity title", "clip.mp4", privacy_level="SELF_ONLY", title="No"),
         case(
             "duet on photos", "parity duet", "dog.jpg", privacy_level="SELF_ONLY", disable_duet=True
@@ -217,7 +225,9 @@ def _facebook(fakes: Fakes) -> Credentials:
 
 
 def _tiktok(fakes: Fakes) -> Credentials:
-    creator = tiktok_store.seed_account(fakes.state)
+    # A creator with the sandbox creator's privacy levels (a public account).
+    levels = SANDBOX_ALLOWED[Platform.TIKTOK]["privacy_level"]
+    creator = tiktok_store.seed_account(fakes.state, privacy=tuple(levels))
     tiktok_store.data(fakes.state).init_limit = 100  # the table posts faster than 6 a minute
     return Credentials(creator.open_id, creator.username, creator.token, creator.refresh_token)
 

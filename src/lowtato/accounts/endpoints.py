@@ -40,7 +40,7 @@ async def connect(body: ConnectRequest, principal: AccountsWrite, request: Reque
     `lt_test_` key the account is a sandbox account and no platform is called."""
     # No request-wide session: the platform is asked before the account's transaction begins.
     services = request.app.state.services
-    return await service.connect_and_report(services.db, principal, services, body)
+    return await service.connect(services.db, principal, services, body)
 
 
 @router.delete("/{account_id}", summary="Disconnect an account")

@@ -15,6 +15,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +28,8 @@ from lowtato.accounts.service import (
     add_subaccounts,
     check_available,
     check_platform,
+    learned_meta,
+    reach_warnings,
     store_account,
 )
 from lowtato.errors import ValidationFailed
@@ -39,6 +42,7 @@ from lowtato.platforms.capabilities import CAPABILITIES
 from lowtato.platforms.errors import PlatformError
 from lowtato.platforms.names import Platform
 from lowtato.platforms.registry import AdapterUnavailable
+from lowtato.platforms.sandbox.adapter import sandbox_learned
 
 STATE_TTL = timedelta(minutes=15)
 SANDBOX_APP = OAuthApp(
@@ -128,6 +132,8 @@ class CallbackError(Exception):
 class Connected:
     account: SocialAccount
     redirect_uri: str | None
+    # What will not work yet (``reach_warnings``), for the redirect or the page to say.
+    warnings: list[str]
 
 
 @dataclass(frozen=True)
@@ -145,6 +151,7 @@ class _Grant:
     tokens: TokenSet
     who: Identity
     subs: list[SubAccountInfo]
+    learned: dict[str, Any]  # AdapterContext.learned
 
 
 async def complete(
@@ -166,12 +173,15 @@ async def complete(
             f"The platform did not grant access ({error or 'no code'}).", claim.redirect_uri
         )
     grant = await _exchange(services, platform, claim, code) if claim.principal.livemode else None
+    warnings = reach_warnings(services, claim.principal, platform)
     async with db.transaction() as session:
         if grant is None:
             account = await _sandbox_account(session, services, claim.principal, platform)
         else:
-            account = await _store(session, services, platform, claim.principal, grant)
-    return Connected(account, claim.redirect_uri)
+            account = await _store(
+                session, services, platform, claim.principal, grant, warnings=warnings
+            )
+    return Connected(account, claim.redirect_uri, warnings)
 
 
 async def _burn(session: AsyncSession, platform: str, state: str | None) -> _Claim:
@@ -219,7 +229,7 @@ async def _exchange(services: AccountServices, platform: str, claim: _Claim, cod
         subs = await adapter.list_subaccounts(ctx, creds)
     except (PlatformError, AdapterUnavailable) as exc:
         raise CallbackError(f"Connecting to {platform} failed: {exc}", claim.redirect_uri) from exc
-    return _Grant(tokens, who, subs)
+    return _Grant(tokens, who, subs, ctx.learned)
 
 
 async def _store(
@@ -228,13 +238,16 @@ async def _store(
     platform: str,
     principal: Principal,
     grant: _Grant,
+    *,
+    warnings: list[str],
 ) -> SocialAccount:
     who, tokens = grant.who, grant.tokens
     account = await store_account(
         session, principal, services.keyring, platform=platform,
         platform_user_id=who.platform_user_id, username=who.username, fullname=who.fullname,
         profile_image_url=who.profile_image_url, access_token=tokens.access_token,
-        refresh_token=tokens.refresh_token, expires_in=tokens.expires_in,
+        refresh_token=tokens.refresh_token, expires_in=tokens.expires_in, warnings=warnings,
+        meta=learned_meta(grant.learned),
     )  # fmt: skip
     await add_subaccounts(session, principal, services.keyring, account, grant.subs)
     return account
@@ -247,6 +260,7 @@ async def _sandbox_account(
     account = await store_account(
         session, principal, services.keyring, platform=platform,
         platform_user_id=f"sandbox-{handle}", username=handle, access_token=None, sandbox=True,
+        meta=learned_meta(sandbox_learned(Platform(platform))),
     )  # fmt: skip
     await add_sandbox_subaccounts(session, principal, services, account)
     return account

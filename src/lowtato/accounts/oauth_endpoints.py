@@ -3,6 +3,7 @@ page (browser)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 from urllib.parse import urlencode
 
@@ -50,16 +51,17 @@ async def connect_link(
     return ConnectLinkOut(url=link.url, state=link.state, expires_at=link.expires_at)
 
 
-def _page(title: str, text: str, status: int = 200) -> HTMLResponse:
+def _page(title: str, text: str, warnings: Sequence[str] = (), status: int = 200) -> HTMLResponse:
+    notes = "".join(f"<p><strong>Warning:</strong> {escape(w)}</p>" for w in warnings)
     return HTMLResponse(
         f"<!doctype html><meta charset=utf-8><title>{escape(title)}</title>"
         f"<body style='font:16px system-ui;max-width:36em;margin:3em auto'>"
-        f"<h1>{escape(title)}</h1><p>{escape(text)}</p></body>",
+        f"<h1>{escape(title)}</h1><p>{escape(text)}</p>{notes}</body>",
         status_code=status,
     )
 
 
-def _with_query(url: str, params: dict[str, str]) -> str:
+def _with_query(url: str, params: dict[str, str] | Sequence[tuple[str, str]]) -> str:
     return f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
 
 
@@ -87,13 +89,17 @@ async def callback(platform: str, request: Request) -> Response:
         return _page("Not connected", failure.message, status=400)
     account = done.account
     if done.redirect_uri:
-        result = {"connected": "true", "account_id": account.id, "platform": account.platform}
+        # One `warning` parameter per thing that will not work yet (``reach_warnings``).
+        result = [("connected", "true"), ("account_id", account.id),
+                  ("platform", account.platform)]  # fmt: skip
+        result += [("warning", warning) for warning in done.warnings]
         target = _with_query(done.redirect_uri, result)
         return RedirectResponse(target, status_code=302)
     return _page(
         "Connected",
         f"{account.platform} account @{account.username} is connected as {account.id}. "
         "You can close this window.",
+        done.warnings,
     )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +15,7 @@ from lowtato.accounts.ports import AccountServices
 from lowtato.accounts.repository import AccountRepository, SubAccountRepository
 from lowtato.accounts.schemas import AccountOut, Connected, ConnectRequest, SubAccountOut
 from lowtato.auth.service import get_user
+from lowtato.config import Settings
 from lowtato.errors import (
     PaymentRequired,
     PlatformUnavailable,
@@ -28,13 +31,17 @@ from lowtato.kit.guarded_http import OutboundError, check_url
 from lowtato.kit.ids import new_id
 from lowtato.kit.principal import Principal
 from lowtato.plans import PLANS, PlanName
-from lowtato.platforms.base import Credentials, Identity, SubAccountInfo
+from lowtato.platforms.base import ALLOWED_OPTIONS, Credentials, Identity, SubAccountInfo
 from lowtato.platforms.capabilities import CAPABILITIES
 from lowtato.platforms.errors import AuthExpired, PlatformError, Rejected
 from lowtato.platforms.live import live_platforms
 from lowtato.platforms.names import PLATFORMS, Platform
 from lowtato.platforms.reach import private_host
-from lowtato.platforms.sandbox.adapter import sandbox_subaccounts
+from lowtato.platforms.rules import Allowed
+from lowtato.platforms.sandbox.adapter import sandbox_learned, sandbox_subaccounts
+
+# Key in an account's meta: when the platform last said what ``learned_meta`` stores.
+LEARNED_AT = "learned_at"
 
 # A platform's token answer is not ours to trust: an absurd lifetime is capped, never a 500.
 MAX_TOKEN_LIFETIME = timedelta(days=3650)
@@ -175,8 +182,11 @@ async def store_account(
     expires_in: int | None = None,
     sandbox: bool = False,
     meta: dict[str, object] | None = None,
+    warnings: Sequence[str] = (),
 ) -> SocialAccount:
-    """Insert the account, or revive and update the row of the same platform user."""
+    """Insert the account, or revive and update the row of the same platform user. The
+    ``account.connected`` event carries ``warnings`` (``reach_warnings``), as the answer to
+    the connect does."""
     repo = AccountRepository(session, principal)
     now = clock.now()
     account = await repo.find(platform, platform_user_id)
@@ -222,17 +232,18 @@ async def store_account(
         owner_id=principal.user_id,
         livemode=principal.livemode,
         type=EventType.account_connected,
-        data=account_out(account).model_dump(mode="json"),
+        data={**account_out(account).model_dump(mode="json"), "warnings": list(warnings)},
     )
     return account
 
 
 async def connect(
     db: Database, principal: Principal, services: AccountServices, body: ConnectRequest
-) -> SocialAccount:
+) -> Connected:
     """Store the given tokens. A live key's token is first checked with the platform
     (``whoami``), which also supplies the account's id, handle and pages. With a test-mode
-    key the account lives on the sandbox network and no platform is called.
+    key the account lives on the sandbox network and no platform is called. The answer (and
+    the ``account.connected`` event) says what will not work yet (``reach_warnings``).
 
     The platform (and a PDS's DNS) is asked before the storing transaction begins, so a slow
     platform holds no database lock."""
@@ -256,7 +267,11 @@ async def connect(
     identity: Identity | None = None
     subs: list[SubAccountInfo] = []
     if principal.livemode:
-        identity, subs = await _verify(services, platform, creds)
+        identity, subs, learned = await _verify(services, platform, creds)
+    else:
+        learned = sandbox_learned(Platform(platform))
+    meta.update(learned_meta(learned))
+    warnings = reach_warnings(services, principal, platform)
     async with db.transaction() as session:
         account = await store_account(
             session,
@@ -272,40 +287,62 @@ async def connect(
             expires_in=body.expires_in,
             sandbox=not principal.livemode,
             meta=meta,
+            warnings=warnings,
         )
         if not principal.livemode:
             await add_sandbox_subaccounts(session, principal, services, account)
         await add_subaccounts(session, principal, services.keyring, account, subs)
-    return account
+    return Connected(
+        id=account.id, platform=account.platform, username=account.username, warnings=warnings
+    )
+
+
+def _unreachable(settings: Settings, principal: Principal, platform: str, url: str) -> str | None:
+    """The host of ``url`` when ``platform`` would have to download media from it and cannot
+    (docs/reference/platforms.md §3), else None. Live keys only: the sandbox downloads
+    nothing and publishes such media (test keys rehearse on this machine)."""
+    caps = CAPABILITIES[Platform(platform)]
+    if not (principal.livemode and caps.media_by_url) or settings.allow_private_urls:
+        return None
+    return private_host(url)
 
 
 def reach_warnings(services: AccountServices, principal: Principal, platform: str) -> list[str]:
     """A live account on a platform that downloads media itself cannot use media uploaded
-    here while this server's public URL is private (docs/reference/platforms.md §3)."""
+    here while this server's public URL is private."""
     settings = services.settings
-    caps = CAPABILITIES[Platform(platform)]
-    if not (principal.livemode and caps.media_by_url) or settings.allow_private_urls:
-        return []
-    host = private_host(settings.public_url)
+    host = _unreachable(settings, principal, platform, settings.public_url)
     if host is None:
         return []
+    name = CAPABILITIES[Platform(platform)].display_name
     return [
-        f"{caps.display_name} downloads media from public URLs, and LOWTATO_PUBLIC_URL "
-        f"({settings.public_url}) is on {host}, which {caps.display_name} cannot reach: posts "
+        f"{name} downloads media from public URLs, and LOWTATO_PUBLIC_URL "
+        f"({settings.public_url}) is on {host}, which {name} cannot reach: posts "
         "with media uploaded here will be refused. Set LOWTATO_PUBLIC_URL to this server's "
         "public https address, or use media URLs hosted elsewhere."
     ]
 
 
-async def connect_and_report(
-    db: Database, principal: Principal, services: AccountServices, body: ConnectRequest
-) -> Connected:
-    """``connect``, answered with what will not work yet (``reach_warnings``)."""
-    account = await connect(db, principal, services, body)
-    warnings = reach_warnings(services, principal, account.platform)
-    return Connected(
-        id=account.id, platform=account.platform, username=account.username, warnings=warnings
-    )
+def hosted_media_warnings(
+    settings: Settings, principal: Principal, platform: str, hosted: Sequence[str]
+) -> list[str]:
+    """A post's warning when its media uploaded here (``hosted``: their URLs) sit on an
+    address the platform cannot download from. The post is kept: the operator may fix the
+    setting before it is due. Each file's URL was made from LOWTATO_PUBLIC_URL when it was
+    uploaded, and that URL is what the platform is given, so it is the one judged."""
+    unreachable = [url for url in hosted if _unreachable(settings, principal, platform, url)]
+    if not unreachable:
+        return []
+    name = CAPABILITIES[Platform(platform)].display_name
+    host = _unreachable(settings, principal, platform, unreachable[0])
+    return [
+        f"{name} downloads media from public URLs, and this post's media uploaded here "
+        f"({unreachable[0]}{f' and {len(unreachable) - 1} more' if len(unreachable) > 1 else ''}) "
+        f"are on {host}, which {name} cannot reach: publishing will fail with media_not_public. "
+        f"LOWTATO_PUBLIC_URL ({settings.public_url}) gives uploads their URLs: set it to this "
+        "server's public https address and upload the media again (then update the post), or "
+        "use media URLs on a public host."
+    ]
 
 
 async def add_sandbox_subaccounts(
@@ -348,9 +385,10 @@ async def _checked_service_url(services: AccountServices, url: str) -> str:
 
 async def _verify(
     services: AccountServices, platform: str, creds: Credentials
-) -> tuple[Identity, list[SubAccountInfo]]:
-    """Ask the platform whose token this is (and its pages). ``check_available`` ran first,
-    so the platform has a live adapter."""
+) -> tuple[Identity, list[SubAccountInfo], dict[str, Any]]:
+    """Ask the platform whose token this is, its pages, and what it said worth keeping
+    (``AdapterContext.learned``). ``check_available`` ran first, so the platform has a live
+    adapter."""
     adapter, ctx = services.adapters.get(platform, sandbox=False)
     try:
         identity = await adapter.whoami(ctx, creds)
@@ -376,7 +414,32 @@ async def _verify(
             f"this token belongs to {platform} user {identity.platform_user_id} "
             f"(@{identity.username}), not {creds.platform_user_id}",
         )
-    return identity, subs
+    return identity, subs, ctx.learned
+
+
+def learned_meta(learned: Mapping[str, Any]) -> dict[str, Any]:
+    """What an adapter learned about an account (``AdapterContext.learned``), as stored in
+    its meta: with ``learned_at``, the day it was said (quoted when a post is refused for it)."""
+    return {**learned, LEARNED_AT: clock.iso(clock.now())} if learned else {}
+
+
+async def remember(session: AsyncSession, account_id: str, learned: Mapping[str, Any]) -> None:
+    """Keep what a publish learned about the account (its allowed options, say) for the next
+    post's creation. The account may be another owner's: jobs act for no caller."""
+    account = await repository.account_by_id(session, account_id)
+    if learned and account is not None:
+        # A new dict: the JSON column is only written when it is assigned.
+        account.meta = {**(account.meta or {}), **learned_meta(learned)}
+
+
+def allowed_options(account: SocialAccount) -> tuple[Allowed, str]:
+    """The option values the platform last said this account may use (empty: not known) and
+    the day it said so."""
+    meta = account.meta or {}
+    allowed = meta.get(ALLOWED_OPTIONS)
+    if not isinstance(allowed, dict):
+        return {}, ""
+    return allowed, str(meta.get(LEARNED_AT) or "")[:10]
 
 
 async def add_subaccount(

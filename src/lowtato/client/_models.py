@@ -75,6 +75,7 @@ class ConnectedAccount(Model):
     platform: str
     username: str | None = None
     connected: bool = True
+    warnings: list[str] = Field(default_factory=list)  # what will not work yet, in words
 
 
 class ConnectLink(Model):
@@ -109,6 +110,7 @@ class CreatedPost(Model):
     id: str
     status: str
     scheduled_time: datetime | None = None
+    warnings: list[str] = Field(default_factory=list)  # what will fail at publish time
 
 
 class PublishedPost(Model):
@@ -132,6 +134,7 @@ class BulkItem(Model):
     platform: str
     status: str
     index: int
+    warnings: list[str] = Field(default_factory=list)
 
 
 class BulkError(Model):

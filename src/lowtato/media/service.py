@@ -246,6 +246,12 @@ async def resolve_for_post(
     return refs
 
 
+def hosted(entries: Sequence[str]) -> list[str]:
+    """The URLs of files uploaded here among a post's stored media (``resolve_for_post`` has
+    turned each such entry into its file's URL, and refused any naming no file of ours)."""
+    return [url for url in entries if parse_media_url(url) is not None]
+
+
 async def for_publish(
     session: AsyncSession, owner_id: str, livemode: bool, urls: Sequence[str]
 ) -> list[Media]:

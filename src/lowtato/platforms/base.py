@@ -190,6 +190,17 @@ class AdapterContext:
     # LOWTATO_ALLOW_PRIVATE_URLS: media on private addresses count as reachable by platforms
     # that download media themselves (local testing with a fake on this machine).
     private_media_ok: bool = False
+    # What the platform said about the account during this call that is worth keeping (e.g.
+    # ``ALLOWED_OPTIONS``), whatever the call's outcome: the adapter fills it, the caller
+    # stores it in the account's meta. A fresh context (``AdapterRegistry.get``) starts empty.
+    learned: dict[str, Any] = field(default_factory=dict)
+
+
+ALLOWED_OPTIONS = "allowed_options"
+"""Key in ``AdapterContext.learned`` and in an account's meta: the option values the platform
+last said this account may use, ``{option: [values]}`` (TikTok's creator info: the privacy
+levels). Post creation refuses any other value (``rules.option_problems``); publishing asks
+the platform again. Absent: nothing is known, so nothing is refused before the publish."""
 
 
 class Adapter(Protocol):

@@ -11,13 +11,17 @@ else the content validation finds (``invalid_content``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lowtato.platforms.base import Credentials, Media, PublishRequest
 from lowtato.platforms.capabilities import CAPABILITIES
 from lowtato.platforms.errors import Rejected
 from lowtato.platforms.names import Platform
-from lowtato.platforms.validation import MediaKind, MediaRef, validate_content
+from lowtato.platforms.validation import MediaKind, MediaRef, Problem, validate_content
+
+# ``ALLOWED_OPTIONS`` as stored: {option: [the values this account may use]}.
+Allowed = Mapping[str, Sequence[str]]
 
 
 def _ref(media: Media) -> MediaRef:
@@ -41,3 +45,34 @@ def check_publish(platform: Platform, creds: Credentials, req: PublishRequest) -
     if result.problems:
         reason = "; ".join(f"{p.field}: {p.message}" for p in result.problems)
         raise Rejected(reason, code="invalid_content")
+
+
+def option_problems(
+    platform: Platform, allowed: Allowed, options: Mapping[str, Any], *, since: str = ""
+) -> list[Problem]:
+    """One problem per option whose value (or absence) is not among the values the platform
+    allows this account (``base.ALLOWED_OPTIONS``); ``since`` says when the platform said so,
+    when that was not just now."""
+    name = CAPABILITIES[platform].display_name
+    problems = []
+    for option, values in allowed.items():
+        value = options.get(option)
+        if isinstance(value, str) and value in values:
+            continue
+        said = f" (as {name} said on {since})" if since else ""
+        message = (
+            f"this {name} account cannot post with {option} {value or '(none)'}{said}; set "
+            f"options.{option} to one of: {', '.join(values) or '(none offered)'}"
+        )
+        if since:
+            message += " (if the account's settings changed since, reconnect it to update them)"
+        problems.append(Problem(f"options.{option}", message))
+    return problems
+
+
+def check_allowed(platform: Platform, allowed: Allowed, options: Mapping[str, Any]) -> None:
+    """Raise ``Rejected`` (``invalid_content``, as the platform's own refusal would be sorted)
+    when an option's value is not one the platform just said this account may use."""
+    problems = option_problems(platform, allowed, options)
+    if problems:
+        raise Rejected("; ".join(p.message for p in problems), code="invalid_content")

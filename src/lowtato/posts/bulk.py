@@ -13,13 +13,21 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.accounts.service import active_on_platform, check_available, check_platform
+from lowtato.config import Settings
 from lowtato.errors import LowtatoError, ValidationFailed
 from lowtato.idempotency import service as idempotency
 from lowtato.kit.db import Database
 from lowtato.kit.principal import Principal
 from lowtato.platforms.names import PLATFORMS
 from lowtato.posts.schemas import BulkCreate, BulkError, BulkItem, BulkPost, BulkResult, PostDraft
-from lowtato.posts.service import LONG_TEXT_CHARS, Content, create_post, judge, read_draft
+from lowtato.posts.service import (
+    LONG_TEXT_CHARS,
+    Content,
+    create_post,
+    judge,
+    post_warnings,
+    read_draft,
+)
 
 MAX_POSTS = 50
 
@@ -112,7 +120,11 @@ async def precheck(db: Database, principal: Principal, body: BulkCreate) -> Refu
 
 
 async def create_bulk(
-    session: AsyncSession, principal: Principal, body: BulkCreate, refused: Refused | None = None
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    body: BulkCreate,
+    refused: Refused | None = None,
 ) -> BulkResult:
     posts: list[BulkPost] = []
     errors: list[BulkError] = []
@@ -129,9 +141,9 @@ async def create_bulk(
                     draft = await _draft(session, principal, item, raw_platform)
                     platform = draft.platform or raw_platform
                     post = await create_post(session, principal, draft, origin="bulk")
-                posts.append(
-                    BulkPost(id=post.id, platform=platform, status=post.status, index=index)
-                )
+                warnings = post_warnings(settings, principal, post)
+                posts.append(BulkPost(id=post.id, platform=platform, status=post.status,
+                                      index=index, warnings=warnings))  # fmt: skip
             except LowtatoError as exc:
                 errors.append(
                     BulkError(index=index, platform=raw_platform, error=exc.body()["error"])
@@ -140,14 +152,18 @@ async def create_bulk(
 
 
 async def create_bulk_once(
-    db: Database, principal: Principal, body: BulkCreate, key: idempotency.Key | None
+    db: Database,
+    settings: Settings,
+    principal: Principal,
+    body: BulkCreate,
+    key: idempotency.Key | None,
 ) -> idempotency.Outcome:
     """``create_bulk`` in its own transaction, at most once per Idempotency-Key."""
     check_size(body)
     refused = await precheck(db, principal, body)
 
     async def create(session: AsyncSession) -> idempotency.Result:
-        result = await create_bulk(session, principal, body, refused)
+        result = await create_bulk(session, settings, principal, body, refused)
         return (201 if result.created else 200), result.model_dump(exclude_none=True)
 
     return await idempotency.run(db, key, body.model_dump(mode="json"), create)

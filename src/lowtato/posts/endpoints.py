@@ -51,7 +51,8 @@ IDEMPOTENCY_DOC = (
 async def create_post(body: PostCreate, principal: PostsWrite, request: Request) -> JSONResponse:
     draft = normalize(body)
     key = idempotency.key_from(request, principal)
-    outcome = await service.create_post_once(request.app.state.db, principal, draft, key)
+    state = request.app.state
+    outcome = await service.create_post_once(state.db, state.settings, principal, draft, key)
     return idempotency.respond(outcome)
 
 
@@ -77,7 +78,8 @@ async def create_post(body: PostCreate, principal: PostsWrite, request: Request)
 )
 async def create_bulk(body: BulkCreate, principal: PostsWrite, request: Request) -> JSONResponse:
     key = idempotency.key_from(request, principal)
-    outcome = await bulk.create_bulk_once(request.app.state.db, principal, body, key)
+    state = request.app.state
+    outcome = await bulk.create_bulk_once(state.db, state.settings, principal, body, key)
     return idempotency.respond(outcome)
 
 

@@ -27,6 +27,7 @@ from lowtato.accounts import tokens
 from lowtato.accounts.models import SocialAccount, SubAccount
 from lowtato.accounts.service import (
     account_by_id,
+    remember,
     subaccount_by_id,
     subaccount_token_aad,
     token_aad,
@@ -356,6 +357,9 @@ async def _send(
         post = await repository.locked_post(session, post_id)
         if post is None:
             return
+        # What the platform said about the account on the way (TikTok's allowed privacy
+        # levels), whatever the outcome: the next post is checked against it when created.
+        await remember(session, target.account.id, actx.learned)
         retry_at = await record_publish_outcome(
             session, ctx, post, target.account.id, outcome, services=services
         )

@@ -13,6 +13,7 @@ from lowtato.posts import service
 from lowtato.posts.models import PostStatus
 from lowtato.posts.schemas import (
     PostOut,
+    PostUpdated,
     ScheduledPostSummary,
     ScheduleList,
     ScheduleUpdate,
@@ -62,13 +63,14 @@ async def update_schedule(
     principal: PostsWrite,
     session: Session,
     request: Request,
-) -> PostOut:
+) -> PostUpdated:
     """Change `content_text`, `scheduled_time` (future, with timezone), `media_urls` or
-    `options`; the result is revalidated. Publishing or published posts → 409 `conflict`."""
+    `options`; the result is revalidated. Publishing or published posts → 409 `conflict`.
+    `warnings` says what will still fail at publish time."""
     # Before the request's session runs its first statement, so before its write lock.
     await service.precheck_update(request.app.state.db, principal, schedule_id, body)
-    post = await service.update_schedule(session, principal, schedule_id, body)
-    return service.post_out(post)
+    settings = request.app.state.settings
+    return await service.update_schedule(session, settings, principal, schedule_id, body)
 
 
 @router.delete("/{schedule_id}", summary="Delete a scheduled post")

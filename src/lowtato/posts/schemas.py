@@ -143,10 +143,22 @@ def normalize(body: PostCreate, *, field_prefix: str = "") -> PostDraft:
     )
 
 
+WARNINGS_DOC = (
+    "What will fail at publish time although the post was accepted, in plain sentences, each "
+    "saying how to fix it; empty when nothing is known to be wrong. E.g. Instagram cannot "
+    "download media uploaded to this server while LOWTATO_PUBLIC_URL is not a public address."
+)
+
+
+def warnings_field() -> Any:
+    return Field(default_factory=list, description=WARNINGS_DOC)
+
+
 class PostCreated(BaseModel):
     id: str
     status: str
     scheduled_time: str | None = None
+    warnings: list[str] = warnings_field()
 
 
 class PostOut(BaseModel):
@@ -185,6 +197,12 @@ class PostOut(BaseModel):
     )
     created_at: str
     updated_at: str
+
+
+class PostUpdated(PostOut):
+    """The post after an edit, with what will fail at publish time."""
+
+    warnings: list[str] = warnings_field()
 
 
 class PostList(BaseModel):
@@ -234,6 +252,7 @@ class BulkPost(BaseModel):
     platform: str
     status: str
     index: int
+    warnings: list[str] = warnings_field()
 
 
 class BulkError(BaseModel):

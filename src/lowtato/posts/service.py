@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -13,11 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lowtato.accounts.events import AccountRemoved
 from lowtato.accounts.models import SocialAccount
 from lowtato.accounts.service import (
+    allowed_options,
     check_available,
     check_platform,
+    find_account,
     find_subaccount,
     get_account,
+    hosted_media_warnings,
 )
+from lowtato.config import Settings
 from lowtato.errors import Conflict, NotFound, ValidationFailed
 from lowtato.events.service import EventType, emit
 from lowtato.idempotency import service as idempotency
@@ -26,12 +30,14 @@ from lowtato.kit.db import Database
 from lowtato.kit.ids import new_id
 from lowtato.kit.principal import Principal
 from lowtato.kit.schemas import ListMeta
-from lowtato.media.service import resolve_for_post
+from lowtato.media.service import hosted, resolve_for_post
+from lowtato.platforms.names import Platform
+from lowtato.platforms.rules import Allowed, option_problems
 from lowtato.platforms.validation import MediaRef, validate_content
 from lowtato.posts import publish_job
 from lowtato.posts.models import Post, PostStatus
 from lowtato.posts.repository import PostRepository
-from lowtato.posts.schemas import PostCreated, PostDraft, PostOut, ScheduleUpdate
+from lowtato.posts.schemas import PostCreated, PostDraft, PostOut, PostUpdated, ScheduleUpdate
 from lowtato.posts.slotting import next_free_slot
 
 EDITABLE = (PostStatus.draft, PostStatus.scheduled, PostStatus.failed)
@@ -77,6 +83,13 @@ def post_out(post: Post) -> PostOut:
     )
 
 
+def post_warnings(settings: Settings, principal: Principal, post: Post) -> list[str]:
+    """What will fail when ``post`` is published though it was accepted: media uploaded here
+    that its platform must download and cannot reach (``hosted_media_warnings``)."""
+    media = hosted(post.media_urls or [])
+    return hosted_media_warnings(settings, principal, post.platform, media)
+
+
 @dataclass(frozen=True, slots=True)
 class Content:
     """What a content check needs from the database, read; judging it needs none (so a long
@@ -87,6 +100,10 @@ class Content:
     media: list[MediaRef]
     options: dict[str, Any]
     prefix: str = ""
+    # The option values the platform last said the account may use, and the day it said so
+    # (``accounts.service.allowed_options``).
+    allowed: Allowed = field(default_factory=dict)
+    since: str = ""
 
 
 async def read_content(
@@ -98,11 +115,16 @@ async def read_content(
     media_urls: Sequence[str],
     options: dict[str, Any],
     prefix: str = "",
+    account: SocialAccount | None = None,
 ) -> Content:
     """Media uploaded here come with their real type, size and duration (another owner's or
-    mode's is 404)."""
+    mode's is 404); the account's options are checked against what its platform last said
+    it may use (TikTok's privacy levels)."""
     media = await resolve_for_post(session, principal, media_urls)
-    return Content(platform, text, list(media), options, prefix)
+    # Nothing known yet (an account stored before this was kept): the publish asks the
+    # platform and refuses then, naming the allowed values; it also stores them for later.
+    allowed, since = allowed_options(account) if account is not None else ({}, "")
+    return Content(platform, text, list(media), options, prefix, allowed, since)
 
 
 async def judge(content: Content, *, offload: bool = False) -> list[str]:
@@ -128,7 +150,14 @@ async def judge(content: Content, *, offload: bool = False) -> list[str]:
         result = await asyncio.to_thread(validate_content, *args)
     else:
         result = validate_content(*args)
-    problems += [{"field": f"{prefix}{p.field}", "message": p.message} for p in result.problems]
+    known = option_problems(Platform(content.platform), content.allowed, content.options,
+                            since=content.since)  # fmt: skip
+    # Said with the allowed values, rather than as the options model words it.
+    said = {p.field for p in known}
+    problems += [
+        {"field": f"{prefix}{p.field}", "message": p.message}
+        for p in [*(p for p in result.problems if p.field not in said), *known]
+    ]
     if problems:
         raise ValidationFailed.fields(problems)
     return [ref.url for ref in content.media]
@@ -143,11 +172,12 @@ async def check_content(
     media_urls: Sequence[str],
     options: dict[str, Any],
     prefix: str = "",
+    account: SocialAccount | None = None,
 ) -> list[str]:
     """``read_content`` then ``judge``."""
     content = await read_content(
         session, principal, platform=platform, text=text, media_urls=media_urls,
-        options=options, prefix=prefix,
+        options=options, prefix=prefix, account=account,
     )  # fmt: skip
     return await judge(content)
 
@@ -192,10 +222,10 @@ async def read_draft(
     session: AsyncSession, principal: Principal, draft: PostDraft, *, prefix: str = ""
 ) -> Content:
     """The checks ``create_post`` makes of the account, and the content to judge."""
-    _account, platform = await _target(session, principal, draft, prefix)
+    account, platform = await _target(session, principal, draft, prefix)
     return await read_content(
         session, principal, platform=platform, text=draft.text, media_urls=draft.media_urls,
-        options=draft.options, prefix=prefix,
+        options=draft.options, prefix=prefix, account=account,
     )  # fmt: skip
 
 
@@ -228,6 +258,7 @@ async def create_post(
         media_urls=draft.media_urls,
         options=draft.options,
         prefix=prefix,
+        account=account,
     )
     slot_id = None
     when = draft.scheduled_time
@@ -263,7 +294,11 @@ async def create_post(
 
 
 async def create_post_once(
-    db: Database, principal: Principal, draft: PostDraft, key: idempotency.Key | None
+    db: Database,
+    settings: Settings,
+    principal: Principal,
+    draft: PostDraft,
+    key: idempotency.Key | None,
 ) -> idempotency.Outcome:
     """``create_post`` in its own transaction, at most once per Idempotency-Key."""
     await precheck(db, principal, draft)
@@ -271,8 +306,9 @@ async def create_post_once(
     async def create(session: AsyncSession) -> idempotency.Result:
         post = await create_post(session, principal, draft)
         out = PostCreated(
-            id=post.id, status=post.status, scheduled_time=post_out(post).scheduled_time
-        )
+            id=post.id, status=post.status, scheduled_time=post_out(post).scheduled_time,
+            warnings=post_warnings(settings, principal, post),
+        )  # fmt: skip
         return 201, out.model_dump()
 
     # The Idempotency-Key claim commits on its own before the create's transaction begins.
@@ -347,16 +383,22 @@ async def _read_update(
     text = data.content_text if data.content_text is not None else post.content_text
     media = data.media_urls if data.media_urls is not None else list(post.media_urls or [])
     options = data.options if data.options is not None else dict(post.options or {})
+    account = await find_account(session, principal, post.account_id)
     return await read_content(
-        session, principal, platform=post.platform, text=text, media_urls=media, options=options
-    )
+        session, principal, platform=post.platform, text=text, media_urls=media,
+        options=options, account=account,
+    )  # fmt: skip
 
 
 async def update_schedule(
-    session: AsyncSession, principal: Principal, post_id: str, data: ScheduleUpdate
-) -> Post:
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    post_id: str,
+    data: ScheduleUpdate,
+) -> PostUpdated:
     """Edit text/media/options/time; the result is revalidated and the publish job moved in
-    the same transaction."""
+    the same transaction. The answer says what will still fail at publish time."""
     post = await get_post(session, principal, post_id, for_update=True)
     content = await _read_update(session, principal, post, data)
     text, media, options = content.text, await judge(content), content.options
@@ -371,7 +413,9 @@ async def update_schedule(
     await session.flush()
     if post.status == PostStatus.scheduled:
         await publish_job.schedule_publish(session, post)
-    return post
+    return PostUpdated(
+        **post_out(post).model_dump(), warnings=post_warnings(settings, principal, post)
+    )
 
 
 async def delete_post(session: AsyncSession, principal: Principal, post_id: str) -> None:
@@ -416,7 +460,7 @@ async def publish_now(session: AsyncSession, principal: Principal, post_id: str)
     post = await get_post(session, principal, post_id, for_update=True)
     if post.status in (PostStatus.publishing, PostStatus.published):
         return post
-    await _target(
+    account, _platform = await _target(
         session,
         principal,
         PostDraft(account_id=post.account_id, subaccount_id=post.subaccount_id),
@@ -429,6 +473,7 @@ async def publish_now(session: AsyncSession, principal: Principal, post_id: str)
         text=post.content_text,
         media_urls=list(post.media_urls or []),
         options=dict(post.options or {}),
+        account=account,
     )
     now = clock.now()
     post.status = PostStatus.scheduled

@@ -1,5 +1,6 @@
 """TikTok adapter fixtures: the adapter wired to the contract fake, a seeded creator, status
-polls without waiting, and Lowtato's clock (and so the fake's) stopped at the real second."""
+polls without waiting, and Lowtato's clock (and so the fake's) stopped at the real second; and
+``live``, a live owner's creator connected through the public API (the end-to-end tests)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from tests.conftest import OwnerFactory, client_for
 from tests.fakes import tiktok_store as tt
 from tests.fakes.fixtures import Fakes
 from tests.fakes.tiktok import PREFIX
+from tests.platforms.live import LivePublisher
 
+from lowtato.jobs.worker import Worker
 from lowtato.kit.clock import FrozenClock
 from lowtato.media.fetch import GuardedMediaFetcher
 from lowtato.platforms.base import AdapterContext, Credentials, Media, OAuthApp, PublishRequest
@@ -68,3 +73,61 @@ async def tiktok(fakes: Fakes, frozen: FrozenClock) -> AsyncIterator[TT]:
         ctx = AdapterContext(http, fakes.url + PREFIX, fakes.url + PREFIX, fetch, APP)
         yield TT(fakes, ctx, creator, Adapter())
     fakes.state.hang_seconds = hang
+
+
+# -- a live owner's connected creator, driven through the public API -----------------
+
+TIKTOK = "tiktok"
+
+
+@dataclass(kw_only=True)
+class Live(LivePublisher):
+    creator: tt.Seeded
+
+    async def create(
+        self, text: str, media: list[str] | None = None, *, subaccount: str | None = None,
+        **options: Any,
+    ) -> str:  # fmt: skip
+        """A TikTok post needs media and a privacy level: a clip and SELF_ONLY unless given."""
+        options.setdefault("privacy_level", "SELF_ONLY")
+        media = media or [self.fakes.media("clip.mp4")]
+        return await super().create(text, media, subaccount=subaccount, **options)
+
+    async def post(self, text: str, *media: str, **options: Any) -> dict[str, Any]:
+        """Publish now and read the post back."""
+        urls = [self.fakes.media(name) for name in media]
+        return await self.get(await self.publish(text, urls, **options))
+
+    def posts(self) -> list[tt.Post]:
+        return tt.live_posts(self.fakes.state)
+
+    async def accounts(self) -> list[dict[str, Any]]:
+        response = await self.client.get("/api/v1/accounts", headers=self.owner.headers)
+        return list(response.json()["accounts"])
+
+
+async def connect(client: httpx.AsyncClient, headers: dict[str, str], creator: tt.Seeded,
+                  expires_in: int = tt.TOKEN_TTL) -> str:  # fmt: skip
+    response = await client.post("/api/v1/accounts/connect", headers=headers, json={
+        "platform": TIKTOK, "access_token": creator.token, "refresh_token": creator.refresh_token,
+        "platform_user_id": creator.open_id, "platform_username": creator.username,
+        "expires_in": expires_in,
+    })  # fmt: skip
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+@pytest.fixture
+async def live(
+    live_app: FastAPI,
+    live_worker: Worker,
+    make_owner: OwnerFactory,
+    fakes: Fakes,
+    frozen: FrozenClock,
+) -> AsyncIterator[Live]:
+    owner = await make_owner(livemode=True)
+    creator = tt.seed_account(fakes.state)
+    async with client_for(live_app) as client:
+        account_id = await connect(client, owner.headers, creator)
+        yield Live(client=client, owner=owner, account_id=account_id, creator=creator,
+                   worker=live_worker, fakes=fakes, frozen=frozen)  # fmt: skip

@@ -4,77 +4,15 @@ fake over HTTP."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from fastapi import FastAPI
-from tests.conftest import OwnerFactory, client_for
 from tests.fakes import tiktok_store as tt
-from tests.fakes.fixtures import Fakes
-from tests.platforms.live import LivePublisher, assert_errors_summarised
-
-from lowtato.jobs.worker import Worker
-from lowtato.kit.clock import FrozenClock
-
-TIKTOK = "tiktok"
-
-
-@dataclass(kw_only=True)
-class Live(LivePublisher):
-    creator: tt.Seeded
-
-    async def create(
-        self, text: str, media: list[str] | None = None, *, subaccount: str | None = None,
-        **options: Any,
-    ) -> str:  # fmt: skip
-        """A TikTok post needs media and a privacy level: a clip and SELF_ONLY unless given."""
-        options.setdefault("privacy_level", "SELF_ONLY")
-        media = media or [self.fakes.media("clip.mp4")]
-        return await super().create(text, media, subaccount=subaccount, **options)
-
-    async def post(self, text: str, *media: str, **options: Any) -> dict[str, Any]:
-        """Publish now and read the post back."""
-        urls = [self.fakes.media(name) for name in media]
-        return await self.get(await self.publish(text, urls, **options))
-
-    def posts(self) -> list[tt.Post]:
-        return tt.live_posts(self.fakes.state)
-
-    async def accounts(self) -> list[dict[str, Any]]:
-        response = await self.client.get("/api/v1/accounts", headers=self.owner.headers)
-        return list(response.json()["accounts"])
-
-
-async def connect(client: httpx.AsyncClient, headers: dict[str, str], creator: tt.Seeded,
-                  expires_in: int = tt.TOKEN_TTL) -> str:  # fmt: skip
-    response = await client.post("/api/v1/accounts/connect", headers=headers, json={
-        "platform": TIKTOK, "access_token": creator.token, "refresh_token": creator.refresh_token,
-        "platform_user_id": creator.open_id, "platform_username": creator.username,
-        "expires_in": expires_in,
-    })  # fmt: skip
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
-
-
-@pytest.fixture
-async def live(
-    live_app: FastAPI,
-    live_worker: Worker,
-    make_owner: OwnerFactory,
-    fakes: Fakes,
-    frozen: FrozenClock,
-) -> AsyncIterator[Live]:
-    owner = await make_owner(livemode=True)
-    creator = tt.seed_account(fakes.state)
-    async with client_for(live_app) as client:
-        account_id = await connect(client, owner.headers, creator)
-        yield Live(client=client, owner=owner, account_id=account_id, creator=creator,
-                   worker=live_worker, fakes=fakes, frozen=frozen)  # fmt: skip
+from tests.platforms.live import assert_errors_summarised
+from tests.platforms.tiktok.conftest import TIKTOK, Live, connect
 
 
 def assert_published(post: dict[str, Any], tiktok_post: tt.Post) -> None:
@@ -126,7 +64,10 @@ async def test_missing_privacy_level_is_refused_at_creation(live: Live) -> None:
     }})  # fmt: skip
     assert response.status_code == 400, response.text
     assert response.json()["error"]["details"][0]["field"] == "options.privacy_level"
-    assert [c for c in live.fakes.state.calls if "/post/publish/" in c["path"]] == []
+    # Only connect's creator info (the levels the message lists); nothing for this post.
+    assert "one of: PUBLIC_TO_EVERYONE, " in response.json()["error"]["message"]
+    asked = [c["path"] for c in live.fakes.state.calls if "/post/publish/" in c["path"]]
+    assert asked == ["/tiktok/v2/post/publish/creator_info/query/"]
 
 
 async def test_rate_limited_init_is_retried_after_the_window(live: Live) -> None:

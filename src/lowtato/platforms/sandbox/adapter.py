@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from lowtato.kit import clock
 from lowtato.platforms.base import (
+    ALLOWED_OPTIONS,
     AdapterContext,
     Credentials,
     Identity,
@@ -33,7 +35,7 @@ from lowtato.platforms.errors import (
     UnknownOutcome,
 )
 from lowtato.platforms.names import Platform
-from lowtato.platforms.rules import check_publish
+from lowtato.platforms.rules import check_allowed, check_publish
 from lowtato.platforms.sandbox.network import (
     MAGIC,
     RATE_LIMIT_RESET_SECONDS,
@@ -48,6 +50,22 @@ SUBACCOUNTS = {
     Platform.LINKEDIN: ("linkedin_organization", "Company"),
     Platform.PINTEREST: ("pinterest_board", "Board"),
 }
+
+
+# The option values a sandbox account may use, where the live platform says per account
+# (``base.ALLOWED_OPTIONS``): a sandbox TikTok creator is a public account, which TikTok's
+# creator info offers every level but FOLLOWER_OF_CREATOR (that one is for private accounts).
+ALLOWED = {
+    Platform.TIKTOK: {
+        "privacy_level": ["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"],
+    },
+}
+
+
+def sandbox_learned(platform: Platform) -> dict[str, Any]:
+    """What the live platform's adapter would learn about a sandbox account (at connect and
+    at each publish): its allowed option values, where the platform has them."""
+    return {ALLOWED_OPTIONS: ALLOWED[platform]} if platform in ALLOWED else {}
 
 
 def sandbox_subaccounts(platform: Platform, creds: Credentials) -> list[SubAccountInfo]:
@@ -90,6 +108,9 @@ class SandboxAdapter:
                 "sandbox: the request timed out (magic string); nothing was created"
             )
         check_publish(self.platform, creds, req)
+        ctx.learned.update(learned := sandbox_learned(self.platform))
+        if learned:
+            check_allowed(self.platform, learned[ALLOWED_OPTIONS], req.options)
         published = await self.network.create(
             self.platform, creds.platform_user_id, creds.username, req, keyed=self._keyed
         )
@@ -129,6 +150,7 @@ class SandboxAdapter:
         return TokenSet(access_token=f"sandbox-refreshed-{creds.platform_user_id}", expires_in=3600)
 
     async def whoami(self, ctx: AdapterContext, creds: Credentials) -> Identity:
+        ctx.learned.update(sandbox_learned(self.platform))
         return Identity(creds.platform_user_id, creds.username or creds.platform_user_id)
 
     async def list_subaccounts(

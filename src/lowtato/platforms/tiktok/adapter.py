@@ -4,8 +4,9 @@ A post is, in order:
 
 1. ``POST /v2/post/publish/creator_info/query/`` — mandatory before a direct post: the
    creator's ``privacy_level_options`` (the post's ``privacy_level`` must be one of them, else
-   the post is refused here, naming the allowed ones, before anything is sent) and the
-   interactions the creator turned off (never offered as on);
+   the post is refused here, naming the allowed ones, before anything is sent; they are also
+   handed back in ``ctx.learned`` for the account, as at connect, so the next post is checked
+   when it is created) and the interactions the creator turned off (never offered as on);
 2. a video: ``POST /v2/post/publish/video/init/`` with ``FILE_UPLOAD`` (the file is fetched and
    sent in TikTok's chunks, ``upload``) or ``PULL_FROM_URL`` (TikTok downloads it; the URL
    prefix must be verified in the operator's TikTok app); photos: ``POST
@@ -26,12 +27,14 @@ TikTok has no API to delete a post (§5 "Delete"): ``delete`` says so.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import mimetypes
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from lowtato.platforms.base import (
+    ALLOWED_OPTIONS,
     AdapterContext,
     Credentials,
     Identity,
@@ -46,6 +49,7 @@ from lowtato.platforms.base import (
 from lowtato.platforms.capabilities import CAPABILITIES, Capabilities
 from lowtato.platforms.errors import AuthExpired, PlatformError, Rejected, UnknownOutcome
 from lowtato.platforms.names import Platform
+from lowtato.platforms.rules import check_allowed
 from lowtato.platforms.tiktok.client import DEFAULT_AUTH_URL, DEFAULT_BASE_URL, TikTok, token
 from lowtato.platforms.tiktok.upload import DEFAULT_CHUNK, plan_chunks, upload_video
 
@@ -85,18 +89,9 @@ async def _media_kind(ctx: AdapterContext, media: Media) -> str:
     return kind
 
 
-def privacy_level(options: dict[str, Any], creator: dict[str, Any]) -> str:
-    """The post's ``privacy_level`` if the creator allows it; else Rejected naming the allowed
-    ones (TikTok would answer ``privacy_level_option_mismatch``)."""
-    wanted = str(options.get("privacy_level") or "")
-    allowed = [str(o) for o in creator.get("privacy_level_options") or []]
-    if wanted not in allowed:
-        raise Rejected(
-            f"This TikTok creator cannot post with privacy_level {wanted or '(none)'}; "
-            f"set options.privacy_level to one of: {', '.join(allowed) or '(none offered)'}.",
-            code="invalid_content",
-        )
-    return wanted
+def allowed_options(creator: dict[str, Any]) -> dict[str, list[str]]:
+    """What creator info says this creator may use (``base.ALLOWED_OPTIONS``)."""
+    return {"privacy_level": [str(o) for o in creator.get("privacy_level_options") or []]}
 
 
 def _interactions(
@@ -135,11 +130,11 @@ class Adapter:
                 "A TikTok post is one video, or 1-35 photos; text alone cannot be posted.",
                 code="invalid_content",
             )
-        creator = await client.call(
-            "POST", "/v2/post/publish/creator_info/query/",
-            action="reading the creator's posting settings",
-        )  # fmt: skip
-        privacy = privacy_level(req.options, creator)
+        creator = await _creator_info(client)
+        allowed = ctx.learned[ALLOWED_OPTIONS] = allowed_options(creator)
+        # TikTok would answer privacy_level_option_mismatch; refused here, naming the levels.
+        check_allowed(Platform.TIKTOK, allowed, req.options)
+        privacy = str(req.options["privacy_level"])
         if kinds[0] == "video":
             publish_id = await self._video(ctx, client, req, creator, privacy)
             kind = "video"
@@ -343,11 +338,16 @@ class Adapter:
 
     async def whoami(self, ctx: AdapterContext, creds: Credentials) -> Identity:
         """``GET /v2/user/info/``: ``open_id`` (the account id), ``username`` (the handle in
-        public URLs), ``display_name`` and avatar."""
-        data = await TikTok(ctx, creds.access_token).call(
+        public URLs), ``display_name`` and avatar. Then creator info, so the privacy levels
+        the creator allows are known (``ctx.learned``) and posts can be checked when they are
+        created; a token without ``video.publish``, or a refusal, only leaves them unknown."""
+        client = TikTok(ctx, creds.access_token)
+        data = await client.call(
             "GET", "/v2/user/info/", params={"fields": USER_FIELDS},
             action="reading the creator's profile",
         )  # fmt: skip
+        with contextlib.suppress(PlatformError):  # each publish asks creator info again
+            ctx.learned[ALLOWED_OPTIONS] = allowed_options(await _creator_info(client))
         found = data.get("user")
         user: dict[str, Any] = found if isinstance(found, dict) else {}
         open_id = str(user.get("open_id") or "")
@@ -391,6 +391,13 @@ class Adapter:
             "client_key": app.client_id, "client_secret": app.client_secret, "code": code,
             "grant_type": "authorization_code", "redirect_uri": redirect_uri,
         }, refreshing=False)  # fmt: skip
+
+
+async def _creator_info(client: TikTok) -> dict[str, Any]:
+    return await client.call(
+        "POST", "/v2/post/publish/creator_info/query/",
+        action="reading the creator's posting settings",
+    )  # fmt: skip
 
 
 def _publish_id(data: dict[str, Any], *, created: bool = False) -> str:
