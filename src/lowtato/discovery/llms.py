@@ -136,8 +136,8 @@ def llms_txt(doc: dict[str, Any], base_url: str) -> str:
         "Bearer`; same scopes and rate limits as the REST API), or stdio with "
         '`{"mcpServers": {"lowtato": {"command": "lowtato", "args": ["mcp"], "env": '
         f'{{"LOWTATO_API_KEY": "lt_live_…", "LOWTATO_BASE_URL": "{base}"}}}}}}}}`. '
-        "31 tools for the main endpoints (list_accounts, create_post, publish_post, "
-        "browse_marketplace, purchase_account, generate_post, ...).",
+        "One tool per API operation above (list_accounts, create_post, publish_post, "
+        "get_post, browse_marketplace, purchase_account, generate_post, ...).",
         "",
         "## Pricing",
         "",
