@@ -116,7 +116,8 @@ def llms_txt(doc: dict[str, Any], base_url: str) -> str:
         "Idempotency: send `Idempotency-Key` on creates; a repeat within 24 h returns the "
         "original answer (HTTP 200) instead of creating a duplicate.",
         f"Docs: [OpenAPI]({base}/openapi.json), [pricing]({base}/pricing.json), "
-        f"[agent card]({base}/.well-known/agents.json), [interactive docs]({base}/docs)",
+        f"[agent card]({base}/.well-known/agents.json), [interactive docs]({base}/docs), "
+        f"[ReDoc]({base}/redoc)",
         "",
         QUICK_STARTS,
     ]
