@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 Period = Literal["7d", "30d", "90d"]
 Trend = Literal["up", "down", "flat"]
@@ -32,6 +32,36 @@ class PlatformBreakdown(BaseModel):
 
 
 class AnalyticsSummary(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "period": "30d",
+                    "total_posts": 24,
+                    "total_engagement": 1310,
+                    "posts_this_week": 5,
+                    "top_platform": "linkedin",
+                    "best_posting_time": "09:00",
+                    "best_posting_day": "Tuesday",
+                    "engagement_trend": "up",
+                    "engagement_change_percent": 12.4,
+                    "platform_breakdown": [
+                        {
+                            "platform": "linkedin",
+                            "posts": 10,
+                            "engagement": 820,
+                            "likes": 640,
+                            "comments": 95,
+                            "shares": 85,
+                            "impressions": 15200,
+                            "views": None,
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     period: Period = Field(description="The period asked for: the last 7, 30 or 90 days.")
     total_posts: int = Field(
         description="Posts published in the period (with or without metrics yet)."
@@ -71,6 +101,22 @@ class AnalyticsSummary(BaseModel):
 
 
 class SnapshotOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "captured_at": "2026-06-02T10:30:00Z",
+                    "likes": 42,
+                    "comments": 5,
+                    "shares": 3,
+                    "impressions": 1830,
+                    "views": None,
+                    "engagement": 50,
+                }
+            ]
+        }
+    )
+
     captured_at: str = Field(description="When Lowtato read these figures (UTC).")
     likes: int | None = Field(description="Null when the platform does not report it.")
     comments: int | None
@@ -81,6 +127,38 @@ class SnapshotOut(BaseModel):
 
 
 class PostAnalytics(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "post_id": "post_01kt1gw6g0hy1r9dx43g3x9t3j",
+                    "platform": "bluesky",
+                    "published_at": "2026-06-02T09:30:02Z",
+                    "latest": {
+                        "captured_at": "2026-06-02T10:30:00Z",
+                        "likes": 42,
+                        "comments": 5,
+                        "shares": 3,
+                        "impressions": 1830,
+                        "views": None,
+                        "engagement": 50,
+                    },
+                    "snapshots": [
+                        {
+                            "captured_at": "2026-06-02T10:30:00Z",
+                            "likes": 42,
+                            "comments": 5,
+                            "shares": 3,
+                            "impressions": 1830,
+                            "views": None,
+                            "engagement": 50,
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     post_id: str
     platform: str
     published_at: str | None = Field(description="Null when the post is not published (yet).")

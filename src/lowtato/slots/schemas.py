@@ -29,6 +29,21 @@ class SlotsCreate(BaseModel):
 
 
 class SlotOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "slot_01kt1gw6g03v09skpabgvtmx0s",
+                    "day": 1,
+                    "hour": 9,
+                    "minute": 30,
+                    "selected_targets": ["acc_01kt1gw6g09k0knd661gkyn34x"],
+                    "platforms": ["bluesky"],
+                }
+            ]
+        }
+    )
+
     id: str
     day: int
     hour: int
@@ -38,6 +53,26 @@ class SlotOut(BaseModel):
 
 
 class SlotList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "slots": [
+                        {
+                            "id": "slot_01kt1gw6g03v09skpabgvtmx0s",
+                            "day": 1,
+                            "hour": 9,
+                            "minute": 30,
+                            "selected_targets": ["acc_01kt1gw6g09k0knd661gkyn34x"],
+                            "platforms": ["bluesky"],
+                        }
+                    ],
+                    "timezone": "Europe/Paris",
+                }
+            ]
+        }
+    )
+
     slots: list[SlotOut]
     timezone: str = Field(description="The owner's timezone the wall-clock times are in.")
 
@@ -60,6 +95,29 @@ class AutoConfigure(BaseModel):
 
 
 class AutoConfigured(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "configured": True,
+                    "slots_created": 1,
+                    "timezone": "Europe/Paris",
+                    "slots": [
+                        {
+                            "id": "slot_01kt1gw6g03v09skpabgvtmx0s",
+                            "day": 2,
+                            "hour": 9,
+                            "minute": 0,
+                            "selected_targets": ["acc_01kt1gw6g09k0knd661gkyn34x"],
+                            "platforms": ["bluesky"],
+                        }
+                    ],
+                    "sources": {"bluesky": ["https://www.mediafa.st/schedule-bluesky-posts"]},
+                }
+            ]
+        }
+    )
+
     configured: bool = True
     slots_created: int
     timezone: str
