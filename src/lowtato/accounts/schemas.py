@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from lowtato.kit.params import one_of
 from lowtato.platforms.names import PLATFORMS
@@ -17,14 +19,20 @@ TOKEN_DOC = "Visible ASCII characters only, no spaces (as the platform issued it
 MAX_TOKEN_LIFETIME = 10 * 365 * 24 * 3600
 
 
+# What every example of an account shows.
+_ACCOUNT: Final[JsonDict] = {
+    "id": "acc_01kt1gw6g09k0knd661gkyn34x",
+    "platform": "bluesky",
+    "username": "acme.bsky.social",
+}
+
+
 class AccountOut(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
                 {
-                    "id": "acc_01kt1gw6g09k0knd661gkyn34x",
-                    "platform": "bluesky",
-                    "username": "acme.bsky.social",
+                    **_ACCOUNT,
                     "fullname": "Acme Coffee",
                     "profile_image_url": None,
                     "is_active": True,
@@ -128,9 +136,7 @@ class Connected(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "id": "acc_01kt1gw6g09k0knd661gkyn34x",
-                    "platform": "bluesky",
-                    "username": "acme.bsky.social",
+                    **_ACCOUNT,
                     "connected": True,
                     "warnings": [],
                 }

@@ -3,9 +3,10 @@ snapshot, on every platform (``analytics.engagement``); impressions and views ar
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 Period = Literal["7d", "30d", "90d"]
 Trend = Literal["up", "down", "flat"]
@@ -100,22 +101,20 @@ class AnalyticsSummary(BaseModel):
     )
 
 
+# One metrics reading, the example of SnapshotOut and of PostAnalytics' snapshots.
+_SNAPSHOT: Final[JsonDict] = {
+    "captured_at": "2026-06-02T10:30:00Z",
+    "likes": 42,
+    "comments": 5,
+    "shares": 3,
+    "impressions": 1830,
+    "views": None,
+    "engagement": 50,
+}
+
+
 class SnapshotOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "captured_at": "2026-06-02T10:30:00Z",
-                    "likes": 42,
-                    "comments": 5,
-                    "shares": 3,
-                    "impressions": 1830,
-                    "views": None,
-                    "engagement": 50,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_SNAPSHOT]})
 
     captured_at: str = Field(description="When Lowtato read these figures (UTC).")
     likes: int | None = Field(description="Null when the platform does not report it.")
@@ -134,26 +133,8 @@ class PostAnalytics(BaseModel):
                     "post_id": "post_01kt1gw6g0hy1r9dx43g3x9t3j",
                     "platform": "bluesky",
                     "published_at": "2026-06-02T09:30:02Z",
-                    "latest": {
-                        "captured_at": "2026-06-02T10:30:00Z",
-                        "likes": 42,
-                        "comments": 5,
-                        "shares": 3,
-                        "impressions": 1830,
-                        "views": None,
-                        "engagement": 50,
-                    },
-                    "snapshots": [
-                        {
-                            "captured_at": "2026-06-02T10:30:00Z",
-                            "likes": 42,
-                            "comments": 5,
-                            "shares": 3,
-                            "impressions": 1830,
-                            "views": None,
-                            "engagement": 50,
-                        }
-                    ],
+                    "latest": _SNAPSHOT,
+                    "snapshots": [_SNAPSHOT],
                 }
             ]
         }

@@ -76,9 +76,9 @@ class Examples:
         return _BY_TYPE.get(str(kind), {})
 
     def _with_nulls(self, value: Any, schema: dict[str, Any]) -> Any:
-        """``value`` with the nulls FastAPI's encoder dropped from a model's example put back
-        (it drops every None in the document): a nullable property a model example leaves
-        out is null, as the server sends it."""
+        """A model's example completed: a nullable property it leaves out is null (FastAPI's
+        encoder drops every None in the document, so the nulls are put back as the server
+        sends them), any other is its own example — a list of slots repeats SlotOut's."""
         if "$ref" in schema:
             return self._with_nulls(value, self._schemas.get(schema["$ref"].rsplit("/", 1)[1], {}))
         for branch in schema.get("anyOf", []) + schema.get("oneOf", []):
@@ -87,7 +87,11 @@ class Examples:
         if isinstance(value, dict) and "properties" in schema:
             props: dict[str, Any] = schema["properties"]
             filled = {k: self._with_nulls(v, props.get(k, {})) for k, v in value.items()}
-            missing = {k: None for k, sub in props.items() if k not in value and _nullable(sub)}
+            missing = {
+                k: None if _nullable(sub) else self.of(sub)
+                for k, sub in props.items()
+                if k not in value
+            }
             return {**filled, **missing}
         if isinstance(value, list) and isinstance(schema.get("items"), dict):
             return [self._with_nulls(v, schema["items"]) for v in value]

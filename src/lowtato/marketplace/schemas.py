@@ -89,14 +89,6 @@ class PurchaseOut(BaseModel):
             "examples": [
                 {
                     "purchase_id": "pur_01kt1gw6g05v267bgjneqhnc4t",
-                    "account": {
-                        "id": "mkt_01kt1gw6g0dr3rmx5zvmthmh4z",
-                        "platform": "twitter",
-                        "username": "coffeenews",
-                        "email": "coffeenews@mail.example",
-                        "password": "s3cret-Pa55",
-                        "totp_secret": None,
-                    },
                     "paid_with": "card",
                     "amount_cents": 500,
                     "credits_charged": 0.0,
@@ -132,14 +124,6 @@ class PurchaseRecord(BaseModel):
             "examples": [
                 {
                     "id": "pur_01kt1gw6g05v267bgjneqhnc4t",
-                    "account": {
-                        "id": "mkt_01kt1gw6g0dr3rmx5zvmthmh4z",
-                        "platform": "twitter",
-                        "username": "coffeenews",
-                        "email": "coffeenews@mail.example",
-                        "password": "s3cret-Pa55",
-                        "totp_secret": None,
-                    },
                     "paid_with": "card",
                     "amount_cents": 500,
                     "price_display": "$5.00",

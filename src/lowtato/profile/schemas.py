@@ -118,16 +118,6 @@ class OnboardingDone(BaseModel):
                     "posting_frequency": "daily",
                     "user_type": "solo_creator",
                     "schedule_slots_created": 1,
-                    "slots": [
-                        {
-                            "id": "slot_01kt1gw6g03v09skpabgvtmx0s",
-                            "day": 1,
-                            "hour": 9,
-                            "minute": 0,
-                            "selected_targets": ["acc_01kt1gw6g09k0knd661gkyn34x"],
-                            "platforms": ["bluesky"],
-                        }
-                    ],
                 }
             ]
         }

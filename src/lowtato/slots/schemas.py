@@ -53,25 +53,8 @@ class SlotOut(BaseModel):
 
 
 class SlotList(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "slots": [
-                        {
-                            "id": "slot_01kt1gw6g03v09skpabgvtmx0s",
-                            "day": 1,
-                            "hour": 9,
-                            "minute": 30,
-                            "selected_targets": ["acc_01kt1gw6g09k0knd661gkyn34x"],
-                            "platforms": ["bluesky"],
-                        }
-                    ],
-                    "timezone": "Europe/Paris",
-                }
-            ]
-        }
-    )
+    # Its slots repeat SlotOut's example (kit.examples).
+    model_config = ConfigDict(json_schema_extra={"examples": [{"timezone": "Europe/Paris"}]})
 
     slots: list[SlotOut]
     timezone: str = Field(description="The owner's timezone the wall-clock times are in.")
@@ -102,16 +85,6 @@ class AutoConfigured(BaseModel):
                     "configured": True,
                     "slots_created": 1,
                     "timezone": "Europe/Paris",
-                    "slots": [
-                        {
-                            "id": "slot_01kt1gw6g03v09skpabgvtmx0s",
-                            "day": 2,
-                            "hour": 9,
-                            "minute": 0,
-                            "selected_targets": ["acc_01kt1gw6g09k0knd661gkyn34x"],
-                            "platforms": ["bluesky"],
-                        }
-                    ],
                     "sources": {"bluesky": ["https://www.mediafa.st/schedule-bluesky-posts"]},
                 }
             ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from lowtato.events.service import EventType
 from lowtato.kit.params import one_of
@@ -67,14 +68,20 @@ class WebhookDelete(BaseModel):
     id: str
 
 
+# What every example of a webhook shows.
+_HOOK: Final[JsonDict] = {
+    "id": "wh_01kt1gw6g0jv4bfrkdzkza7ajv",
+    "url": "https://hooks.acme.example/lowtato",
+    "events": ["post.published", "post.failed"],
+}
+
+
 class WebhookOut(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
                 {
-                    "id": "wh_01kt1gw6g0jv4bfrkdzkza7ajv",
-                    "url": "https://hooks.acme.example/lowtato",
-                    "events": ["post.published", "post.failed"],
+                    **_HOOK,
                     "is_active": True,
                     "created_at": "2026-06-01T12:00:00Z",
                     "updated_at": "2026-06-01T12:00:00Z",
@@ -109,9 +116,7 @@ class WebhookCreated(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "id": "wh_01kt1gw6g0jv4bfrkdzkza7ajv",
-                    "url": "https://hooks.acme.example/lowtato",
-                    "events": ["post.published", "post.failed"],
+                    **_HOOK,
                     "active": True,
                     "is_active": True,
                     "secret": "whsec_MfKQ9r8GKYqXnzJd3wT0Vn2l6cQpbU4e",
