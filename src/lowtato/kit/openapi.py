@@ -2,8 +2,9 @@
 
 On top of FastAPI's generation it adds: the API-key security schemes, the error envelope on
 every operation (with the statuses the operation can return), the scope each route needs as
-``x-required-scope`` (read from the auth dependency itself, so it cannot drift), and the
-rate-limit headers. Served at ``/openapi.json`` and ``/.well-known/openapi.json``.
+``x-required-scope`` (read from the auth dependency itself, so it cannot drift), the
+rate-limit headers, and an example on every JSON answer (``kit.examples``). Served at
+``/openapi.json`` and ``/.well-known/openapi.json``.
 """
 
 from __future__ import annotations
