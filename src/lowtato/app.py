@@ -189,7 +189,8 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
         version="0.1.0",
         summary="Social media automation API for AI agents (self-hosted).",
         lifespan=lifespan,
-        docs_url=None,  # served by pages.install_docs, with its Content-Security-Policy
+        # Both served by pages.install_docs from this origin, with their own policies.
+        docs_url=None,
         redoc_url=None,
         generate_unique_id_function=operation_id,
     )

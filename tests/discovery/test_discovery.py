@@ -21,6 +21,7 @@ async def test_llms_txt_lists_every_route(app: FastAPI, client: httpx.AsyncClien
     text = response.text
     base = app.state.settings.public_url.rstrip("/")
     assert text.startswith("# Lowtato API\n") and f"Base URL: {base}" in text
+    assert f"({base}/docs)" in text and f"({base}/redoc)" in text
     routes = [
         (method, path)
         for path, route in api_routes(app)
@@ -57,6 +58,7 @@ async def test_agent_card_links_answer(app: FastAPI, client: httpx.AsyncClient) 
     base = app.state.settings.public_url.rstrip("/")
     assert card["name"] == "Lowtato" and card["url"] == base
     assert {"accounts:read", "posts:write", "analytics:read"} <= set(card["authentication"]["scopes"])  # fmt: skip
+    assert (card["api"]["docs"], card["api"]["redoc"]) == (f"{base}/docs", f"{base}/redoc")
     documents = [url for name, url in card["api"].items() if name != "base_url"]
     for url in [*documents, card["pricing"]]:
         assert url.startswith(base)
@@ -74,6 +76,7 @@ async def test_sitemap_lists_public_documents(app: FastAPI, client: httpx.AsyncC
     locs = [e.text or "" for e in tree.findall("s:url/s:loc", ns)]
     base = app.state.settings.public_url.rstrip("/")
     assert f"{base}/llms.txt" in locs and f"{base}/pricing.json" in locs
+    assert f"{base}/docs" in locs and f"{base}/redoc" in locs
     for loc in locs:
         assert loc.startswith(base)
         assert (await client.get(urlsplit(loc).path)).status_code == 200, loc

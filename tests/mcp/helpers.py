@@ -1,4 +1,5 @@
-"""What the MCP tests share: the tool names and the create → publish → get run."""
+"""What the MCP tests share: the tool names, a client of /mcp, and the create → publish →
+get run."""
 
 from __future__ import annotations
 
@@ -6,22 +7,40 @@ import json
 from typing import Any
 
 from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp.types import CallToolResult, TextContent
 
 READ_ONLY = {
     "list_accounts", "get_post", "list_posts", "list_scheduled_posts", "list_slots",
     "browse_marketplace", "get_source", "analytics_summary", "get_credits", "get_profile",
-    "get_brand_kit", "list_platforms", "list_webhooks",
+    "get_brand_kit", "list_platforms", "list_webhooks", "get_webhook",
+    "list_webhook_deliveries", "get_media", "get_post_analytics", "get_billing",
+    "list_subaccounts", "list_purchases",
 }  # fmt: skip
 DESTRUCTIVE = {
     "update_scheduled_post", "delete_scheduled_post", "delete_slot", "auto_configure_schedule",
-    "update_profile", "update_brand_kit", "update_webhook", "delete_webhook",
+    "update_profile", "update_brand_kit", "update_webhook", "delete_webhook", "delete_media",
+    "delete_post", "rotate_webhook_secret", "disconnect_account", "cancel_subscription",
 }  # fmt: skip
 OTHERS = {
     "create_post", "publish_post", "purchase_account", "create_slot", "generate_post",
     "generate_image", "submit_source", "upload_media", "complete_onboarding", "create_webhook",
+    "create_posts_bulk", "redeliver_webhook", "send_test_webhook", "connect_account",
+    "create_connect_link", "start_checkout",
 }  # fmt: skip
 ALL_TOOLS = READ_ONLY | DESTRUCTIVE | OTHERS
+
+
+def mcp_client(url: str, headers: dict[str, str]) -> Client:
+    """An MCP client of the served app's /mcp endpoint, sending ``headers`` (the key)."""
+    http = create_mcp_http_client(headers=headers)
+    return Client(streamable_http_client(f"{url}/mcp", http_client=http))
+
+
+def error_text(result: CallToolResult) -> str:
+    assert result.is_error, text(result)
+    return text(result)
 
 
 def text(result: CallToolResult) -> str:

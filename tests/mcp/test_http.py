@@ -5,31 +5,13 @@ created, published and read back with a test key, API errors as tool errors, and
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 from fastapi import FastAPI
-from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
-from mcp.shared._httpx_utils import create_mcp_http_client
-from tests.conftest import AppFactory, Owner, OwnerFactory
-from tests.fakes.server import serve_app
-from tests.mcp.helpers import check_errors, check_tools, create_publish_get, data
+from tests.conftest import Owner, OwnerFactory
+from tests.mcp.helpers import check_errors, check_tools, create_publish_get, data, mcp_client
 
 from lowtato.client import AsyncLowtato
-
-
-@pytest.fixture
-async def served(app_factory: AppFactory) -> AsyncIterator[tuple[FastAPI, str]]:
-    app = await app_factory(worker=True, publish_wait_seconds=10.0)
-    async with serve_app(app) as url:
-        yield app, url
-
-
-def mcp_client(url: str, headers: dict[str, str]) -> Client:
-    http = create_mcp_http_client(headers=headers)
-    return Client(streamable_http_client(f"{url}/mcp", http_client=http))
 
 
 async def test_tools_over_http(served: tuple[FastAPI, str], make_owner: OwnerFactory) -> None:

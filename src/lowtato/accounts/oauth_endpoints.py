@@ -31,6 +31,18 @@ class ConnectLinkRequest(BaseModel):
 
 
 class ConnectLinkOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://lowtato.example/sandbox/oauth/linkedin/authorize?state=Zr4mQ9xK2vN8pL1w",
+                    "state": "Zr4mQ9xK2vN8pL1w",
+                    "expires_at": "2026-06-01T12:15:00Z",
+                }
+            ]
+        }
+    )
+
     url: str = Field(description="Open this in the account owner's browser.")
     state: str
     expires_at: str

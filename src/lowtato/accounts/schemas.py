@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from lowtato.kit.params import one_of
 from lowtato.platforms.names import PLATFORMS
@@ -17,7 +19,31 @@ TOKEN_DOC = "Visible ASCII characters only, no spaces (as the platform issued it
 MAX_TOKEN_LIFETIME = 10 * 365 * 24 * 3600
 
 
+# What every example of an account shows.
+_ACCOUNT: Final[JsonDict] = {
+    "id": "acc_01kt1gw6g09k0knd661gkyn34x",
+    "platform": "bluesky",
+    "username": "acme.bsky.social",
+}
+
+
 class AccountOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **_ACCOUNT,
+                    "fullname": "Acme Coffee",
+                    "profile_image_url": None,
+                    "is_active": True,
+                    "sandbox": False,
+                    "disconnected_reason": None,
+                    "token_expires_at": "2026-06-01T14:00:00Z",
+                }
+            ]
+        }
+    )
+
     id: str
     platform: str
     username: str
@@ -40,6 +66,19 @@ class AccountList(BaseModel):
 
 
 class SubAccountOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "sub_01kt1gw6g0v4f4vz5tzx2d8wy7",
+                    "external_id": "104859381234567",
+                    "name": "Acme Coffee Paris",
+                    "type": "facebook_page",
+                }
+            ]
+        }
+    )
+
     id: str
     external_id: str
     name: str
@@ -93,6 +132,18 @@ class ConnectRequest(BaseModel):
 
 
 class Connected(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **_ACCOUNT,
+                    "connected": True,
+                    "warnings": [],
+                }
+            ]
+        }
+    )
+
     id: str
     platform: str
     username: str

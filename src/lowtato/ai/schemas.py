@@ -101,6 +101,26 @@ class GenerateRequest(BaseModel):
 
 
 class GeneratedPost(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "content": "Small-batch roasting means every bag is at most 5 days old. "
+                    "Taste the difference. #coffee #specialtycoffee",
+                    "hashtags": ["#coffee", "#specialtycoffee"],
+                    "character_count": 106,
+                    "platform": "bluesky",
+                    "credits_used": 0.5,
+                    "provider": "builtin",
+                    "tone": "friendly",
+                    "language": "en",
+                    "title": None,
+                    "notes": [],
+                }
+            ]
+        }
+    )
+
     content: str = Field(
         description="The post, ready to publish: text, then hashtags where the platform puts "
         "them. For YouTube it is the video description, its first line the title."

@@ -3,9 +3,10 @@ snapshot, on every platform (``analytics.engagement``); impressions and views ar
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Final, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 Period = Literal["7d", "30d", "90d"]
 Trend = Literal["up", "down", "flat"]
@@ -32,6 +33,36 @@ class PlatformBreakdown(BaseModel):
 
 
 class AnalyticsSummary(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "period": "30d",
+                    "total_posts": 24,
+                    "total_engagement": 1310,
+                    "posts_this_week": 5,
+                    "top_platform": "linkedin",
+                    "best_posting_time": "09:00",
+                    "best_posting_day": "Tuesday",
+                    "engagement_trend": "up",
+                    "engagement_change_percent": 12.4,
+                    "platform_breakdown": [
+                        {
+                            "platform": "linkedin",
+                            "posts": 10,
+                            "engagement": 820,
+                            "likes": 640,
+                            "comments": 95,
+                            "shares": 85,
+                            "impressions": 15200,
+                            "views": None,
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     period: Period = Field(description="The period asked for: the last 7, 30 or 90 days.")
     total_posts: int = Field(
         description="Posts published in the period (with or without metrics yet)."
@@ -70,7 +101,21 @@ class AnalyticsSummary(BaseModel):
     )
 
 
+# One metrics reading, the example of SnapshotOut and of PostAnalytics' snapshots.
+_SNAPSHOT: Final[JsonDict] = {
+    "captured_at": "2026-06-02T10:30:00Z",
+    "likes": 42,
+    "comments": 5,
+    "shares": 3,
+    "impressions": 1830,
+    "views": None,
+    "engagement": 50,
+}
+
+
 class SnapshotOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_SNAPSHOT]})
+
     captured_at: str = Field(description="When Lowtato read these figures (UTC).")
     likes: int | None = Field(description="Null when the platform does not report it.")
     comments: int | None
@@ -81,6 +126,20 @@ class SnapshotOut(BaseModel):
 
 
 class PostAnalytics(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "post_id": "post_01kt1gw6g0hy1r9dx43g3x9t3j",
+                    "platform": "bluesky",
+                    "published_at": "2026-06-02T09:30:02Z",
+                    "latest": _SNAPSHOT,
+                    "snapshots": [_SNAPSHOT],
+                }
+            ]
+        }
+    )
+
     post_id: str
     platform: str
     published_at: str | None = Field(description="Null when the post is not published (yet).")

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from lowtato.auth.deps import AnalyticsRead, BillingRead, BillingWrite
 from lowtato.billing import checkout, credits, service, stripe_webhooks
@@ -20,6 +20,21 @@ router = APIRouter(tags=["Credits"], route_class=JSONRoute)
 
 
 class CreditsOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "balance": 412.5,
+                    "topup_balance": 0.0,
+                    "used_this_month": 87.5,
+                    "plan_limit": 500.0,
+                    "plan": "creator",
+                    "resets_at": "2026-07-01T00:00:00Z",
+                }
+            ]
+        }
+    )
+
     balance: float = Field(description="Credits left (decimal: 0.5 = half a credit).")
     topup_balance: float = Field(
         description="The part of `balance` that was bought or granted: spent after the plan's "

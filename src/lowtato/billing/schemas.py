@@ -57,6 +57,17 @@ class CheckoutIn(BaseModel):
 
 
 class CheckoutOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "checkout_url": "https://checkout.stripe.com/c/pay/cs_test_a1B2c3D4e5F6g7H8",
+                    "session_id": "cs_test_a1B2c3D4e5F6g7H8",
+                }
+            ]
+        }
+    )
+
     checkout_url: str = Field(description="Open this Stripe-hosted page to pay.")
     session_id: str = Field(description="The Stripe Checkout Session id (cs_…).")
 
@@ -67,6 +78,21 @@ class CardOut(BaseModel):
 
 
 class BillingOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "configured": True,
+                    "plan": "creator",
+                    "subscription_status": "active",
+                    "customer": True,
+                    "card_on_file": True,
+                    "card": {"brand": "visa", "last4": "4242"},
+                }
+            ]
+        }
+    )
+
     configured: bool = Field(description="Whether this server takes payments (Stripe is set).")
     plan: str
     subscription_status: str | None = Field(
@@ -82,6 +108,14 @@ class BillingOut(BaseModel):
 
 
 class CancelOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"plan": "creator", "subscription_status": "active", "cancel_at_period_end": True}
+            ]
+        }
+    )
+
     plan: str = Field(description="The current plan, kept until the paid period ends.")
     subscription_status: str
     cancel_at_period_end: bool = Field(
@@ -90,5 +124,9 @@ class CancelOut(BaseModel):
 
 
 class WebhookAck(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"received": True, "duplicate": False}]}
+    )
+
     received: bool
     duplicate: bool = Field(description="True: this event was applied before; nothing changed.")

@@ -117,6 +117,24 @@ class BrandKitUpdate(BaseModel):
 class BrandKitOut(BaseModel):
     """Unset fields are ``null`` (``topics`` an empty list)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "brand_name": "Acme Coffee",
+                    "brand_color": "#6F4E37",
+                    "tone": "friendly",
+                    "topics": ["specialty coffee", "brewing tips"],
+                    "logo_url": None,
+                    "website": "https://acme-coffee.example",
+                    "what_do_you_do": "We roast single-origin coffee.",
+                    "who_do_you_help": "Home baristas",
+                    "language": "en",
+                }
+            ]
+        }
+    )
+
     brand_name: str | None
     brand_color: str | None
     tone: str | None

@@ -12,6 +12,7 @@ from lowtato.platforms.names import Platform
 # The public documents this server serves (sitemap order).
 PUBLIC_PATHS = (
     "/docs",
+    "/redoc",
     "/llms.txt",
     "/openapi.json",
     "/.well-known/openapi.json",
@@ -72,6 +73,7 @@ def agent_card(doc: dict[str, Any], base_url: str, limits: dict[str, int]) -> di
             "openapi": f"{base}/openapi.json",
             "openapi_well_known": f"{base}/.well-known/openapi.json",
             "docs": f"{base}/docs",
+            "redoc": f"{base}/redoc",
             "llms_txt": f"{base}/llms.txt",
         },
         "mcp": {

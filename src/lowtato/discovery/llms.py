@@ -116,7 +116,8 @@ def llms_txt(doc: dict[str, Any], base_url: str) -> str:
         "Idempotency: send `Idempotency-Key` on creates; a repeat within 24 h returns the "
         "original answer (HTTP 200) instead of creating a duplicate.",
         f"Docs: [OpenAPI]({base}/openapi.json), [pricing]({base}/pricing.json), "
-        f"[agent card]({base}/.well-known/agents.json), [interactive docs]({base}/docs)",
+        f"[agent card]({base}/.well-known/agents.json), [interactive docs]({base}/docs), "
+        f"[ReDoc]({base}/redoc)",
         "",
         QUICK_STARTS,
     ]
@@ -136,8 +137,8 @@ def llms_txt(doc: dict[str, Any], base_url: str) -> str:
         "Bearer`; same scopes and rate limits as the REST API), or stdio with "
         '`{"mcpServers": {"lowtato": {"command": "lowtato", "args": ["mcp"], "env": '
         f'{{"LOWTATO_API_KEY": "lt_live_…", "LOWTATO_BASE_URL": "{base}"}}}}}}}}`. '
-        "31 tools for the main endpoints (list_accounts, create_post, publish_post, "
-        "browse_marketplace, purchase_account, generate_post, ...).",
+        "One tool per API operation above (list_accounts, create_post, publish_post, "
+        "get_post, browse_marketplace, purchase_account, generate_post, ...).",
         "",
         "## Pricing",
         "",

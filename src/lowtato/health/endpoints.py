@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from lowtato.health import service
 from lowtato.kit import clock
@@ -25,6 +25,23 @@ class HealthChecks(BaseModel):
 
 
 class HealthReport(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "healthy",
+                    "timestamp": "2026-06-01T12:00:00Z",
+                    "checks": {
+                        "db": "ok",
+                        "redis": "ok",
+                        "r2": "not_configured",
+                        "stripe": "not_configured",
+                    },
+                }
+            ]
+        }
+    )
+
     status: Literal["healthy", "degraded", "unhealthy"]
     timestamp: str = Field(description="When the checks ran (UTC, ISO 8601).")
     checks: HealthChecks | dict[str, Check] = Field(

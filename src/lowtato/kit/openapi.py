@@ -2,8 +2,9 @@
 
 On top of FastAPI's generation it adds: the API-key security schemes, the error envelope on
 every operation (with the statuses the operation can return), the scope each route needs as
-``x-required-scope`` (read from the auth dependency itself, so it cannot drift), and the
-rate-limit headers. Served at ``/openapi.json`` and ``/.well-known/openapi.json``.
+``x-required-scope`` (read from the auth dependency itself, so it cannot drift), the
+rate-limit headers, and an example on every JSON answer (``kit.examples``). Served at
+``/openapi.json`` and ``/.well-known/openapi.json``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from lowtato.errors import LowtatoError
+from lowtato.kit.examples import Examples, error_example
 
 SCOPE_ATTR = "__lowtato_scope__"
 # Set on the dependency that declares the Idempotency-Key header (idempotency/service.py).
@@ -76,17 +78,53 @@ _REF = re.compile(r"#/components/schemas/([A-Za-z0-9_.\-]+)")
 _TOO_LARGE = "The JSON body is over the server's limit (`payload_too_large`); nothing was read."
 
 
+def _error_classes() -> list[type[LowtatoError]]:
+    found: list[type[LowtatoError]] = []
+    stack: list[type[LowtatoError]] = [LowtatoError]
+    while stack:
+        cls = stack.pop()
+        found.append(cls)
+        stack.extend(cls.__subclasses__())
+    return found
+
+
 def error_codes() -> dict[str, list[str]]:
     """Every error code the API can answer, by HTTP status (read from the error tree, so a
     new error class is documented without editing this file)."""
     found: dict[str, set[str]] = {}
-    stack: list[type[LowtatoError]] = [LowtatoError]
-    while stack:
-        cls = stack.pop()
+    for cls in _error_classes():
         found.setdefault(str(cls.status), set()).add(cls.code)
-        stack.extend(cls.__subclasses__())
     found.setdefault("413", set()).add("payload_too_large")
     return {status: sorted(codes) for status, codes in found.items()}
+
+
+def error_messages() -> dict[str, str]:
+    """Each error code's default message (the first class to declare the code wins)."""
+    messages: dict[str, str] = {}
+    for cls in _error_classes():
+        messages.setdefault(cls.code, cls.default_message)
+    return messages
+
+
+def _add_examples(doc: dict[str, Any], codes: dict[str, list[str]]) -> None:
+    """An example on every JSON response: the schema's (see ``kit.examples``) on a success,
+    the envelope with a code the status carries on an error."""
+    examples = Examples(doc.get("components", {}))
+    messages = error_messages()
+    for item in doc["paths"].values():
+        for op in item.values():
+            for status, resp in op.get("responses", {}).items():
+                media = resp.get("content", {}).get("application/json")
+                if media is None or "example" in media or "examples" in media:
+                    continue
+                if status[0] in "45" and "x-error-codes" in resp:
+                    found = error_example(
+                        resp.get("description", ""), codes.get(status, []), messages
+                    )
+                    if found is not None:
+                        resp["content"] = {"application/json": {**media, "example": found}}
+                elif status[0] == "2" or "x-error-codes" not in resp:  # e.g. health's 503
+                    media["example"] = examples.of(media.get("schema", {}))
 
 
 def operation_id(route: APIRoute) -> str:
@@ -264,6 +302,7 @@ def build(app: FastAPI, public_url: str = "") -> dict[str, Any]:
                     resp["content"] = error_ref
                     resp["x-error-codes"] = codes.get(status, [])
                 resp.pop("x-not-an-error", None)
+    _add_examples(doc, codes)
     _add_links(doc)
     _drop_unused_schemas(doc)
     return doc

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ListMeta(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"limit": 20, "offset": 0, "count": 1, "has_more": False}]}
+    )
+
     limit: int
     offset: int
     count: int = Field(description="Total matching items, not just this page.")

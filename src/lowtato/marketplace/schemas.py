@@ -12,6 +12,20 @@ from lowtato.platforms.names import PLATFORMS
 
 
 class ListedAccount(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "mkt_01kt1gw6g0dr3rmx5zvmthmh4z",
+                    "platform": "twitter",
+                    "username_masked": "c*******s",
+                    "price_cents": 500,
+                    "price_display": "$5.00",
+                }
+            ]
+        }
+    )
+
     id: str = Field(description="The item's id (`mkt_…`), to buy with POST /purchase.")
     platform: str
     username_masked: str = Field(
@@ -46,6 +60,21 @@ class PurchaseRequest(BaseModel):
 
 
 class BoughtAccount(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "mkt_01kt1gw6g0dr3rmx5zvmthmh4z",
+                    "platform": "twitter",
+                    "username": "coffeenews",
+                    "email": "coffeenews@mail.example",
+                    "password": "s3cret-Pa55",
+                    "totp_secret": None,
+                }
+            ]
+        }
+    )
+
     id: str
     platform: str
     username: str
@@ -55,6 +84,23 @@ class BoughtAccount(BaseModel):
 
 
 class PurchaseOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "purchase_id": "pur_01kt1gw6g05v267bgjneqhnc4t",
+                    "paid_with": "card",
+                    "amount_cents": 500,
+                    "credits_charged": 0.0,
+                    "livemode": False,
+                    "connected": True,
+                    "social_account_id": "acc_01kt1gw6g09k0knd661gkyn34x",
+                    "connect_error": None,
+                }
+            ]
+        }
+    )
+
     purchase_id: str
     account: BoughtAccount
     paid_with: str = Field(description="`credits` or `card`.")
@@ -73,6 +119,22 @@ class PurchaseOut(BaseModel):
 
 
 class PurchaseRecord(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "pur_01kt1gw6g05v267bgjneqhnc4t",
+                    "paid_with": "card",
+                    "amount_cents": 500,
+                    "price_display": "$5.00",
+                    "credits_charged": 0.0,
+                    "social_account_id": "acc_01kt1gw6g09k0knd661gkyn34x",
+                    "created_at": "2026-06-01T12:00:00Z",
+                }
+            ]
+        }
+    )
+
     id: str
     account: BoughtAccount
     paid_with: str

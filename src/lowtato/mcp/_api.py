@@ -43,6 +43,13 @@ class Api:
         )
 
 
+class ToolSet:
+    """A group of tools (accounts, media, webhooks, ...); ``tools.Tools`` joins them."""
+
+    def __init__(self, api: Api) -> None:
+        self.api = api
+
+
 def tool(*, read_only: bool = False, destructive: bool = False) -> Callable[[F], F]:
     """Marks a ``Tools`` method as an MCP tool with its annotations (the method's name is
     the tool's name, its docstring the description)."""

@@ -50,7 +50,7 @@ class McpEndpoint:
         self._base_url = base_url
         self._check_key = check_key
         self._server: MCPServer | None = None  # built at the first request: most apps never
-        # serve MCP (each test builds one), and building the 31 tools takes ~50 ms
+        # serve MCP (each test builds one), and building the tools takes ~50 ms
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -1,47 +1,50 @@
 """The MCP tools. Each is one SDK call; its docstring is the description an agent reads
-(what it returns, what its errors mean). Arguments are typed and unknown ones refused."""
+(what it returns, what its errors mean). Arguments are typed and unknown ones refused.
+``tests/mcp/test_coverage.py`` names the API operation behind each tool and why the others
+have none."""
 
 from __future__ import annotations
 
-import base64
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-import httpx
 from mcp.types import CallToolResult as Answer
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from lowtato.mcp._api import Api, Ctx, fail, tool
-
-Id = Annotated[str, Field(min_length=1, max_length=100)]
-Platform = Literal[
-    "twitter", "instagram", "linkedin", "tiktok", "facebook", "threads", "bluesky", "youtube",
-    "pinterest",
-]  # fmt: skip
-Event = Literal[
-    "post.published", "post.failed", "post.scheduled", "post.unconfirmed",
-    "account.connected", "account.disconnected", "credits.low", "schedule.published",
-]  # fmt: skip
-Options = Annotated[
-    dict[str, Any] | None,
-    Field(description="Platform options (see list_platforms), e.g. YouTube title."),
-]
-When = Annotated[
-    datetime | None, Field(description="ISO 8601 time with a timezone, in the future.")
-]
-Json = dict[str, Any]
-MAX_FETCH_BYTES = 50 * 1024 * 1024
+from lowtato.mcp._account_tools import AccountTools
+from lowtato.mcp._api import Ctx, tool
+from lowtato.mcp._args import (
+    Id,
+    IdempotencyKey,
+    Json,
+    Limit,
+    Offset,
+    Options,
+    Platform,
+    Url,
+    When,
+)
+from lowtato.mcp._billing_tools import BillingTools
+from lowtato.mcp._media_tools import MediaTools
+from lowtato.mcp._webhook_tools import WebhookTools
 
 
-class Tools:
-    def __init__(self, api: Api) -> None:
-        self.api = api
+class BulkPost(BaseModel):
+    """One item of create_posts_bulk: a post for each of its platforms."""
 
-    @tool(read_only=True)
-    async def list_accounts(self, ctx: Ctx) -> Answer:
-        """List connected social accounts: {accounts: [{id, platform, username, is_active,
-        sandbox, ...}]}. Use an account's id in create_post."""
-        return await self.api.run(ctx, lambda lt: lt.accounts.list())
+    model_config = ConfigDict(extra="forbid")
+    content: Annotated[str, Field(max_length=100_000)]
+    platforms: Annotated[list[Platform], Field(min_length=1, max_length=9)]
+    account_id: Id | None = Field(
+        default=None, description="Default: your one connected account on each platform."
+    )
+    scheduled_at: When = None
+    media_urls: list[Url] | None = None
+    options: Options = None
+
+
+class Tools(AccountTools, BillingTools, MediaTools, WebhookTools):
+    """Every tool: the post, schedule, slot, AI and analytics tools below and the groups it
+    inherits."""
 
     @tool()
     async def create_post(
@@ -50,12 +53,12 @@ class Tools:
         *,
         account_id: Id,
         text: Annotated[str, Field(max_length=100_000, description="The post text.")],
-        media_urls: list[str] | None = None,
+        media_urls: list[Url] | None = None,
         scheduled_time: When = None,
         use_next_free_slot: bool | None = None,
         subaccount_id: Id | None = None,
         options: Options = None,
-        idempotency_key: Annotated[str | None, Field(max_length=255)] = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> Answer:
         """Create a post for one account: a draft (no time), scheduled (scheduled_time), or in
         the next free slot. Returns {id, status, scheduled_time}. Errors: validation_error
@@ -88,6 +91,35 @@ class Tools:
         error_code, scheduled_time, ...}. not_found if no such post for this key."""
         return await self.api.run(ctx, lambda lt: lt.posts.get(post_id))
 
+    @tool()
+    async def create_posts_bulk(
+        self,
+        ctx: Ctx,
+        posts: Annotated[list[BulkPost], Field(min_length=1, max_length=50)],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Answer:
+        """Create up to 50 posts at once (one per item and platform): {created, failed,
+        posts: [{id, platform, status, index}], errors: [{index, platform, error: {code,
+        message}}]}. Each item is checked on its own: a bad one is listed in errors and the
+        rest are created. validation_error if more than 50 posts in all."""
+        items = [p.model_dump(mode="json", exclude_none=True) for p in posts]
+        return await self.api.run(
+            ctx, lambda lt: lt.posts.bulk(items, idempotency_key=idempotency_key)
+        )
+
+    @tool(destructive=True)
+    async def delete_post(self, ctx: Ctx, post_id: Id) -> Answer:
+        """Delete a draft, scheduled or failed post (its publish is cancelled): {deleted:
+        true}. Errors: conflict (publishing or published), not_found."""
+        return await self.api.run(ctx, lambda lt: lt.posts.delete(post_id))
+
+    @tool(read_only=True)
+    async def get_post_analytics(self, ctx: Ctx, post_id: Id) -> Answer:
+        """A post's metrics: {post_id, platform, published_at, latest: {likes, comments,
+        shares, impressions, ...} or null before the first sync, snapshots: [...]}.
+        not_found if no such post for this key."""
+        return await self.api.run(ctx, lambda lt: lt.analytics.post(post_id))
+
     @tool(read_only=True)
     async def list_posts(
         self,
@@ -95,8 +127,8 @@ class Tools:
         *,
         status: Literal["draft", "scheduled", "publishing", "published", "failed"] | None = None,
         account_id: Id | None = None,
-        limit: Annotated[int, Field(ge=1, le=100)] = 20,
-        offset: Annotated[int, Field(ge=0)] = 0,
+        limit: Limit = 20,
+        offset: Offset = 0,
     ) -> Answer:
         """One page of posts, newest first: {posts: [...], meta: {limit, offset, count,
         has_more}}; raise offset while has_more."""
@@ -112,8 +144,8 @@ class Tools:
         self,
         ctx: Ctx,
         *,
-        limit: Annotated[int, Field(ge=1, le=100)] = 20,
-        offset: Annotated[int, Field(ge=0)] = 0,
+        limit: Limit = 20,
+        offset: Offset = 0,
     ) -> Answer:
         """Scheduled posts: {scheduledPosts: [{id, content_text, scheduled_time, ...}],
         meta}."""
@@ -125,9 +157,9 @@ class Tools:
         ctx: Ctx,
         *,
         schedule_id: Id,
-        content_text: str | None = None,
+        content_text: Annotated[str | None, Field(max_length=100_000)] = None,
         scheduled_time: When = None,
-        media_urls: list[str] | None = None,
+        media_urls: list[Url] | None = None,
         options: Options = None,
     ) -> Answer:
         """Change a scheduled post's text, time, media or options; returns the post.
@@ -182,7 +214,7 @@ class Tools:
         *,
         platforms: Annotated[list[Platform], Field(min_length=1)],
         posts_per_day: Annotated[int | None, Field(ge=1, le=10)] = None,
-        timezone: str | None = None,
+        timezone: Annotated[str | None, Field(max_length=64)] = None,
         include_weekends: bool | None = None,
     ) -> Answer:
         """Replace the posting schedule with each platform's best times: {slots_created,
@@ -204,9 +236,9 @@ class Tools:
         *,
         topic: Annotated[str, Field(min_length=1, max_length=500)],
         platform: Platform,
-        tone: str | None = None,
+        tone: Annotated[str | None, Field(max_length=100)] = None,
         include_hashtags: bool | None = None,
-        custom_instructions: str | None = None,
+        custom_instructions: Annotated[str | None, Field(max_length=2000)] = None,
         source_id: Id | None = None,
     ) -> Answer:
         """Write a post in the brand's voice that fits the platform: {content, hashtags,
@@ -231,7 +263,7 @@ class Tools:
         *,
         prompt: Annotated[str, Field(min_length=1, max_length=1000)],
         platform: Platform | None = None,
-        size: str | None = None,
+        size: Annotated[str | None, Field(max_length=40, description="WIDTHxHEIGHT")] = None,
     ) -> Answer:
         """Make an image stored as media: {id, url, width, height, credits_used}; put the url
         in create_post media_urls. Costs 2.0 credits (insufficient_credits when short)."""
@@ -244,10 +276,12 @@ class Tools:
         self,
         ctx: Ctx,
         *,
-        source_type: Annotated[str, Field(description="article, pdf, youtube, text, ...")],
-        url: str | None = None,
-        text: str | None = None,
-        custom_instructions: str | None = None,
+        source_type: Annotated[
+            str, Field(max_length=40, description="article, pdf, youtube, text, ...")
+        ],
+        url: Url | None = None,
+        text: Annotated[str | None, Field(max_length=100_000)] = None,
+        custom_instructions: Annotated[str | None, Field(max_length=2000)] = None,
     ) -> Answer:
         """Queue the extraction of a source to write from: {id, status: 'queued'}. Poll
         get_source until 'ready', then pass its id to generate_post as source_id."""
@@ -264,38 +298,6 @@ class Tools:
         extracted_content, error_message}."""
         return await self.api.run(ctx, lambda lt: lt.sources.get(source_id))
 
-    @tool()
-    async def upload_media(
-        self,
-        ctx: Ctx,
-        *,
-        url: str | None = None,
-        base64_data: str | None = None,
-        mime_type: str | None = None,
-        filename: str | None = None,
-    ) -> Answer:
-        """Store an image or video from base64 (or a data: URL), or from a url (local
-        server only): {id, url, mime_type, kind, size}. Use the url in create_post
-        media_urls. Errors: unsupported_media_type, payload_too_large."""
-        if (url is None) == (base64_data is None):
-            return fail("validation_error", "Pass exactly one of url or base64_data.")
-        if url is not None:
-            if not self.api.allow_url_fetch:
-                message = (
-                    "This server does not download URLs; put the URL in create_post "
-                    "media_urls (the API fetches it safely) or send base64_data."
-                )
-                return fail("validation_error", message)
-            try:
-                base64_data, mime_type = await _download(url, mime_type)
-            except Refused as exc:
-                return fail("validation_error", str(exc))
-        data = base64_data
-        return await self.api.run(
-            ctx,
-            lambda lt: lt.media.upload(base64_data=data, mime_type=mime_type, filename=filename),
-        )
-
     @tool(read_only=True)
     async def analytics_summary(
         self,
@@ -308,178 +310,3 @@ class Tools:
         return await self.api.run(
             ctx, lambda lt: lt.analytics.summary(period=period, account_id=account_id)
         )
-
-    @tool(read_only=True)
-    async def get_credits(self, ctx: Ctx) -> Answer:
-        """Credit balance and usage: {balance, used_this_month, plan_limit, resets_at}."""
-        return await self.api.run(ctx, lambda lt: lt.credits.get())
-
-    @tool(read_only=True)
-    async def get_profile(self, ctx: Ctx) -> Answer:
-        """The owner's profile: plan, timezone, credits, onboarding_completed, ..."""
-        return await self.api.run(ctx, lambda lt: lt.profile.get())
-
-    @tool(destructive=True)
-    async def update_profile(
-        self,
-        ctx: Ctx,
-        *,
-        display_name: str | None = None,
-        timezone: Annotated[str | None, Field(description="IANA name, e.g. Europe/Paris")] = None,
-        notification_preferences: dict[str, bool] | None = None,
-    ) -> Answer:
-        """Change the display name, timezone (slots follow it) or notifications."""
-        return await self.api.run(
-            ctx,
-            lambda lt: lt.profile.update(
-                display_name=display_name,
-                timezone=timezone,
-                notification_preferences=notification_preferences,
-            ),
-        )
-
-    @tool(read_only=True)
-    async def get_brand_kit(self, ctx: Ctx) -> Answer:
-        """The brand kit generate_post writes with: name, tone, topics, colour, ..."""
-        return await self.api.run(ctx, lambda lt: lt.brand_kit.get())
-
-    @tool(destructive=True)
-    async def update_brand_kit(
-        self,
-        ctx: Ctx,
-        *,
-        brand_name: str | None = None,
-        brand_color: str | None = None,
-        tone: str | None = None,
-        topics: list[str] | None = None,
-        website: str | None = None,
-        what_do_you_do: str | None = None,
-        who_do_you_help: str | None = None,
-        language: str | None = None,
-    ) -> Answer:
-        """Set brand fields (the ones given; others keep their value)."""
-        fields = {
-            "brand_name": brand_name,
-            "brand_color": brand_color,
-            "tone": tone,
-            "topics": topics,
-            "website": website,
-            "what_do_you_do": what_do_you_do,
-            "who_do_you_help": who_do_you_help,
-            "language": language,
-        }
-        given = {k: v for k, v in fields.items() if v is not None}
-        return await self.api.run(ctx, lambda lt: lt.brand_kit.update(**given))
-
-    @tool()
-    async def complete_onboarding(
-        self,
-        ctx: Ctx,
-        *,
-        brand_name: Annotated[str, Field(min_length=1)],
-        platforms: Annotated[list[Platform], Field(min_length=1)],
-        timezone: str | None = None,
-        posting_frequency: str | None = None,
-        topics: list[str] | None = None,
-        what_do_you_do: str | None = None,
-        who_do_you_help: str | None = None,
-    ) -> Answer:
-        """Brand, platforms and a posting schedule in one call: {completed,
-        schedule_slots_created, slots, ...}."""
-        extra = {
-            "timezone": timezone,
-            "posting_frequency": posting_frequency,
-            "topics": topics,
-            "what_do_you_do": what_do_you_do,
-            "who_do_you_help": who_do_you_help,
-        }
-        given = {k: v for k, v in extra.items() if v is not None}
-        return await self.api.run(
-            ctx, lambda lt: lt.onboarding.complete(brand_name, platforms, **given)
-        )
-
-    @tool(read_only=True)
-    async def list_platforms(self, ctx: Ctx) -> Answer:
-        """Each platform's text limits, media rules and options schema."""
-        return await self.api.run(ctx, lambda lt: lt.platforms.list())
-
-    @tool(read_only=True)
-    async def browse_marketplace(self, ctx: Ctx, platform: Platform | None = None) -> Answer:
-        """Accounts for sale: {accounts: [{id, platform, username_masked, price_display}],
-        count}."""
-        return await self.api.run(ctx, lambda lt: lt.marketplace.list(platform=platform))
-
-    @tool()
-    async def purchase_account(
-        self,
-        ctx: Ctx,
-        *,
-        account_id: Id,
-        auto_connect: bool | None = None,
-        pay_with: Literal["card", "credits"] | None = None,
-    ) -> Answer:
-        """Buy a marketplace account (charges the saved card or credits): {purchase_id,
-        account (credentials, shown once), connected, ...}. Errors: payment_required (no
-        card), insufficient_credits, not_found (sold)."""
-        return await self.api.run(
-            ctx,
-            lambda lt: lt.marketplace.purchase(
-                account_id, auto_connect=auto_connect, pay_with=pay_with
-            ),
-        )
-
-    @tool(read_only=True)
-    async def list_webhooks(self, ctx: Ctx) -> Answer:
-        """Registered webhook endpoints: {webhooks: [{id, url, events, is_active}]}."""
-        return await self.api.run(ctx, lambda lt: lt.webhooks.list())
-
-    @tool()
-    async def create_webhook(
-        self, ctx: Ctx, url: str, events: Annotated[list[Event], Field(min_length=1)]
-    ) -> Answer:
-        """Register an endpoint for events: {id, url, events, secret}; the whsec_ secret
-        verifies signatures and is shown only here."""
-        return await self.api.run(ctx, lambda lt: lt.webhooks.create(url, events))
-
-    @tool(destructive=True)
-    async def update_webhook(
-        self,
-        ctx: Ctx,
-        *,
-        webhook_id: Id,
-        url: str | None = None,
-        events: list[Event] | None = None,
-        is_active: bool | None = None,
-    ) -> Answer:
-        """Change an endpoint's URL or events, or switch it on/off."""
-        return await self.api.run(
-            ctx,
-            lambda lt: lt.webhooks.update(webhook_id, url=url, events=events, is_active=is_active),
-        )
-
-    @tool(destructive=True)
-    async def delete_webhook(self, ctx: Ctx, webhook_id: Id) -> Answer:
-        """Delete a webhook endpoint: {deleted: true}."""
-        return await self.api.run(ctx, lambda lt: lt.webhooks.delete(webhook_id))
-
-
-class Refused(Exception):
-    """A URL upload_media cannot use; the message says why."""
-
-
-async def _download(url: str, mime_type: str | None) -> tuple[str, str | None]:
-    """The file at ``url`` as base64 (stdio only: the agent's own machine fetches it)."""
-    if not url.startswith(("https://", "http://")):
-        raise Refused("url must start with https:// or http://.")
-    async with httpx.AsyncClient(timeout=30.0, follow_redirects=True) as http:
-        try:
-            response = await http.get(url)
-        except httpx.HTTPError as exc:
-            raise Refused(f"Could not download {url}: {exc!r}") from exc
-    if response.status_code != 200 or len(response.content) > MAX_FETCH_BYTES:
-        message = (
-            f"Could not download {url}: HTTP {response.status_code}, {len(response.content)} bytes."
-        )
-        raise Refused(message)
-    kind = mime_type or response.headers.get("content-type", "").split(";")[0] or None
-    return base64.b64encode(response.content).decode("ascii"), kind

@@ -155,6 +155,18 @@ def warnings_field() -> Any:
 
 
 class PostCreated(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "post_01kt1gw6g0hy1r9dx43g3x9t3j",
+                    "status": "scheduled",
+                    "scheduled_time": "2026-06-02T09:30:00Z",
+                }
+            ]
+        }
+    )
+
     id: str
     status: str
     scheduled_time: str | None = None
@@ -162,6 +174,34 @@ class PostCreated(BaseModel):
 
 
 class PostOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "post_01kt1gw6g0hy1r9dx43g3x9t3j",
+                    "status": "published",
+                    "publish_state": None,
+                    "content_text": "Fresh roast is in.",
+                    "target_type": "bluesky",
+                    "social_account_id": "acc_01kt1gw6g09k0knd661gkyn34x",
+                    "subaccount_id": None,
+                    "media_urls": [],
+                    "options": {},
+                    "public_url": "https://bsky.app/profile/acme.bsky.social/post/3kq2xyzabc22a",
+                    "platform_post_id": "at://did:plc:abc123/app.bsky.feed.post/3kq2xyzabc22a",
+                    "error_code": None,
+                    "error_message": None,
+                    "result": {},
+                    "scheduled_time": "2026-06-02T09:30:00Z",
+                    "published_at": "2026-06-02T09:30:02Z",
+                    "late_by_seconds": 2,
+                    "created_at": "2026-06-01T12:00:00Z",
+                    "updated_at": "2026-06-02T09:30:02Z",
+                }
+            ]
+        }
+    )
+
     id: str
     status: Literal["draft", "scheduled", "publishing", "published", "failed"]
     publish_state: str | None = Field(
@@ -211,6 +251,21 @@ class PostList(BaseModel):
 
 
 class ScheduledPostSummary(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "post_01kt1gw6g0hy1r9dx43g3x9t3j",
+                    "content_text": "Fresh roast is in.",
+                    "target_type": "bluesky",
+                    "social_account_id": "acc_01kt1gw6g09k0knd661gkyn34x",
+                    "scheduled_time": "2026-06-02T09:30:00Z",
+                    "status": "scheduled",
+                }
+            ]
+        }
+    )
+
     id: str
     content_text: str
     target_type: str
@@ -262,6 +317,41 @@ class BulkError(BaseModel):
 
 
 class BulkResult(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "created": 2,
+                    "failed": 1,
+                    "posts": [
+                        {
+                            "id": "post_01kt1gw6g0hy1r9dx43g3x9t3j",
+                            "platform": "bluesky",
+                            "status": "scheduled",
+                            "index": 0,
+                        },
+                        {
+                            "id": "post_01kt1gw6g1a2b3c4d5e6f7g8h9",
+                            "platform": "linkedin",
+                            "status": "scheduled",
+                            "index": 0,
+                        },
+                    ],
+                    "errors": [
+                        {
+                            "index": 1,
+                            "platform": "twitter",
+                            "error": {
+                                "code": "not_found",
+                                "message": "No connected twitter account.",
+                            },
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     created: int
     failed: int
     posts: list[BulkPost]
@@ -269,6 +359,21 @@ class BulkResult(BaseModel):
 
 
 class PublishResult(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "post_01kt1gw6g0hy1r9dx43g3x9t3j",
+                    "status": "published",
+                    "public_url": "https://bsky.app/profile/acme.bsky.social/post/3kq2xyzabc22a",
+                    "publish_state": None,
+                    "error_code": None,
+                    "error_message": None,
+                }
+            ]
+        }
+    )
+
     id: str
     status: str
     public_url: str | None = None

@@ -38,6 +38,31 @@ class ProfileUpdate(BaseModel):
 
 
 class Profile(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "usr_01kt1gw6g0q9x3jbpr1c25kbhj",
+                    "email": "ada@example.com",
+                    "display_name": "Ada",
+                    "plan": "creator",
+                    "credits_balance": 412.5,
+                    "credits_monthly_allocation": 500.0,
+                    "timezone": "Europe/Paris",
+                    "language": "en",
+                    "notification_preferences": {
+                        "email_post_failed": True,
+                        "email_weekly_report": False,
+                    },
+                    "onboarding_completed": True,
+                    "user_type": "solo_creator",
+                    "account_count": 3,
+                    "created_at": "2026-05-02T08:30:00Z",
+                }
+            ]
+        }
+    )
+
     id: str
     email: str
     display_name: str
@@ -82,6 +107,22 @@ class Onboarding(BaseModel):
 
 
 class OnboardingDone(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "completed": True,
+                    "brand_name": "Acme Coffee",
+                    "platforms": ["bluesky", "linkedin"],
+                    "timezone": "Europe/Paris",
+                    "posting_frequency": "daily",
+                    "user_type": "solo_creator",
+                    "schedule_slots_created": 1,
+                }
+            ]
+        }
+    )
+
     completed: Literal[True] = True
     brand_name: str
     platforms: list[str]

@@ -29,6 +29,21 @@ class SlotsCreate(BaseModel):
 
 
 class SlotOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "slot_01kt1gw6g03v09skpabgvtmx0s",
+                    "day": 1,
+                    "hour": 9,
+                    "minute": 30,
+                    "selected_targets": ["acc_01kt1gw6g09k0knd661gkyn34x"],
+                    "platforms": ["bluesky"],
+                }
+            ]
+        }
+    )
+
     id: str
     day: int
     hour: int
@@ -38,6 +53,9 @@ class SlotOut(BaseModel):
 
 
 class SlotList(BaseModel):
+    # Its slots repeat SlotOut's example (kit.examples).
+    model_config = ConfigDict(json_schema_extra={"examples": [{"timezone": "Europe/Paris"}]})
+
     slots: list[SlotOut]
     timezone: str = Field(description="The owner's timezone the wall-clock times are in.")
 
@@ -60,6 +78,19 @@ class AutoConfigure(BaseModel):
 
 
 class AutoConfigured(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "configured": True,
+                    "slots_created": 1,
+                    "timezone": "Europe/Paris",
+                    "sources": {"bluesky": ["https://www.mediafa.st/schedule-bluesky-posts"]},
+                }
+            ]
+        }
+    )
+
     configured: bool = True
     slots_created: int
     timezone: str

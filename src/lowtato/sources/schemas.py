@@ -54,11 +54,40 @@ class SourceCreate(BaseModel):
 
 
 class SourceQueued(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"id": "src_01kt1gw6g0nh39ctkz5g3f4s2k", "status": "queued"}]
+        }
+    )
+
     id: str = Field(description="The source id (`src_…`); poll GET /api/v1/sources/{id}.")
     status: SourceStatus = Field(description="Always `queued` on creation.")
 
 
 class SourceOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "src_01kt1gw6g0nh39ctkz5g3f4s2k",
+                    "source_type": "article",
+                    "status": "ready",
+                    "url": "https://blog.acme-coffee.example/roasting",
+                    "text": None,
+                    "custom_instructions": None,
+                    "extracted_title": "How we roast",
+                    "extracted_content": "We roast in small batches every Monday...",
+                    "raw_content": None,
+                    "notes": [],
+                    "error_message": None,
+                    "created_at": "2026-06-01T12:00:00Z",
+                    "updated_at": "2026-06-01T12:00:04Z",
+                    "completed_at": "2026-06-01T12:00:04Z",
+                }
+            ]
+        }
+    )
+
     id: str
     source_type: SourceType
     status: SourceStatus = Field(description="queued → processing → ready | failed")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from lowtato.events.service import EventType
 from lowtato.kit.params import one_of
@@ -67,7 +68,31 @@ class WebhookDelete(BaseModel):
     id: str
 
 
+# What every example of a webhook shows.
+_HOOK: Final[JsonDict] = {
+    "id": "wh_01kt1gw6g0jv4bfrkdzkza7ajv",
+    "url": "https://hooks.acme.example/lowtato",
+    "events": ["post.published", "post.failed"],
+}
+
+
 class WebhookOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **_HOOK,
+                    "is_active": True,
+                    "created_at": "2026-06-01T12:00:00Z",
+                    "updated_at": "2026-06-01T12:00:00Z",
+                    "disabled_reason": None,
+                    "disabled_at": None,
+                    "previous_secret_expires_at": None,
+                }
+            ]
+        }
+    )
+
     id: str
     url: str
     events: list[str]
@@ -87,6 +112,20 @@ class WebhookOut(BaseModel):
 class WebhookCreated(BaseModel):
     """The secret is shown here and never again (rotate it to get a new one)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **_HOOK,
+                    "active": True,
+                    "is_active": True,
+                    "secret": "whsec_MfKQ9r8GKYqXnzJd3wT0Vn2l6cQpbU4e",
+                    "created_at": "2026-06-01T12:00:00Z",
+                }
+            ]
+        }
+    )
+
     id: str
     url: str
     events: list[str]
@@ -101,6 +140,18 @@ class WebhookList(BaseModel):
 
 
 class SecretRotated(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "wh_01kt1gw6g0jv4bfrkdzkza7ajv",
+                    "secret": "whsec_Qp3Vn8xK2mL9rT4wZ7bC1dF6gH0jN5sY",
+                    "previous_secret_expires_at": "2026-06-02T12:00:00Z",
+                }
+            ]
+        }
+    )
+
     id: str
     secret: str = Field(description="The new whsec_… secret; shown once.")
     previous_secret_expires_at: str = Field(
@@ -117,6 +168,47 @@ class AttemptOut(BaseModel):
 
 
 class DeliveryOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "whd_01kt1gw6g0jyd2vwarv384mwrt",
+                    "webhook_id": "wh_01kt1gw6g0jv4bfrkdzkza7ajv",
+                    "event_id": "evt_01kt1gw6g00yn5wmc6nwya5697",
+                    "event_type": "post.published",
+                    "trigger": "event",
+                    "redelivery_of": None,
+                    "status": "succeeded",
+                    "attempts": 2,
+                    "max_attempts": 8,
+                    "response_status": 200,
+                    "duration_ms": 84,
+                    "error": None,
+                    "created_at": "2026-06-01T12:00:00Z",
+                    "last_attempt_at": "2026-06-01T12:00:05Z",
+                    "next_attempt_at": None,
+                    "finished_at": "2026-06-01T12:00:05Z",
+                    "attempt_log": [
+                        {
+                            "attempt": 1,
+                            "at": "2026-06-01T12:00:00Z",
+                            "status_code": 503,
+                            "duration_ms": 120,
+                            "error": "HTTP 503: busy",
+                        },
+                        {
+                            "attempt": 2,
+                            "at": "2026-06-01T12:00:05Z",
+                            "status_code": 200,
+                            "duration_ms": 84,
+                            "error": None,
+                        },
+                    ],
+                }
+            ]
+        }
+    )
+
     id: str
     webhook_id: str
     event_id: str = Field(description="Sent as `webhook-id`; the same on retries and redeliveries.")
