@@ -29,10 +29,9 @@ class AccountRepository(OwnedRepository[SocialAccount]):
         return list((await self.session.execute(stmt)).scalars())
 
     async def find(self, platform: str, platform_user_id: str) -> SocialAccount | None:
-        # Deleted ones too: not self.scoped().
+        # Deleted ones too: the owner's rows without visible()'s condition.
         stmt = select(SocialAccount).where(
-            SocialAccount.owner_id == self.principal.user_id,
-            SocialAccount.livemode == self.principal.livemode,
+            *self.owned_by(self.principal.user_id, self.principal.livemode),
             SocialAccount.platform == platform,
             SocialAccount.platform_user_id == platform_user_id,
         )

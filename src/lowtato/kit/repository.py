@@ -33,8 +33,7 @@ def _by_id(repository: type[OwnedRepository[Any]], *, for_update: bool) -> Selec
     if stmt is None:
         model = repository.model
         stmt = select(model).where(
-            model.owner_id == bindparam("owner"),
-            model.livemode == bindparam("mode"),
+            *repository.owned_by(bindparam("owner"), bindparam("mode")),
             *repository.visible(),
             model.id == bindparam("id"),
         )
@@ -51,15 +50,18 @@ class OwnedRepository(Generic[M]):
         self.principal = principal
 
     @classmethod
+    def owned_by(cls, owner: Any, mode: Any) -> tuple[Any, ...]:
+        """The owner and mode conditions: values, or bound parameters for a prebuilt query."""
+        return (cls.model.owner_id == owner, cls.model.livemode == mode)
+
+    @classmethod
     def visible(cls) -> tuple[Any, ...]:
         """Conditions beyond owner and mode a row must meet to be seen at all."""
         return ()
 
     def scoped(self) -> Select[M]:
         return select(self.model).where(
-            self.model.owner_id == self.principal.user_id,
-            self.model.livemode == self.principal.livemode,
-            *self.visible(),
+            *self.owned_by(self.principal.user_id, self.principal.livemode), *self.visible()
         )
 
     def owned_fields(self) -> dict[str, Any]:
