@@ -3,7 +3,8 @@ adapter in this build, instead of getting posts that can only fail at publish ti
 use the sandbox network for every platform.
 
 Every platform has a live adapter now, so each test plays a build without one
-(``tests.api.without_live_adapter``), once for each platform of issue 15."""
+(``tests.api.without_live_adapter``), once for each of the five platforms that went live
+last (Instagram, Pinterest, Threads, TikTok, YouTube)."""
 
 from __future__ import annotations
 
