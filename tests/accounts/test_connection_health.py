@@ -5,6 +5,8 @@ periodic refresh job refreshes tokens before they expire, once, however many wor
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,9 +23,11 @@ from tests.fakes import linkedin_store as li
 from tests.fakes import x as xfake
 from tests.fakes.fixtures import Fakes
 
+from lowtato.accounts import tokens
 from lowtato.events.models import Event
 from lowtato.jobs.worker import Worker
 from lowtato.kit.clock import FrozenClock, use_clock
+from lowtato.kit.db import _open_writes
 from lowtato.runtime import build_registry
 
 PLATFORMS = ["twitter", "bluesky", "linkedin", "facebook"]
@@ -329,6 +333,41 @@ async def test_proactive_refresh_runs_once_with_two_workers(h: Harness) -> None:
     # The rotated tokens were stored: the next refresh (and a post) use them.
     h.frozen.advance(timedelta(seconds=60))
     post = await h.post(await h.publish("with the refreshed token"))
+    assert post["status"] == "published", (post["error_code"], post["error_message"])
+
+
+async def test_a_refresh_finished_between_read_and_claim_is_not_repeated(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Worker B reads the account (due), worker A refreshes it completely, then B claims: B
+    must see the token changed and use A's, not refresh again with the refresh token A spent
+    (a rotating platform refuses it). SQLite cannot interleave so: its writers BEGIN
+    IMMEDIATE, so B's read and claim hold the write lock together."""
+    _only(h, EXPIRING)
+    if h.app.state.db.is_sqlite:
+        pytest.skip("PostgreSQL only: SQLite serialises the read and the claim")
+    await h.connect(h.kit.grant(), expires_in=120)
+    services = h.app.state.services
+    claim = tokens.repository.claim_refresh
+    rivals: list[str] = []
+
+    async def claim_after_a_rival(*args: Any, **kwargs: Any) -> bool:
+        if not rivals:
+            rivals.append("A")
+            # A, start to finish, as another worker would: outside B's transaction.
+            rival = contextvars.copy_context()
+            rival.run(_open_writes.set, 0)
+            await asyncio.create_task(tokens.refresh_due_tokens(services), context=rival)
+            assert h.kit.refresh_calls() == 1
+        return await claim(*args, **kwargs)
+
+    monkeypatch.setattr(tokens.repository, "claim_refresh", claim_after_a_rival)
+    await tokens.refresh_due_tokens(services)  # B
+    assert rivals == ["A"] and h.kit.refresh_calls() == 1
+    account = await h.account()
+    assert account["is_active"] is True and await h.disconnections() == []
+    h.frozen.advance(timedelta(seconds=60))
+    post = await h.post(await h.publish("with the token A stored"))
     assert post["status"] == "published", (post["error_code"], post["error_message"])
 
 

@@ -96,14 +96,22 @@ async def due_for_refresh(
 
 
 async def claim_refresh(
-    session: AsyncSession, account_id: str, now: datetime, until: datetime
+    session: AsyncSession,
+    account_id: str,
+    seen: datetime | None,
+    now: datetime,
+    until: datetime,
 ) -> bool:
     """Take the account's token refresh until ``until`` unless another worker holds a live
-    claim; True if this caller has it."""
+    claim or has refreshed the token since the caller read it (its expiry is no longer
+    ``seen``: on PostgreSQL a rival can finish a whole refresh between the caller's read and
+    this UPDATE, and refreshing again would spend the rotated refresh token); True if this
+    caller has it."""
     claimed = await session.execute(
         update(SocialAccount)
         .where(
             SocialAccount.id == account_id,
+            SocialAccount.token_expires_at == seen,
             or_(
                 SocialAccount.refresh_claimed_until.is_(None),
                 SocialAccount.refresh_claimed_until < now,

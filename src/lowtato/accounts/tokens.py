@@ -126,7 +126,9 @@ async def refresh(
             stored = _stored(services, account)
             if not _due(account.token_expires_at, margin):
                 return stored  # not due, or another worker just refreshed it
-            claimed = await repository.claim_refresh(session, account_id, now, now + CLAIM)
+            claimed = await repository.claim_refresh(
+                session, account_id, account.token_expires_at, now, now + CLAIM
+            )
         if claimed:
             break
         if time.monotonic() >= give_up:
