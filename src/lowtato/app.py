@@ -84,6 +84,11 @@ ROUTERS = [
 ]
 
 
+# No path of theirs is also a path of a router listed before them in ROUTERS, so matching
+# them first changes no answer (tests/hardening/test_routing.py checks it).
+HOT_ROUTERS = (posts_router, schedules_router, accounts_router)
+
+
 def _redis_client(url: str) -> Any:
     if not url:
         return None
@@ -198,7 +203,8 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, exempt=[UPLOAD_PATH])
     app.add_middleware(RequestContextMiddleware)
     errors_http.install(app)
-    for router in ROUTERS:
+    # Routes are matched in order, one by one: the endpoints agents poll come first.
+    for router in sorted(ROUTERS, key=lambda r: r not in HOT_ROUTERS):
         app.include_router(router)
     # MCP over streamable HTTP; its tools call this app in-process with the caller's key.
     mcp_endpoint = McpEndpoint(app, settings.public_url, lambda key: _mcp_key_refused(app, key))

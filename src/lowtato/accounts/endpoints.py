@@ -9,15 +9,15 @@ from lowtato.accounts.schemas import AccountList, Connected, ConnectRequest, Sub
 from lowtato.auth.deps import AccountsRead, AccountsWrite
 from lowtato.kit.routing import JSONRoute
 from lowtato.kit.schemas import Deleted
-from lowtato.kit.session import Session
+from lowtato.kit.session import Reads, Session
 
 router = APIRouter(prefix="/api/v1/accounts", tags=["Accounts"], route_class=JSONRoute)
 
 
 @router.get("", summary="List connected accounts")
-async def list_accounts(principal: AccountsRead, session: Session) -> AccountList:
+async def list_accounts(principal: AccountsRead, reads: Reads) -> AccountList:
     """All connected accounts of this key's owner and mode (test keys see sandbox accounts)."""
-    return AccountList(accounts=await service.list_accounts(session, principal))
+    return AccountList(accounts=await service.list_accounts(reads, principal))
 
 
 @router.get("/{account_id}/subaccounts", summary="List subaccounts")

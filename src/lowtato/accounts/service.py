@@ -27,6 +27,7 @@ from lowtato.events.service import EventType, emit
 from lowtato.kit import clock
 from lowtato.kit.crypto import KeyRing
 from lowtato.kit.db import Database
+from lowtato.kit.fastread import FastReads
 from lowtato.kit.guarded_http import OutboundError, check_url
 from lowtato.kit.ids import new_id
 from lowtato.kit.principal import Principal
@@ -138,8 +139,8 @@ async def lock_account(session: AsyncSession, principal: Principal, account_id: 
     await AccountRepository(session, principal).lock(account_id)
 
 
-async def list_accounts(session: AsyncSession, principal: Principal) -> list[AccountOut]:
-    return [account_out(a) for a in await AccountRepository(session, principal).all()]
+async def list_accounts(reads: FastReads, principal: Principal) -> list[AccountOut]:
+    return [account_out(a) for a in await AccountRepository.read_all(reads, principal)]
 
 
 async def list_subaccounts(

@@ -17,7 +17,7 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 
 
-def _declare_header(
+async def _declare_header(
     idempotency_key: Annotated[
         str | None,
         Header(

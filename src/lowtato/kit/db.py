@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import NullPool
 
+from lowtato.kit.fastread import FastReads
 from lowtato.kit.files import private_file, sqlite_path
 from lowtato.kit.inline_sqlite import inline_connect
 
@@ -164,6 +165,8 @@ class Database:
         self.read_sessionmaker = async_sessionmaker(
             self.read_engine.execution_options(**{READONLY: True}), expire_on_commit=False
         )
+        # Single-statement reads of the hot endpoints, without a session (kit.fastread).
+        self.reads = FastReads(url, self.engine)
 
     @property
     def is_sqlite(self) -> bool:
@@ -191,6 +194,7 @@ class Database:
             _open_writes.set(depth)
 
     async def dispose(self) -> None:
+        await self.reads.close()
         if self.read_engine is not self.engine:
             await self.read_engine.dispose()
         await self.engine.dispose()

@@ -9,6 +9,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lowtato.kit.fastread import FastReads
+
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
     # GET/HEAD handlers only read, so on SQLite they never queue behind writers.
@@ -18,3 +20,11 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 Session = Annotated[AsyncSession, Depends(_session, scope="function")]
+
+
+async def _reads(request: Request) -> FastReads:
+    return request.app.state.db.reads  # type: ignore[no-any-return]
+
+
+# For endpoints whose whole work is one read: no session, no transaction (kit.fastread).
+Reads = Annotated[FastReads, Depends(_reads)]

@@ -12,9 +12,9 @@ from lowtato.idempotency import http as idempotency
 from lowtato.kit.params import Limit, Offset, UtcDateTime
 from lowtato.kit.routing import JSONRoute
 from lowtato.kit.schemas import Deleted
-from lowtato.kit.session import Session
+from lowtato.kit.session import Reads, Session
 from lowtato.posts import bulk, service
-from lowtato.posts.models import PostStatus
+from lowtato.posts.models import PostFilter, PostStatus
 from lowtato.posts.schemas import (
     BulkCreate,
     BulkResult,
@@ -117,7 +117,7 @@ async def publish_now(post_id: str, principal: PostsWrite, request: Request) -> 
 async def list_posts(
     *,
     principal: PostsRead,
-    session: Session,
+    reads: Reads,
     status: Annotated[list[PostStatus] | None, Query()] = None,
     account_id: str | None = None,
     scheduled_from: Annotated[UtcDateTime | None, Query(alias="from")] = None,
@@ -127,24 +127,19 @@ async def list_posts(
 ) -> PostList:
     """Newest first. Filter by `status` (repeatable), `account_id`, and a `from`/`to` range
     on `scheduled_time` (ISO 8601)."""
-    posts, meta = await service.list_posts(
-        session,
-        principal,
-        statuses=[s.value for s in status] if status else None,
-        account_id=account_id,
-        time_from=scheduled_from,
-        time_to=scheduled_to,
-        limit=limit,
-        offset=offset,
-    )
+    matching = PostFilter(
+        statuses=[s.value for s in status or ()], account_id=account_id,
+        time_from=scheduled_from, time_to=scheduled_to,
+    )  # fmt: skip
+    posts, meta = await service.list_posts(reads, principal, matching, limit=limit, offset=offset)
     return PostList(posts=[service.post_out(p) for p in posts], meta=meta)
 
 
 @router.get("/{post_id}", summary="Get a post")
-async def get_post(post_id: str, principal: PostsRead, session: Session) -> PostOut:
+async def get_post(post_id: str, principal: PostsRead, reads: Reads) -> PostOut:
     """Poll this until `status` is `published` (see `public_url`) or `failed` (see
     `error_code`, `error_message`)."""
-    return service.post_out(await service.get_post(session, principal, post_id))
+    return service.post_out(await service.read_post(reads, principal, post_id))
 
 
 @router.delete("/{post_id}", summary="Delete a draft, scheduled or failed post")

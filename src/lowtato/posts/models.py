@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -75,3 +77,13 @@ class Post(Base):
     recoveries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class PostFilter:
+    """Which posts a listing shows (every condition optional)."""
+
+    statuses: Sequence[str] = ()
+    account_id: str | None = None
+    time_from: datetime | None = None
+    time_to: datetime | None = None

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Exists, Select, String, and_, cast, or_, select
+from sqlalchemy import Exists, Select, String, and_, bindparam, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.jobs.models import Job
+from lowtato.kit.fastread import FastReads, Row
+from lowtato.kit.principal import Principal
 from lowtato.kit.repository import OwnedRepository
 from lowtato.media.models import MediaFile
-from lowtato.posts.models import Post, PostStatus, PublishState
+from lowtato.posts.models import Post, PostFilter, PostStatus, PublishState
+
+_SCHEDULE_ORDER = (Post.scheduled_time.asc(), Post.id.asc())
+_NEWEST_FIRST = (Post.created_at.desc(), Post.id.desc())
 
 
 class PostRepository(OwnedRepository[Post]):
@@ -37,16 +43,59 @@ class PostRepository(OwnedRepository[Post]):
             stmt = stmt.where(Post.scheduled_time < time_to)
         return stmt
 
-    async def page(
-        self, stmt: Select[Post], *, limit: int, offset: int, by_schedule: bool = False
-    ) -> tuple[list[Post], int]:
-        order = (
-            (Post.scheduled_time.asc(), Post.id.asc())
-            if by_schedule
-            else (Post.created_at.desc(), Post.id.desc())
+    @classmethod
+    async def read_page(
+        cls,
+        reads: FastReads,
+        principal: Principal,
+        matching: PostFilter,
+        *,
+        limit: int,
+        offset: int,
+        by_schedule: bool,
+    ) -> tuple[list[Row], int]:
+        """``filtered`` + ``page`` on the fast read path (``kit.fastread``): one statement
+        that also counts every match (``count(*) OVER ()``), so the page and its total come
+        from one snapshot; a second, counting one only for a page past the end."""
+        statuses = list(matching.statuses)
+        account_id, time_from, time_to = matching.account_id, matching.time_from, matching.time_to
+        shape = (len(statuses), bool(account_id), bool(time_from), bool(time_to), by_schedule)
+
+        def where(stmt: Select[Any]) -> Select[Any]:
+            if statuses:
+                stmt = stmt.where(Post.status.in_([bindparam(f"s{i}") for i in range(shape[0])]))
+            if account_id:
+                stmt = stmt.where(Post.account_id == bindparam("account"))
+            if time_from:
+                stmt = stmt.where(Post.scheduled_time >= bindparam("time_from"))
+            if time_to:
+                stmt = stmt.where(Post.scheduled_time < bindparam("time_to"))
+            return stmt
+
+        def paged(stmt: Select[Any]) -> Select[Any]:
+            order = _SCHEDULE_ORDER if by_schedule else _NEWEST_FIRST
+            stmt = where(stmt).add_columns(func.count().over().label("total_matching"))
+            return stmt.order_by(*order).limit(bindparam("limit")).offset(bindparam("offset"))
+
+        values = {
+            **cls.owner_values(principal),
+            **{f"s{i}": str(status) for i, status in enumerate(statuses)},
+            "account": account_id, "time_from": time_from, "time_to": time_to,
+            "limit": limit, "offset": offset,
+        }  # fmt: skip
+        rows = await reads.all(cls.read_query(f"page{shape}", paged), values)
+        if rows:
+            return rows, int(rows[0].total_matching)
+        if offset == 0:
+            return [], 0
+        counting = cls.read_query(
+            f"count{shape[:4]}",
+            lambda s: where(s).with_only_columns(
+                func.count().label("matching"), maintain_column_froms=True
+            ),
         )
-        rows = await self.session.execute(stmt.order_by(*order).limit(limit).offset(offset))
-        return list(rows.scalars()), await self.count(stmt)
+        counted = await reads.one(counting, values)
+        return [], int(counted.matching if counted else 0)
 
     async def scheduled_times(self, account_id: str) -> list[datetime]:
         """Times already taken by this account's scheduled posts (for useNextFreeSlot)."""

@@ -8,9 +8,9 @@ from lowtato.auth.deps import PostsRead, PostsWrite
 from lowtato.kit.params import Limit, Offset
 from lowtato.kit.routing import JSONRoute
 from lowtato.kit.schemas import Deleted
-from lowtato.kit.session import Session
+from lowtato.kit.session import Reads, Session
 from lowtato.posts import service
-from lowtato.posts.models import PostStatus
+from lowtato.posts.models import PostFilter, PostStatus
 from lowtato.posts.schemas import (
     PostOut,
     PostUpdated,
@@ -25,14 +25,14 @@ router = APIRouter(prefix="/api/v1/schedules", tags=["Schedules"], route_class=J
 @router.get("", summary="List scheduled posts")
 async def list_schedules(
     principal: PostsRead,
-    session: Session,
+    reads: Reads,
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> ScheduleList:
     """Posts waiting to publish, soonest first; `meta.count` is the total."""
     posts, meta = await service.list_posts(
-        session, principal, statuses=[PostStatus.scheduled], account_id=None,
-        time_from=None, time_to=None, limit=limit, offset=offset, by_schedule=True,
+        reads, principal, PostFilter(statuses=[PostStatus.scheduled]),
+        limit=limit, offset=offset, by_schedule=True,
     )  # fmt: skip
     return ScheduleList(
         scheduledPosts=[
@@ -51,9 +51,9 @@ async def list_schedules(
 
 
 @router.get("/{schedule_id}", summary="Get a scheduled post")
-async def get_schedule(schedule_id: str, principal: PostsRead, session: Session) -> PostOut:
+async def get_schedule(schedule_id: str, principal: PostsRead, reads: Reads) -> PostOut:
     """The full post object (any status)."""
-    return service.post_out(await service.get_post(session, principal, schedule_id))
+    return service.post_out(await service.read_post(reads, principal, schedule_id))
 
 
 @router.patch("/{schedule_id}", summary="Update a scheduled post")

@@ -27,6 +27,7 @@ from lowtato.events.service import EventType, emit
 from lowtato.idempotency import service as idempotency
 from lowtato.kit import clock
 from lowtato.kit.db import Database
+from lowtato.kit.fastread import FastReads, Row
 from lowtato.kit.ids import new_id
 from lowtato.kit.principal import Principal
 from lowtato.kit.schemas import ListMeta
@@ -35,7 +36,7 @@ from lowtato.platforms.names import Platform
 from lowtato.platforms.rules import Allowed, option_problems
 from lowtato.platforms.validation import MediaRef, validate_content
 from lowtato.posts import publish_job
-from lowtato.posts.models import Post, PostStatus
+from lowtato.posts.models import Post, PostFilter, PostStatus
 from lowtato.posts.repository import PostRepository
 from lowtato.posts.schemas import PostCreated, PostDraft, PostOut, PostUpdated, ScheduleUpdate
 from lowtato.posts.slotting import next_free_slot
@@ -326,6 +327,12 @@ async def _scheduled(session: AsyncSession, post: Post) -> None:
     )
 
 
+async def read_post(reads: FastReads, principal: Principal, post_id: str) -> Row:
+    """The post to show, read on the fast path: a row of its columns (for ``post_out``), not
+    a session's object."""
+    return await PostRepository.read_required(reads, principal, post_id)
+
+
 async def get_post(
     session: AsyncSession, principal: Principal, post_id: str, *, for_update: bool = False
 ) -> Post:
@@ -333,22 +340,18 @@ async def get_post(
 
 
 async def list_posts(
-    session: AsyncSession,
+    reads: FastReads,
     principal: Principal,
+    matching: PostFilter,
     *,
-    statuses: Sequence[str] | None,
-    account_id: str | None,
-    time_from: datetime | None,
-    time_to: datetime | None,
     limit: int,
     offset: int,
     by_schedule: bool = False,
-) -> tuple[list[Post], ListMeta]:
-    repo = PostRepository(session, principal)
-    stmt = repo.filtered(
-        statuses=statuses, account_id=account_id, time_from=time_from, time_to=time_to
+) -> tuple[list[Row], ListMeta]:
+    """A page of posts (fast read path: rows with the posts' columns, for ``post_out``)."""
+    posts, total = await PostRepository.read_page(
+        reads, principal, matching, limit=limit, offset=offset, by_schedule=by_schedule
     )
-    posts, total = await repo.page(stmt, limit=limit, offset=offset, by_schedule=by_schedule)
     meta = ListMeta(limit=limit, offset=offset, count=total, has_more=offset + len(posts) < total)
     return posts, meta
 

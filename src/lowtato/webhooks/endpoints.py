@@ -44,7 +44,7 @@ FORMAT_DOC = (
 )
 
 
-def _config(request: Request) -> service.Config:
+async def _config(request: Request) -> service.Config:
     state = request.app.state
     return service.Config(
         keyring=state.keyring,
