@@ -14,8 +14,9 @@ once per dialect straight on the DBAPI driver and applies the columns' own resul
   connection), with the JSON codecs SQLAlchemy's asyncpg dialect installs.
 - **Anything else** (in-memory SQLite in a test): the engine's Core connection.
 
-Only single statements: a read that needs a consistent view across statements, or locks,
-belongs in a ``Database.transaction``. Owner and mode scoping stay in the repositories, which
+Only plain reads: ``each`` runs a few statements from one snapshot (SQLite) or one connection
+(PostgreSQL); a read that takes locks, or leads to a write, belongs in a
+``Database.transaction``. Owner and mode scoping stay in the repositories, which
 build the statements handed here.
 """
 
@@ -111,18 +112,34 @@ class FastReads:
         self._pool_lock = asyncio.Lock()
 
     async def all(self, query: Query, values: Mapping[str, Any]) -> list[Row]:
-        compiled = query.compiled(self.dialect)
-        args = _args(compiled, values)
+        (rows,) = await self.each([query], values)
+        return rows
+
+    async def each(self, queries: Sequence[Query], values: Mapping[str, Any]) -> list[list[Row]]:
+        """The rows of each query, all from one snapshot on SQLite (one read transaction,
+        run synchronously); on PostgreSQL one connection, statement after statement, as a
+        ``READ COMMITTED`` transaction would."""
+        compiled = [q.compiled(self.dialect) for q in queries]
         if self._sqlite_file is not None:
-            raws = self._sqlite_connection().execute(compiled.sql, args).fetchall()
+            conn = self._sqlite_connection()
+            if len(queries) > 1:
+                conn.execute("BEGIN")
+            try:
+                raws = [conn.execute(c.sql, _args(c, values)).fetchall() for c in compiled]
+            finally:
+                if len(queries) > 1:
+                    conn.execute("COMMIT")
         elif self._pg_url is not None:
             pool = self._pool or await self._open_pool()
-            raws = await pool.fetch(compiled.sql, *args)
-        else:  # SQLAlchemy has applied the result processors already
-            async with self.engine.connect() as conn:
-                result = await conn.execute(query.stmt, dict(values))
-                return [compiled.row(*raw) for raw in result]
-        return [_row(compiled, raw) for raw in raws]
+            async with pool.acquire() as pg:
+                raws = [await pg.fetch(c.sql, *_args(c, values)) for c in compiled]
+        else:  # SQLAlchemy applies the result processors itself here
+            async with self.engine.connect() as core:
+                return [
+                    [c.row(*raw) for raw in await core.execute(q.stmt, dict(values))]
+                    for q, c in zip(queries, compiled, strict=True)
+                ]
+        return [[_row(c, raw) for raw in rows] for c, rows in zip(compiled, raws, strict=True)]
 
     async def one(self, query: Query, values: Mapping[str, Any]) -> Row | None:
         rows = await self.all(query, values)

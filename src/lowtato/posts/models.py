@@ -42,6 +42,7 @@ class Post(Base):
     __table_args__ = (
         Index("ix_posts_owner_status_time", "owner_id", "livemode", "status", "scheduled_time"),
         Index("ix_posts_account_time", "account_id", "scheduled_time"),
+        Index("ix_posts_owner_created", "owner_id", "livemode", "created_at", "id"),
         enum_check("status", PostStatus),
         enum_check("publish_state", PublishState),
         enum_check("origin", PostOrigin),

@@ -54,9 +54,9 @@ class PostRepository(OwnedRepository[Post]):
         offset: int,
         by_schedule: bool,
     ) -> tuple[list[Row], int]:
-        """``filtered`` + ``page`` on the fast read path (``kit.fastread``): one statement
-        that also counts every match (``count(*) OVER ()``), so the page and its total come
-        from one snapshot; a second, counting one only for a page past the end."""
+        """A page of the matching posts and how many match in all, on the fast read path
+        (``kit.fastread``). Two statements: counting in the page query (``count(*) OVER
+        ()``) would load and sort every matching row, not just the page."""
         statuses = list(matching.statuses)
         account_id, time_from, time_to = matching.account_id, matching.time_from, matching.time_to
         shape = (len(statuses), bool(account_id), bool(time_from), bool(time_to), by_schedule)
@@ -74,8 +74,14 @@ class PostRepository(OwnedRepository[Post]):
 
         def paged(stmt: Select[Any]) -> Select[Any]:
             order = _SCHEDULE_ORDER if by_schedule else _NEWEST_FIRST
-            stmt = where(stmt).add_columns(func.count().over().label("total_matching"))
-            return stmt.order_by(*order).limit(bindparam("limit")).offset(bindparam("offset"))
+            return (
+                where(stmt).order_by(*order).limit(bindparam("limit")).offset(bindparam("offset"))
+            )
+
+        def counted(stmt: Select[Any]) -> Select[Any]:
+            return where(stmt).with_only_columns(
+                func.count().label("matching"), maintain_column_froms=True
+            )
 
         values = {
             **cls.owner_values(principal),
@@ -83,19 +89,9 @@ class PostRepository(OwnedRepository[Post]):
             "account": account_id, "time_from": time_from, "time_to": time_to,
             "limit": limit, "offset": offset,
         }  # fmt: skip
-        rows = await reads.all(cls.read_query(f"page{shape}", paged), values)
-        if rows:
-            return rows, int(rows[0].total_matching)
-        if offset == 0:
-            return [], 0
-        counting = cls.read_query(
-            f"count{shape[:4]}",
-            lambda s: where(s).with_only_columns(
-                func.count().label("matching"), maintain_column_froms=True
-            ),
-        )
-        counted = await reads.one(counting, values)
-        return [], int(counted.matching if counted else 0)
+        queries = [cls.read_query(f"page{shape}", paged), cls.read_query(f"count{shape}", counted)]
+        rows, (total,) = await reads.each(queries, values)
+        return rows, int(total.matching)
 
     async def scheduled_times(self, account_id: str) -> list[datetime]:
         """Times already taken by this account's scheduled posts (for useNextFreeSlot)."""
