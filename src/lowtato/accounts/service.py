@@ -427,8 +427,10 @@ def learned_meta(learned: Mapping[str, Any]) -> dict[str, Any]:
 async def remember(session: AsyncSession, account_id: str, learned: Mapping[str, Any]) -> None:
     """Keep what a publish learned about the account (its allowed options, say) for the next
     post's creation. The account may be another owner's: jobs act for no caller."""
+    if not learned:  # most publishes learn nothing: no read of the account
+        return
     account = await repository.account_by_id(session, account_id)
-    if learned and account is not None:
+    if account is not None:
         # A new dict: the JSON column is only written when it is assigned.
         account.meta = {**(account.meta or {}), **learned_meta(learned)}
 

@@ -3,12 +3,11 @@ clients that start a command."""
 
 from __future__ import annotations
 
+import importlib
 import os
 
 import anyio
 import typer
-
-from lowtato.mcp.stdio import serve_stdio
 
 
 def mcp() -> None:
@@ -18,4 +17,7 @@ def mcp() -> None:
     if not key:
         typer.echo("Set LOWTATO_API_KEY to your API key (lt_live_… or lt_test_…).", err=True)
         raise typer.Exit(2)
-    anyio.run(serve_stdio, key, os.environ.get("LOWTATO_BASE_URL") or None)
+    # The MCP SDK (some 16 MiB resident) loads when this command runs, not whenever any
+    # `lowtato` command, `serve` included, starts (docs/performance.md).
+    stdio = importlib.import_module("lowtato.mcp.stdio")
+    anyio.run(stdio.serve_stdio, key, os.environ.get("LOWTATO_BASE_URL") or None)

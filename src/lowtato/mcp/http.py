@@ -14,22 +14,24 @@ supply (no cookies are involved).
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 import httpx
-from mcp.server import MCPServer
-from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lowtato.client import AsyncLowtato
-from lowtato.mcp._api import Ctx
-from lowtato.mcp.server import build_server
+
+if TYPE_CHECKING:  # the SDK (~16 MB resident) loads at the first MCP request, not at start
+    from mcp.server import MCPServer
+
+    from lowtato.mcp._api import Ctx
 
 # Answers None when the key is good, else the reason it is refused.
 KeyCheck = Callable[[str], Awaitable[str | None]]
-_NO_REBINDING_CHECK = TransportSecuritySettings(enable_dns_rebinding_protection=False)
 MISSING_KEY = "Send your API key in the x-api-key header (or Authorization: Bearer <key>)."
 
 
@@ -68,10 +70,15 @@ class McpEndpoint:
         # lifespan may start and stop in different tasks, which anyio refuses). Nothing
         # awaits between making it and taking it, so concurrent requests cannot swap them.
         if self._server is None:
-            self._server = build_server(self._client_for)
+            # The SDK loads with the tools at the first MCP request (docs/performance.md).
+            tools = importlib.import_module("lowtato.mcp.server")
+            self._server = tools.build_server(self._client_for)
+        from mcp.server.transport_security import TransportSecuritySettings  # noqa: PLC0415
+
         self._server.streamable_http_app(
-            stateless_http=True, json_response=True, transport_security=_NO_REBINDING_CHECK
-        )
+            stateless_http=True, json_response=True,
+            transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+        )  # fmt: skip
         manager = self._server.session_manager
         async with manager.run():
             await manager.handle_request(scope, receive, send)

@@ -9,10 +9,6 @@ import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-import trafilatura
-from pypdf import PasswordType, PdfReader
-from pypdf.errors import FileNotDecryptedError, PyPdfError
-
 from lowtato.sources.failures import ExtractionFailed
 
 TITLE_CHARS = 100
@@ -42,6 +38,10 @@ def short_title(text: str) -> str:
 
 def article(html: str | bytes, url: str) -> Extracted:
     """The main text of a web page without its navigation, footer and comments."""
+    # Imported here, as pypdf below: a server that never extracts a source never pays the
+    # memory of these libraries and theirs (docs/performance.md).
+    import trafilatura  # noqa: PLC0415
+
     document = trafilatura.bare_extraction(
         html, url=url, with_metadata=True, include_comments=False, include_tables=True
     )
@@ -59,6 +59,9 @@ def article(html: str | bytes, url: str) -> Extracted:
 def pdf(data: bytes) -> Extracted:
     """The text of a PDF's first ``MAX_PDF_PAGES`` pages; title from its metadata or its
     first line."""
+    from pypdf import PasswordType, PdfReader  # noqa: PLC0415 - see article()
+    from pypdf.errors import FileNotDecryptedError, PyPdfError  # noqa: PLC0415
+
     if not data.startswith(b"%PDF-"):
         raise ExtractionFailed(
             "not a PDF: the file does not start with '%PDF-'; check that the URL points at "

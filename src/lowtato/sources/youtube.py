@@ -11,26 +11,14 @@ client; the user's URL only yields the video id.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 from collections.abc import Mapping
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
-import requests
-from requests.adapters import HTTPAdapter
-from youtube_transcript_api import (
-    AgeRestricted,
-    CouldNotRetrieveTranscript,
-    InvalidVideoId,
-    NoTranscriptFound,
-    PoTokenRequired,
-    RequestBlocked,
-    Transcript,
-    TranscriptsDisabled,
-    VideoUnavailable,
-    VideoUnplayable,
-    YouTubeRequestFailed,
-    YouTubeTranscriptApi,
-)
+if TYPE_CHECKING:
+    import requests
+    from youtube_transcript_api import CouldNotRetrieveTranscript, Transcript
 
 from lowtato.sources.documents import Extracted
 from lowtato.sources.failures import ExtractionFailed, TryAgain
@@ -45,41 +33,55 @@ NO_TRANSCRIPT: Final = (
 )
 
 
-class _RebasedAdapter(HTTPAdapter):
-    """Sends requests for ``YOUTUBE_ORIGIN`` to ``base_url``, each with a timeout."""
+# requests and the transcript API (with their dependencies) are imported in the functions
+# that use them: a server that never extracts a YouTube source never loads them.
 
-    def __init__(self, base_url: str, timeout: float) -> None:
-        super().__init__(max_retries=0)
-        self._base = base_url.rstrip("/")
-        self._timeout = timeout
 
-    def send(  # noqa: PLR0917 - requests' own signature
-        self,
-        request: requests.PreparedRequest,
-        stream: bool = False,
-        timeout: float | tuple[float, float] | tuple[float, None] | None = None,
-        verify: bool | str = True,
-        cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
-        proxies: Mapping[str, str] | None = None,
-    ) -> requests.Response:
-        url = request.url or ""
-        if self._base != YOUTUBE_ORIGIN and url.startswith(YOUTUBE_ORIGIN):
-            request.url = self._base + url[len(YOUTUBE_ORIGIN) :]
-        return super().send(
-            request, stream=stream, timeout=timeout or self._timeout, verify=verify, cert=cert,
-            proxies=proxies,
-        )  # fmt: skip
+@functools.cache
+def _rebased_adapter() -> type[Any]:
+    """A requests adapter class that sends requests for ``YOUTUBE_ORIGIN`` to another base
+    URL (the test fake), each with a timeout."""
+    from requests.adapters import HTTPAdapter  # noqa: PLC0415
+
+    class RebasedAdapter(HTTPAdapter):
+        def __init__(self, base_url: str, timeout: float) -> None:
+            super().__init__(max_retries=0)
+            self._base = base_url.rstrip("/")
+            self._timeout = timeout
+
+        def send(  # noqa: PLR0917 - requests' own signature
+            self,
+            request: requests.PreparedRequest,
+            stream: bool = False,
+            timeout: float | tuple[float, float] | tuple[float, None] | None = None,
+            verify: bool | str = True,
+            cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
+            proxies: Mapping[str, str] | None = None,
+        ) -> requests.Response:
+            url = request.url or ""
+            if self._base != YOUTUBE_ORIGIN and url.startswith(YOUTUBE_ORIGIN):
+                request.url = self._base + url[len(YOUTUBE_ORIGIN) :]
+            return super().send(
+                request, stream=stream, timeout=timeout or self._timeout, verify=verify,
+                cert=cert, proxies=proxies,
+            )  # fmt: skip
+
+    return RebasedAdapter
 
 
 def _session(base_url: str, timeout: float) -> requests.Session:
+    import requests  # noqa: PLC0415 - see _rebased_adapter
+
     session = requests.Session()
-    session.mount(YOUTUBE_ORIGIN, _RebasedAdapter(base_url, timeout))
+    session.mount(YOUTUBE_ORIGIN, _rebased_adapter()(base_url, timeout))
     return session
 
 
 def _transcript_text(base_url: str, video_id: str, timeout: float) -> str:
     """Blocking: the transcript in a preferred language if there is one, else the first
     (manually made before generated)."""
+    from youtube_transcript_api import NoTranscriptFound, YouTubeTranscriptApi  # noqa: PLC0415
+
     with _session(base_url, timeout) as session:
         listing = YouTubeTranscriptApi(http_client=session).list(video_id)
         chosen: Transcript | None
@@ -95,6 +97,18 @@ def _transcript_text(base_url: str, video_id: str, timeout: float) -> str:
 
 
 def _failure(exc: CouldNotRetrieveTranscript) -> Exception:
+    from youtube_transcript_api import (  # noqa: PLC0415 - see _rebased_adapter
+        AgeRestricted,
+        InvalidVideoId,
+        NoTranscriptFound,
+        PoTokenRequired,
+        RequestBlocked,
+        TranscriptsDisabled,
+        VideoUnavailable,
+        VideoUnplayable,
+        YouTubeRequestFailed,
+    )
+
     if isinstance(exc, TranscriptsDisabled | NoTranscriptFound):
         return ExtractionFailed(NO_TRANSCRIPT)
     if isinstance(exc, VideoUnavailable | InvalidVideoId):
@@ -117,6 +131,9 @@ def _failure(exc: CouldNotRetrieveTranscript) -> Exception:
 
 
 async def transcript(base_url: str, video_id: str, *, per_request: float) -> str:
+    import requests  # noqa: PLC0415 - see _rebased_adapter
+    from youtube_transcript_api import CouldNotRetrieveTranscript  # noqa: PLC0415
+
     try:
         # Several requests, each under `per_request`; the thread is abandoned at the deadline.
         async with asyncio.timeout(per_request * 4):

@@ -16,9 +16,7 @@ depends_on = None
 
 def upgrade() -> None:
     # Without it, listing sorts every post the owner ever made to return the newest 20.
-    op.create_index(
-        "ix_posts_owner_created", "posts", ["owner_id", "livemode", "created_at", "id"]
-    )
+    op.create_index("ix_posts_owner_created", "posts", ["owner_id", "livemode", "created_at", "id"])
 
 
 def downgrade() -> None:
