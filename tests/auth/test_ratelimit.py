@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import httpx
+import pytest
 from tests.conftest import AppFactory, Owner, OwnerFactory, client_for, requires_redis
+
+from lowtato.kit import ratelimit
+from lowtato.kit.ratelimit import Policy
 
 
 async def test_61st_get_is_refused_with_headers(
@@ -97,3 +102,35 @@ async def test_rate_limits_fail_open_when_redis_is_down(
             for _ in range(3)
         ]
     assert codes == [200, 200, 429]  # the in-process fallback still enforces the limit
+
+
+def test_the_memory_window_moves(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(ratelimit.time, "monotonic", lambda: now[0])
+    windows = ratelimit.MemoryWindows()
+    key = ("usr_1", "live", "read")
+    answers = []
+    for _ in range(3):  # hits at 1000, 1002, 1004
+        answers.append(windows.hit(key, 3, 10)[:2])
+        now[0] += 2
+    assert answers == [(True, 2), (True, 1), (True, 0)]
+    allowed, remaining, reset = windows.hit(key, 3, 10)  # at 1006
+    assert (allowed, remaining, reset) == (False, 0, 4.0)  # the first hit leaves in 4 s
+    assert windows.hit(("usr_2", "live", "read"), 3, 10)[:2] == (True, 2)  # its own budget
+    now[0] += 4  # the first hit has left the window: one slot
+    assert windows.hit(key, 3, 10)[:2] == (True, 0)
+    assert windows.hit(key, 3, 10)[0] is False
+
+
+async def test_a_check_in_memory_never_leaves_the_event_loop_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def no_thread(*_: object, **__: object) -> None:
+        raise AssertionError("a rate-limit check handed work to a thread")
+
+    monkeypatch.setattr(asyncio, "to_thread", no_thread)
+    limiter = ratelimit.RateLimiter({Policy.read: 5}, 60)
+    decisions = [await limiter.hit(Policy.read, "usr_1", "live") for _ in range(6)]
+    assert [d.allowed for d in decisions] == [True] * 5 + [False]
+    assert decisions[-1].headers()["X-RateLimit-Remaining"] == "0"
+    await asyncio.sleep(0.05)  # room for any task the check may have started

@@ -1,9 +1,14 @@
-"""Per-owner, per-mode sliding-window rate limits (the ``limits`` library's moving window).
+"""Per-owner, per-mode sliding-window rate limits.
 
-Memory storage by default; with ``LOWTATO_REDIS_URL`` every process shares one budget (the
-check runs as one Lua script on Redis's clock). If Redis stops answering, checks fall back to
-this process's memory for a short while instead of failing requests, and health reports
-``degraded``.
+In this process's memory by default (``MemoryWindows``: the timestamps of the hits in the
+window, per key). With ``LOWTATO_REDIS_URL`` every process shares one budget through the
+``limits`` library's moving window on Redis (the check runs as one Lua script on Redis's
+clock). If Redis stops answering, checks fall back to memory for a short while instead of
+failing requests, and health reports ``degraded``.
+
+Memory is not ``limits``' own memory storage: that one starts an expiry task on each hit, and
+the task hands a bisect to a worker thread — a thread hop per request on the hottest path
+(docs/performance.md).
 """
 
 from __future__ import annotations
@@ -12,11 +17,12 @@ import asyncio
 import logging
 import math
 import time
+from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
 
 from limits import RateLimitItemPerSecond
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.storage import RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 log = logging.getLogger(__name__)
@@ -48,11 +54,48 @@ class Decision:
         }
 
 
+class MemoryWindows:
+    """Moving-window counts in this process: a key may have at most ``limit`` hits in any
+    ``window`` seconds. Synchronous and lock-free: it runs on the event loop's thread."""
+
+    SWEEP_EVERY = 10_000  # hits between sweeps of idle keys
+
+    def __init__(self) -> None:
+        self._hits: dict[tuple[str, ...], deque[float]] = {}
+        self._until_sweep = self.SWEEP_EVERY
+
+    def hit(self, key: tuple[str, ...], limit: int, window: float) -> tuple[bool, int, float]:
+        """Count a hit unless the window is full: (allowed, remaining, seconds until the
+        oldest hit in the window leaves it)."""
+        now = time.monotonic()
+        hits = self._hits.get(key)
+        if hits is None:
+            hits = self._hits[key] = deque()
+        while hits and hits[0] <= now - window:
+            hits.popleft()
+        allowed = len(hits) < limit
+        if allowed:
+            hits.append(now)
+        self._until_sweep -= 1
+        if self._until_sweep <= 0:
+            self._sweep(now, window)
+        reset = (hits[0] + window - now) if hits else window
+        return allowed, max(0, limit - len(hits)), reset
+
+    def _sweep(self, now: float, window: float) -> None:
+        self._until_sweep = self.SWEEP_EVERY
+        for key in [k for k, hits in self._hits.items() if not hits or hits[-1] <= now - window]:
+            del self._hits[key]
+
+    def clear(self) -> None:
+        self._hits.clear()
+
+
 class RateLimiter:
     def __init__(self, limits: dict[Policy, int], window_seconds: int, redis_url: str = "") -> None:
         self.window = window_seconds
         self.items = {p: RateLimitItemPerSecond(n, window_seconds) for p, n in limits.items()}
-        self._memory = MovingWindowRateLimiter(MemoryStorage())
+        self._memory = MemoryWindows()
         self._redis: MovingWindowRateLimiter | None = None
         self._redis_storage: Storage | None = None
         if redis_url:
@@ -75,29 +118,28 @@ class RateLimiter:
     async def hit(self, policy: Policy, owner: str, mode: str) -> Decision:
         item = self.items[policy]
         keys = (owner, mode, policy.value)
-        limiter = self._pick()
-        try:
-            allowed = await limiter.hit(item, *keys)
-            stats = await limiter.get_window_stats(item, *keys)
-        except Exception:
-            if limiter is self._memory:
-                raise
-            log.warning("rate limit storage unreachable; using in-process limits", exc_info=True)
-            self._redis_down_until = time.monotonic() + _REDIS_RETRY_AFTER_FAILURE
-            allowed = await self._memory.hit(item, *keys)
-            stats = await self._memory.get_window_stats(item, *keys)
-        reset_after = max(1, math.ceil(stats.reset_time - time.time()))
+        redis = self._redis
+        if redis is not None and time.monotonic() >= self._redis_down_until:
+            try:
+                allowed = await redis.hit(item, *keys)
+                stats = await redis.get_window_stats(item, *keys)
+            except Exception:
+                log.warning(
+                    "rate limit storage unreachable; using in-process limits", exc_info=True
+                )
+                self._redis_down_until = time.monotonic() + _REDIS_RETRY_AFTER_FAILURE
+            else:
+                reset_after = max(1, math.ceil(stats.reset_time - time.time()))
+                return Decision(
+                    policy, allowed, item.amount, stats.remaining, min(reset_after, self.window)
+                )
+        allowed, remaining, reset = self._memory.hit(keys, item.amount, self.window)
         return Decision(
-            policy, allowed, item.amount, stats.remaining, min(reset_after, self.window)
+            policy, allowed, item.amount, remaining, min(max(1, math.ceil(reset)), self.window)
         )
 
-    def _pick(self) -> MovingWindowRateLimiter:
-        if self._redis is not None and time.monotonic() >= self._redis_down_until:
-            return self._redis
-        return self._memory
-
     async def reset(self) -> None:
-        await self._memory.storage.reset()
+        self._memory.clear()
         if self._redis_storage is None:
             return
         # A connect that times out once under load is not a reason to keep stale counts:
