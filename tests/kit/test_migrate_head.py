@@ -12,7 +12,7 @@ from lowtato.kit.migrate import (
     alembic_config,
     newest_revision,
     sqlite_revision,
-    upgrade_sqlite_if_behind,
+    upgrade_if_behind,
 )
 
 
@@ -25,9 +25,9 @@ def test_a_new_file_is_migrated_and_a_current_one_is_left_alone(tmp_path: Path) 
     path = tmp_path / "fresh.db"
     url = f"sqlite+aiosqlite:///{path}"
     assert sqlite_revision(path) is None
-    upgrade_sqlite_if_behind(url, path)
+    upgrade_if_behind(url)
     assert sqlite_revision(path) == newest_revision()
     command.downgrade(alembic_config(url), "0018")  # one behind: the check must see it
     assert sqlite_revision(path) == "0018"
-    upgrade_sqlite_if_behind(url, path)
+    upgrade_if_behind(url)
     assert sqlite_revision(path) == newest_revision()

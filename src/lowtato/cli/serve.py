@@ -18,8 +18,7 @@ from lowtato.encryption import fingerprint
 from lowtato.kit import logredact
 from lowtato.kit.crypto import KeyRing
 from lowtato.kit.db import Database
-from lowtato.kit.files import sqlite_path
-from lowtato.kit.migrate import upgrade, upgrade_sqlite_if_behind
+from lowtato.kit.migrate import upgrade_if_behind
 
 
 def serve(
@@ -34,11 +33,8 @@ def serve(
     )
     logredact.install_on_root()
     base = settings()
-    database = sqlite_path(base.resolved_database_url)
-    if database is not None:
-        upgrade_sqlite_if_behind(base.resolved_database_url, database)
-    elif base.is_sqlite:
-        upgrade(base.resolved_database_url)
+    if base.is_sqlite:
+        upgrade_if_behind(base.resolved_database_url)
     _check_keys(base)  # a host with the wrong keys never takes the port
     # Bound before the app is built, so the links this server hands out name the port it
     # really listens on (also when --port 0 let the system choose).

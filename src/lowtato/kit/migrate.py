@@ -5,7 +5,7 @@ thread when already inside one.
 
 Alembic (with Mako and Pygments, some 110 modules) is imported only when a migration runs:
 ``lowtato serve`` on a SQLite file that is already at the newest revision checks that with one
-``SELECT`` (``upgrade_sqlite_if_behind``) and starts without it (docs/performance.md).
+``SELECT`` (``upgrade_if_behind``) and starts without it (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import re
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from lowtato.kit.files import sqlite_path
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -62,7 +64,8 @@ def sqlite_revision(path: Path) -> str | None:
     return str(row[0]) if row else None
 
 
-def upgrade_sqlite_if_behind(url: str, path: Path) -> None:
-    """``upgrade`` unless the SQLite file at ``path`` is at the newest revision already."""
-    if sqlite_revision(path) != newest_revision():
+def upgrade_if_behind(url: str) -> None:
+    """``upgrade`` unless ``url`` is a SQLite file at the newest revision already."""
+    path = sqlite_path(url)
+    if path is None or sqlite_revision(path) != newest_revision():
         upgrade(url)

@@ -23,10 +23,20 @@ class Owned(Protocol):
 
 
 M = TypeVar("M", bound=Any)
+T = TypeVar("T")
 
 
 _BY_ID: dict[tuple[type, bool], Select[Any]] = {}
 _READS: dict[tuple[type, str], Query] = {}
+
+
+def _prebuilt(repository: type[OwnedRepository[Any]]) -> tuple[Any, ...]:
+    """The conditions of a prebuilt query over the owner's visible rows, with the owner and
+    mode as bound parameters (their values: ``OwnedRepository.owner_values``)."""
+    return (
+        *repository.owned_by(bindparam("owner"), bindparam("mode")),
+        *repository.visible(),
+    )
 
 
 def _by_id(repository: type[OwnedRepository[Any]], *, for_update: bool) -> Select[Any]:
@@ -35,11 +45,7 @@ def _by_id(repository: type[OwnedRepository[Any]], *, for_update: bool) -> Selec
     stmt = _BY_ID.get((repository, for_update))
     if stmt is None:
         model = repository.model
-        stmt = select(model).where(
-            *repository.owned_by(bindparam("owner"), bindparam("mode")),
-            *repository.visible(),
-            model.id == bindparam("id"),
-        )
+        stmt = select(model).where(*_prebuilt(repository), model.id == bindparam("id"))
         stmt = _BY_ID[repository, for_update] = stmt.with_for_update() if for_update else stmt
     return stmt
 
@@ -77,7 +83,7 @@ class OwnedRepository(Generic[M]):
         return {"owner_id": self.principal.user_id, "livemode": self.principal.livemode}
 
     async def get(self, ident: str, *, for_update: bool = False) -> M | None:
-        params = {"owner": self.principal.user_id, "mode": self.principal.livemode, "id": ident}
+        params = {**self.owner_values(self.principal), "id": ident}
         stmt = _by_id(type(self), for_update=for_update)
         found: M | None = (await self.session.execute(stmt, params)).scalar_one_or_none()
         return found
@@ -90,9 +96,7 @@ class OwnedRepository(Generic[M]):
         query = _READS.get((cls, name))
         if query is None:
             model = cls.model
-            base = select(*columns_of(model)).where(
-                *cls.owned_by(bindparam("owner"), bindparam("mode")), *cls.visible()
-            )
+            base = select(*columns_of(model)).where(*_prebuilt(cls))
             query = _READS[cls, name] = Query(f"{model.__name__}Row", build(base))
         return query
 
@@ -110,16 +114,16 @@ class OwnedRepository(Generic[M]):
     @classmethod
     async def read_required(cls, reads: FastReads, principal: Principal, ident: str) -> Row:
         """``read``, or 404 ``not_found`` as ``require`` gives."""
-        found = await cls.read(reads, principal, ident)
-        if found is None:
-            raise NotFound.of(cls.noun, ident)
-        return found
+        return cls._or_404(await cls.read(reads, principal, ident), ident)
 
     async def require(self, ident: str, *, for_update: bool = False) -> M:
         """The row, or 404 ``not_found`` — also for another owner's or the other mode's id."""
-        found = await self.get(ident, for_update=for_update)
+        return self._or_404(await self.get(ident, for_update=for_update), ident)
+
+    @classmethod
+    def _or_404(cls, found: T | None, ident: str) -> T:
         if found is None:
-            raise NotFound.of(self.noun, ident)
+            raise NotFound.of(cls.noun, ident)
         return found
 
     async def count(self, stmt: Select[M] | None = None) -> int:

@@ -16,6 +16,23 @@ from lowtato.kit.repository import OwnedRepository
 from lowtato.media.models import MediaFile
 from lowtato.posts.models import Post, PostFilter, PostStatus, PublishState
 
+
+def _matching(
+    stmt: Select[Any], statuses: list[Any], account: Any, time_from: Any, time_to: Any
+) -> Select[Any]:
+    """A listing's conditions, each left out when None (or no statuses): values, or bound
+    parameters for a prebuilt query."""
+    if statuses:
+        stmt = stmt.where(Post.status.in_(statuses))
+    if account is not None:
+        stmt = stmt.where(Post.account_id == account)
+    if time_from is not None:
+        stmt = stmt.where(Post.scheduled_time >= time_from)
+    if time_to is not None:
+        stmt = stmt.where(Post.scheduled_time < time_to)
+    return stmt
+
+
 _SCHEDULE_ORDER = (Post.scheduled_time.asc(), Post.id.asc())
 _NEWEST_FIRST = (Post.created_at.desc(), Post.id.desc())
 
@@ -32,16 +49,9 @@ class PostRepository(OwnedRepository[Post]):
         time_from: datetime | None = None,
         time_to: datetime | None = None,
     ) -> Select[Post]:
-        stmt = self.scoped()
-        if statuses:
-            stmt = stmt.where(Post.status.in_(list(statuses)))
-        if account_id:
-            stmt = stmt.where(Post.account_id == account_id)
-        if time_from:
-            stmt = stmt.where(Post.scheduled_time >= time_from)
-        if time_to:
-            stmt = stmt.where(Post.scheduled_time < time_to)
-        return stmt
+        return _matching(
+            self.scoped(), list(statuses or ()), account_id or None, time_from, time_to
+        )
 
     @classmethod
     async def read_page(
@@ -62,15 +72,13 @@ class PostRepository(OwnedRepository[Post]):
         shape = (len(statuses), bool(account_id), bool(time_from), bool(time_to), by_schedule)
 
         def where(stmt: Select[Any]) -> Select[Any]:
-            if statuses:
-                stmt = stmt.where(Post.status.in_([bindparam(f"s{i}") for i in range(shape[0])]))
-            if account_id:
-                stmt = stmt.where(Post.account_id == bindparam("account"))
-            if time_from:
-                stmt = stmt.where(Post.scheduled_time >= bindparam("time_from"))
-            if time_to:
-                stmt = stmt.where(Post.scheduled_time < bindparam("time_to"))
-            return stmt
+            return _matching(
+                stmt,
+                [bindparam(f"s{i}") for i in range(shape[0])],
+                bindparam("account") if account_id else None,
+                bindparam("time_from") if time_from else None,
+                bindparam("time_to") if time_to else None,
+            )
 
         def paged(stmt: Select[Any]) -> Select[Any]:
             order = _SCHEDULE_ORDER if by_schedule else _NEWEST_FIRST
