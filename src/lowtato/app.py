@@ -32,6 +32,7 @@ from lowtato.discovery.platforms import router as platforms_router
 from lowtato.encryption import fingerprint
 from lowtato.errors import LowtatoError
 from lowtato.health.endpoints import router as health_router
+from lowtato.health.metrics import router as metrics_router
 from lowtato.images.endpoints import router as images_router
 from lowtato.jobs.worker import Worker
 from lowtato.kit import errors_http, pages
@@ -81,6 +82,7 @@ ROUTERS = [
     billing_router,
     billing_pages_router,
     ai_router,
+    metrics_router,
 ]
 
 
@@ -201,7 +203,9 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
     )
     # Added first, so it runs inside the request context: a 413 carries the request id too.
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, exempt=[UPLOAD_PATH])
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(
+        RequestContextMiddleware, metrics=bool(settings.metrics_token.get_secret_value())
+    )
     errors_http.install(app)
     # Routes are matched in order, one by one: the endpoints agents poll come first.
     for router in sorted(ROUTERS, key=lambda r: r not in HOT_ROUTERS):

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr("")
     encryption_keys: SecretStr = SecretStr("")
 
+    # Bearer token that turns on GET /metrics (Prometheus); empty: metrics off, /metrics 404.
+    metrics_token: SecretStr = SecretStr("")
+    # Log lines: JSON objects, readable text, or auto (text on a terminal, JSON otherwise).
+    log_format: Literal["auto", "json", "text"] = "auto"
+
     rate_limit_read: int = 60
     rate_limit_write: int = 30
     rate_limit_upload: int = 10

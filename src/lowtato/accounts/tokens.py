@@ -39,7 +39,7 @@ from lowtato.accounts.service import emit_disconnected, token_aad, token_expiry
 from lowtato.errors import ValidationFailed
 from lowtato.jobs.leases import JobContext
 from lowtato.jobs.registry import Registry
-from lowtato.kit import clock
+from lowtato.kit import clock, metrics
 from lowtato.kit.principal import system_principal
 from lowtato.platforms.base import Adapter, AdapterContext, Credentials
 from lowtato.platforms.capabilities import CAPABILITIES
@@ -197,6 +197,7 @@ async def _refused(
         if account is None:
             return
         account.refresh_claimed_until = None
+        metrics.TOKEN_REFRESH_FAILURES.labels(account.platform, kind).inc()
         if kind != "refresh_failed":
             await disconnect(
                 session, services, account, f"token expired or revoked: {exc.reason}", kind=kind

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import socket
 
 import typer
@@ -15,7 +14,7 @@ from lowtato.cli.common import console, err_console, settings
 from lowtato.cli.demo import bootstrap_demo
 from lowtato.config import Settings
 from lowtato.encryption import fingerprint
-from lowtato.kit import logredact
+from lowtato.kit import logs
 from lowtato.kit.crypto import KeyRing
 from lowtato.kit.db import Database
 from lowtato.kit.migrate import upgrade_if_behind
@@ -28,11 +27,8 @@ def serve(
     log_level: str = typer.Option("info", "--log-level"),
 ) -> None:
     """Start the API. On the embedded default (SQLite) this migrates the database first."""
-    logging.basicConfig(
-        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
-    logredact.install_on_root()
     base = settings()
+    logs.configure(log_level, base.log_format)
     if base.is_sqlite:
         upgrade_if_behind(base.resolved_database_url)
     _check_keys(base)  # a host with the wrong keys never takes the port
@@ -48,7 +44,10 @@ def serve(
             app,
             log_level=log_level,
             proxy_headers=False,
-            log_config=logredact.uvicorn_log_config(),
+            # Our handler (logs.configure) writes uvicorn's lines too; the request line comes
+            # from the request-context middleware, with the route and the owner.
+            log_config=None,
+            access_log=False,
         )
     )
     console.print(f"Lowtato listens on {config.public_url}")

@@ -11,6 +11,7 @@ import typer
 from lowtato.cli.common import console, err_console, settings
 from lowtato.encryption import fingerprint
 from lowtato.jobs.worker import Worker
+from lowtato.kit import logs
 from lowtato.runtime import Services, build_registry
 
 log = logging.getLogger(__name__)
@@ -32,9 +33,7 @@ def worker(
     finish after the signal; the rest go back to the queue for another worker.
     """
     config = settings()
-    logging.basicConfig(
-        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    logs.configure(log_level, config.log_format)
 
     async def main() -> None:
         services = Services.build(config)

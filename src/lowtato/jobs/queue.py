@@ -39,6 +39,11 @@ async def _wake(session: AsyncSession) -> None:
         notify.wake_after_commit(session)
 
 
+async def wake(session: AsyncSession) -> None:
+    """Wake the workers once this transaction commits (a job made due by hand)."""
+    await _wake(session)
+
+
 def _row(
     *,
     kind: str,

@@ -27,7 +27,7 @@ from lowtato.jobs import leases, notify, queue
 from lowtato.jobs.leases import JobContext, LeaseLost
 from lowtato.jobs.models import JobStatus
 from lowtato.jobs.registry import PermanentFailure, Registration, Registry, RetryLater
-from lowtato.kit import clock
+from lowtato.kit import clock, logs
 from lowtato.kit.db import Database
 
 log = logging.getLogger(__name__)
@@ -129,6 +129,8 @@ class Worker:
         Never raises for a handler's failure; a ``LeaseLost`` anywhere means another attempt
         owns the job now, so nothing is written.
         """
+        # Runs in the job's own task: these fields mark every line this job logs.
+        logs.bind(job_id=ctx.id, job_kind=ctx.kind)
         registration = self.registry.get(ctx.kind)
         if registration is None:  # claim filters on registered kinds; kept for direct callers
             await self._record(ctx, JobStatus.failed, error=f"no handler for kind {ctx.kind!r}")

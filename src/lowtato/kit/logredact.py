@@ -1,23 +1,22 @@
-"""Secrets out of log lines: API keys and credentials that a client put in a URL.
+"""Secrets out of log lines: API keys, tokens, signing secrets and passwords.
 
 Keys are read only from headers, but a client may still send one in the query string
-(``?api_key=lt_live_…``), and the access log writes request lines as they came. This filter,
-on every handler ``lowtato serve`` sets up (uvicorn's access and error logs and the root
-handler our own loggers reach), rewrites each record's message and arguments before they are
-formatted: any ``lt_live_…``/``lt_test_…`` value anywhere, and the value of any query
-parameter named like a credential (``api_key``, ``token``, OAuth's ``code``, …), become
-``[redacted]``. The request itself is still logged. The HTTP libraries' own loggers get the
-filter too (``install_on_libraries``), since they log the URLs of the platform calls we make.
+(``?api_key=lt_live_…``), a platform's error body may echo a token, an exception may carry a
+URL with ``client_secret=…``. This filter, on the handler ``lowtato.kit.logs`` installs,
+rewrites each record's message and arguments before they are formatted (and the formatters
+clean extra fields and tracebacks the same way): any ``lt_live_…``/``lt_test_…`` value and any
+``whsec_…`` secret anywhere, a bearer token, the value of any query parameter named like a
+credential (``api_key``, ``token``, OAuth's ``code``, …) and of any ``name: value`` or
+``name=value`` pair whose name says token, secret, password or key become ``[redacted]``.
+The HTTP libraries' own loggers get the filter too (``install_on_libraries``), since they
+log the URLs of the platform calls we make.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 import re
-from typing import Any, Final
-
-from uvicorn.config import LOGGING_CONFIG
+from typing import Final
 
 REDACTED = "[redacted]"
 # An API key in any spelling a URL may carry it (underscores percent-encoded included).
@@ -27,10 +26,31 @@ _KEY = re.compile(r"lt(?:_|%5[Ff])(?:live|test)(?:_|%5[Ff])[0-9A-Za-z_%]*")
 _NAMES = r"[\w.~-]*(?:key|token|secret|passw(?:or)?d|code|state|signature|sig|auth|credential)"
 _PARAM = re.compile(rf"([?&;]{_NAMES}[\w.~-]*=)[^&;#\s\"']*", re.IGNORECASE)
 _PLAIN = (str, int, float, bool, type(None))
+# Outside URLs: a credential written as ``name: value``/``name=value`` (a JSON error body from
+# a platform, a repr, a header dump), a bearer token, a webhook signing secret.
+_SECRET_NAME = r"(?:token|secret|passw(?:or)?d|api[_-]?key|authorization|credential)"  # noqa: S105 - a pattern
+_PAIR = re.compile(
+    rf"""([\w-]*{_SECRET_NAME}[\w-]*["']?\s*[:=]\s*["']?)(?!\[redacted\])"""
+    r"""(?:Bearer\s+)?[^"'\s,&;{}]+""",
+    re.IGNORECASE,
+)
+_BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
+_WHSEC = re.compile(r"whsec_[A-Za-z0-9+/=_-]+")
+_SECRET_FIELD = re.compile(rf"{_SECRET_NAME}|^key$", re.IGNORECASE)
 
 
 def redact(text: str) -> str:
-    return _PARAM.sub(lambda m: m.group(1) + REDACTED, _KEY.sub(REDACTED, text))
+    text = _PARAM.sub(lambda m: m.group(1) + REDACTED, _KEY.sub(REDACTED, text))
+    text = _WHSEC.sub(REDACTED, _BEARER.sub(lambda m: m.group(1) + REDACTED, text))
+    return _PAIR.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+def redact_field(name: str, value: object) -> object:
+    """A structured log field: its value hidden when its name says credential, else cleaned
+    like any text."""
+    if _SECRET_FIELD.search(name):
+        return REDACTED
+    return _redact_arg(value)
 
 
 def _redact_arg(value: object) -> object:
@@ -45,22 +65,15 @@ def _redact_arg(value: object) -> object:
 
 class RedactSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = redact(record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(_redact_arg(a) for a in record.args)
-        elif isinstance(record.args, dict):
-            record.args = {k: _redact_arg(v) for k, v in record.args.items()}
+        # The message is formatted first and cleaned as a whole: a secret's name may sit in
+        # the template and its value in an argument (``"password=%s", pw``), and cleaning the
+        # template alone could eat a placeholder.
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True  # logging reports the broken call itself; nothing to clean yet
+        record.msg, record.args = redact(message), None
         return True
-
-
-def uvicorn_log_config() -> dict[str, Any]:
-    """uvicorn's own logging set-up with the filter on both of its handlers."""
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config.setdefault("filters", {})["redact"] = {"()": RedactSecrets}
-    for handler in config["handlers"].values():
-        handler.setdefault("filters", []).append("redact")
-    return config
 
 
 # Libraries that log the URLs we call: Graph API calls carry tokens and the app secret in the
@@ -75,9 +88,3 @@ def install_on_libraries() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactSecrets) for f in logger.filters):
             logger.addFilter(RedactSecrets())
-
-
-def install_on_root() -> None:
-    """The filter on the root logger's handlers (where ``lowtato.*`` records end up)."""
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(RedactSecrets())

@@ -36,7 +36,7 @@ from lowtato.events.service import EventType, emit
 from lowtato.jobs import queue
 from lowtato.jobs.leases import JobContext, LeaseLost, lock_lease
 from lowtato.jobs.registry import RetryLater
-from lowtato.kit import clock
+from lowtato.kit import clock, logs
 from lowtato.kit.crypto import DecryptionError
 from lowtato.kit.sendwindow import SendWindowClosed, send_window
 from lowtato.media import service as media_service
@@ -51,7 +51,7 @@ from lowtato.platforms.base import (
 )
 from lowtato.platforms.errors import AuthExpired, PlatformError, Rejected, Retryable, UnknownOutcome
 from lowtato.platforms.registry import AdapterUnavailable
-from lowtato.posts import repository
+from lowtato.posts import observe, repository
 from lowtato.posts.models import Post, PostStatus, PublishState
 from lowtato.posts.ports import PostServices
 from lowtato.posts.publish_job import schedule_publish
@@ -207,10 +207,12 @@ async def publish(ctx: JobContext, services: PostServices) -> None:
 
 async def _publish(ctx: JobContext, services: PostServices, turn: Turn) -> None:
     post_id = str(ctx.payload["post_id"])
+    logs.bind(post_id=post_id)
     async with ctx.fenced() as session:
         post = await repository.locked_post(session, post_id)
         if post is None or post.status not in (PostStatus.scheduled, PostStatus.publishing):
             return  # deleted, turned back into a draft, or already settled: nothing to do
+        logs.bind(platform=post.platform)
         if post.status == PostStatus.publishing and post.publish_state in MAYBE_SENT:
             await mark_unconfirmed(
                 session, post, "an earlier publish attempt stopped after sending"
@@ -377,6 +379,7 @@ async def record_publish_outcome(
     services: PostServices | None = None,
 ) -> float | None:
     """Write one attempt's outcome; returns seconds to wait when it should be retried."""
+    observe.publish_outcome(post.platform, outcome)
     if isinstance(outcome, Published):
         await mark_published(session, post, outcome)
     elif isinstance(outcome, UnknownOutcome):
@@ -531,6 +534,7 @@ async def _look(adapter: Adapter, actx: AdapterContext, target: Target, since: d
 async def reconcile(ctx: JobContext, services: PostServices) -> None:
     """Settle an unconfirmed post by asking the platform whether it exists."""
     post_id = str(ctx.payload["post_id"])
+    logs.bind(post_id=post_id)
     async with ctx.fenced() as session:
         post = await repository.locked_post(session, post_id)
         if (
@@ -562,6 +566,12 @@ async def reconcile(ctx: JobContext, services: PostServices) -> None:
             return
     adapter, actx = adapter_ctx
     look = await _look(adapter, actx, target, since)
+    observe.reconcile_outcome(
+        target.post.platform,
+        found=look.found is not None,
+        error=look.error is not None,
+        settled=look.settled,
+    )
     async with ctx.fenced() as session:
         post = await repository.locked_post(session, post_id)
         if post is None or post.publish_state != PublishState.unconfirmed:

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.jobs.leases import JobContext
 from lowtato.jobs.registry import Registry, RetryLater, RetryPolicy
-from lowtato.kit import clock
+from lowtato.kit import clock, metrics
 from lowtato.kit.crypto import KeyRing
 from lowtato.webhooks import repository, service, signing
 from lowtato.webhooks.delivery import AttemptResult, Verdict, WebhookSender, next_attempt_at
@@ -71,6 +71,8 @@ async def deliver_once(ctx: JobContext, keyring: KeyRing, sender: WebhookSender)
     if step is None:
         return
     result = await sender.send(step.url, step.headers, step.body)
+    metrics.WEBHOOK_DELIVERIES.labels(result.verdict.value).inc()
+    metrics.WEBHOOK_LATENCY.observe(result.duration_ms / 1000)
     # A settled delivery completes the job in the same transaction (one commit, not two);
     # a failure may still be rescheduled, which the worker records from RetryLater.
     async with ctx.fenced(done=result.verdict is not Verdict.retry) as session:
