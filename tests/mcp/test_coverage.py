@@ -63,6 +63,8 @@ TOOL_FOR: dict[str, str] = {
 
 # operationId → why no tool calls it.
 NOT_A_TOOL: dict[str, str] = {
+    "metricsEndpoint": "Prometheus scrape target for the operator, off by default and behind its "
+    "own token (not an API key); nothing an agent acts on",
     "health": "server health for load balancers and monitors, no API key; an MCP client that "
     "lists tools already knows the server answers",
     "getLlmsTxt": "discovery document an agent reads before it connects (no key)",
