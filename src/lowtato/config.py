@@ -34,11 +34,18 @@ class Settings(BaseSettings):
         env_prefix="LOWTATO_", env_nested_delimiter="__", extra="ignore"
     )
 
+    # Holds the SQLite file, local media and the generated key files (mode 0700).
     data_dir: Path = Path(".lowtato")
+    # SQLAlchemy URL; empty: SQLite in the data dir. Scale-out: postgresql+asyncpg://…
     database_url: str = ""
+    # Shared rate-limit budget and wake-ups across processes; empty: in-process only.
     redis_url: str = ""
+    # The address clients reach this server at (links, OAuth redirects, media URLs).
     public_url: str = "http://127.0.0.1:8000"
+    # HMAC pepper of API keys; empty: generated once in the data dir. Same on every process.
     secret_key: SecretStr = SecretStr("")
+    # Comma list of 32-byte url-safe base64 keys: the first encrypts, all decrypt (rotation);
+    # empty: generated once in the data dir. Same on every process.
     encryption_keys: SecretStr = SecretStr("")
 
     # Bearer token that turns on GET /metrics (Prometheus); empty: metrics off, /metrics 404.
@@ -46,6 +53,7 @@ class Settings(BaseSettings):
     # Log lines: JSON objects, readable text, or auto (text on a terminal, JSON otherwise).
     log_format: Literal["auto", "json", "text"] = "auto"
 
+    # Requests per owner and mode in each window: reads (GET), writes, media uploads.
     rate_limit_read: int = 60
     rate_limit_write: int = 30
     rate_limit_upload: int = 10
@@ -57,7 +65,7 @@ class Settings(BaseSettings):
     auth_cache_seconds: float = 1.0
     # How long POST /posts/{id}/publish waits for the platform before answering.
     publish_wait_seconds: float = 10.0
-    # Run the job worker inside `lowtato serve` (off with --no-worker).
+    # Jobs the worker embedded in `lowtato serve` runs at once (none with --no-worker).
     worker_concurrency: int = 8
     # SQLite only: how long a write waits for another writer's lock before the request is
     # answered 503 with Retry-After (PostgreSQL writers lock rows, not the database).
@@ -156,6 +164,7 @@ class Settings(BaseSettings):
     sources_twitter_oembed_url: str = "https://publish.twitter.com/oembed"
     sources_fetch_timeout_seconds: float = Field(default=30.0, gt=0)
 
+    # OAuth app and API host of each platform (twitter, linkedin, …); unset: not offered.
     platforms: dict[str, PlatformApp] = Field(default_factory=dict)
 
     @cached_property

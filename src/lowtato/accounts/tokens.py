@@ -251,6 +251,16 @@ async def reconnect_url(
     return link.url
 
 
+def identity(account: SocialAccount) -> Credentials:
+    """Who the account is on its platform; ``refresh`` reads the stored tokens itself."""
+    return Credentials(
+        platform_user_id=account.platform_user_id,
+        username=account.username,
+        access_token=None,
+        meta=dict(account.meta or {}),
+    )
+
+
 async def refresh_due_tokens(services: AccountServices) -> int:
     """The periodic job: refresh every active account whose token expires within its
     platform's margin. One account's failure never stops the others; returns how many were
@@ -274,12 +284,7 @@ async def refresh_due_tokens(services: AccountServices) -> int:
             account = await session.get(SocialAccount, account_id)
             if account is None:
                 continue
-            creds = Credentials(
-                platform_user_id=account.platform_user_id,
-                username=account.username,
-                access_token=None,
-                meta=dict(account.meta or {}),
-            )
+            creds = identity(account)
         try:
             await refresh(services, account_id, adapter, actx, creds, margin=margin)
         except PlatformError as exc:

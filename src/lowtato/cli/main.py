@@ -4,9 +4,22 @@ from __future__ import annotations
 
 import typer
 
-from lowtato.cli import credits, db, keys, marketplace, secrets, users
+from lowtato.cli import (
+    accounts,
+    credits,
+    db,
+    jobs,
+    keys,
+    marketplace,
+    posts,
+    secrets,
+    users,
+    webhooks,
+)
+from lowtato.cli.backup import backup
 from lowtato.cli.mcp import mcp
 from lowtato.cli.serve import serve
+from lowtato.cli.settings_table import settings_table
 from lowtato.cli.worker import worker
 from lowtato.runtime import subscribe_all
 
@@ -29,6 +42,12 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(secrets.app, name="secrets")
 app.add_typer(credits.app, name="credits")
 app.add_typer(marketplace.app, name="marketplace")
+app.add_typer(jobs.app, name="jobs")
+app.add_typer(posts.app, name="posts")
+app.add_typer(webhooks.app, name="webhooks")
+app.add_typer(accounts.app, name="accounts")
+app.command()(backup)
+app.command("settings-table")(settings_table)
 
 if __name__ == "__main__":
     app()

@@ -94,3 +94,24 @@ async def pending_deliveries(session: AsyncSession, webhook_id: str) -> list[Web
         .with_for_update()
     )
     return list((await session.execute(stmt)).scalars())
+
+
+async def recent_deliveries(
+    session: AsyncSession,
+    *,
+    owner_id: str | None = None,
+    webhook_id: str | None = None,
+    status: str | None = None,
+    limit: int = 100,
+) -> list[WebhookDelivery]:
+    """Newest first, for the operator (``lowtato webhooks deliveries``)."""
+    stmt = select(WebhookDelivery).order_by(
+        WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc()
+    )
+    if owner_id:
+        stmt = stmt.where(WebhookDelivery.owner_id == owner_id)
+    if webhook_id:
+        stmt = stmt.where(WebhookDelivery.webhook_id == webhook_id)
+    if status:
+        stmt = stmt.where(WebhookDelivery.status == status)
+    return list((await session.execute(stmt.limit(limit))).scalars())
