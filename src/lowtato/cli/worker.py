@@ -25,12 +25,16 @@ def worker(
     lease_seconds: float = typer.Option(
         60.0, "--lease-seconds", min=1, help="how long a silent worker keeps its jobs"
     ),
+    shutdown_grace: float = typer.Option(
+        SHUTDOWN_GRACE, "--shutdown-grace", min=0, help="seconds running jobs get after SIGTERM"
+    ),
     log_level: str = typer.Option("info", "--log-level"),
 ) -> None:
     """Run due jobs from LOWTATO_DATABASE_URL until SIGINT/SIGTERM, then stop gracefully.
 
-    Runs the same job kinds as the API's embedded worker. Running jobs get 30 seconds to
-    finish after the signal; the rest go back to the queue for another worker.
+    Runs the same job kinds as the API's embedded worker. Running jobs get --shutdown-grace
+    seconds (30) to finish after the signal; the rest go back to the queue for another worker
+    (a publish stopped after it may have reached the platform is checked there, not re-sent).
     """
     config = settings()
     logs.configure(log_level, config.log_format)
@@ -56,8 +60,8 @@ def worker(
             if stopping:
                 log.warning("already stopping (signal %d ignored)", signum)
                 return
-            log.info("signal %d: stopping, up to %.0fs for running jobs", signum, SHUTDOWN_GRACE)
-            stopping.append(loop.create_task(runner.stop(SHUTDOWN_GRACE)))
+            log.info("signal %d: stopping, up to %.1fs for running jobs", signum, shutdown_grace)
+            stopping.append(loop.create_task(runner.stop(shutdown_grace)))
 
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, on_signal, signum)
