@@ -19,6 +19,8 @@ from lowtato.kit.crypto import KeyRing
 from lowtato.kit.db import Database
 from lowtato.kit.migrate import upgrade_if_behind
 
+GRACEFUL_SHUTDOWN_SECONDS = 20
+
 
 def serve(
     host: str = typer.Option("127.0.0.1", "--host"),
@@ -48,6 +50,9 @@ def serve(
             # from the request-context middleware, with the route and the owner.
             log_config=None,
             access_log=False,
+            # SIGTERM: stop accepting, let requests in flight finish (long streams are cut
+            # after this), then the lifespan stops the embedded worker (its own grace).
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
     )
     console.print(f"Lowtato listens on {config.public_url}")

@@ -11,6 +11,7 @@ the same truth.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -21,11 +22,19 @@ from prometheus_client import (
     Counter,
     Histogram,
     generate_latest,
+    values,
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # The library names each process's sample files by pid; containers sharing the directory
+    # (an API and a worker container on one host) are all pid 1, so the host name joins it.
+    values.ValueClass = values.MultiProcessValue(  # type: ignore[no-untyped-call]
+        lambda: f"{socket.gethostname()}-{os.getpid()}"
+    )
 
 REQUESTS = Counter(
     "lowtato_http_requests_total", "HTTP requests by route template and status.",
