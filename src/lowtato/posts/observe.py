@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from lowtato.kit import metrics
 from lowtato.platforms.base import Published
 from lowtato.platforms.errors import AuthExpired, PlatformError, Rejected, Retryable, UnknownOutcome
+
+log = logging.getLogger(__name__)
 
 
 def publish_outcome(platform: str, outcome: Published | PlatformError) -> None:
@@ -21,6 +25,8 @@ def publish_outcome(platform: str, outcome: Published | PlatformError) -> None:
     else:
         name, code = "error", "platform_error"
     metrics.PUBLISH.labels(platform, name, code).inc()
+    # One line per attempt's outcome; the job, post and platform are on it (lowtato.kit.logs).
+    log.info("publish attempt: %s %s", name, code)
 
 
 def reconcile_outcome(platform: str, *, found: bool, error: bool, settled: bool) -> None:
