@@ -39,6 +39,8 @@ PUBLIC = {
     ("GET", "/.well-known/agents.json"),
     ("GET", "/pricing.json"),
     ("GET", "/sitemap.xml"),
+    # The operator's Prometheus scrape: its own bearer token (LOWTATO_METRICS_TOKEN), no API key.
+    ("GET", "/metrics"),
 }
 
 

@@ -11,22 +11,24 @@ from lowtato.platforms.errors import AuthExpired, PlatformError, Rejected, Retry
 log = logging.getLogger(__name__)
 
 
+# Most specific first: an UnknownOutcome or AuthExpired is not counted as its base class.
+_KINDS: tuple[tuple[type[PlatformError], str], ...] = (
+    (UnknownOutcome, "unconfirmed"),
+    (AuthExpired, "auth_expired"),
+    (Retryable, "retryable"),
+    (Rejected, "rejected"),
+)
+
+
 def publish_outcome(platform: str, outcome: Published | PlatformError) -> None:
     if isinstance(outcome, Published):
-        name, code = "published", ""
-    elif isinstance(outcome, UnknownOutcome):
-        name, code = "unconfirmed", outcome.code
-    elif isinstance(outcome, AuthExpired):
-        name, code = "auth_expired", outcome.code
-    elif isinstance(outcome, Retryable):
-        name, code = "retryable", outcome.code
-    elif isinstance(outcome, Rejected):
-        name, code = "rejected", outcome.code
+        kind, error = "published", ""
     else:
-        name, code = "error", "platform_error"
-    metrics.PUBLISH.labels(platform, name, code).inc()
+        kind = next((name for cls, name in _KINDS if isinstance(outcome, cls)), "error")
+        error = outcome.code
+    metrics.PUBLISH.labels(platform, kind, error).inc()
     # One line per attempt's outcome; the job, post and platform are on it (lowtato.kit.logs).
-    log.info("publish attempt: %s %s", name, code)
+    log.info("publish attempt: %s %s", kind, error)
 
 
 def reconcile_outcome(platform: str, *, found: bool, error: bool, settled: bool) -> None:
