@@ -21,6 +21,7 @@ from prometheus_client import (
     CollectorRegistry,
     Counter,
     Histogram,
+    disable_created_metrics,
     generate_latest,
     values,
 )
@@ -28,6 +29,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+# No `*_created` series beside every counter: Prometheus needs none of them.
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     # The library names each process's sample files by pid; containers sharing the directory
