@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     publish_wait_seconds: float = 10.0
     # Run the job worker inside `lowtato serve` (off with --no-worker).
     worker_concurrency: int = 8
+    # PostgreSQL: connections each process keeps open. Size it to what runs at once (API
+    # requests in flight, worker jobs): beyond it each transaction opens a connection and
+    # closes it after, which costs a handshake and the driver's prepared statements.
+    # `lowtato worker` raises it to its --concurrency plus a few.
+    database_pool_size: int = Field(default=20, ge=1, le=1000)
     # SQLite only: how long a write waits for another writer's lock before the request is
     # answered 503 with Retry-After (PostgreSQL writers lock rows, not the database).
     sqlite_busy_timeout_seconds: float = 10.0

@@ -32,6 +32,9 @@ def worker(
     finish after the signal; the rest go back to the queue for another worker.
     """
     config = settings()
+    # One pooled connection per job it runs at once, and a few for its own loop.
+    pool = max(config.database_pool_size, concurrency + 4)
+    config = config.model_copy(update={"database_pool_size": pool})
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
