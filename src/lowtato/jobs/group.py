@@ -1,60 +1,40 @@
-"""Group commit: the closing fenced transactions of jobs that finish together, as one.
+"""Group commit of jobs' closing transactions (``JobContext.settle``; see ``kit.batch``).
 
-A burst of publishes ends with many attempts each wanting the same short transaction: prove
-the lease, lock the post, write the outcome and its event, mark the job done. Alone, each is
-a dozen round trips to the database, and those round trips (not the platform calls) bound
-how many posts a worker publishes per second (docs/performance.md). Here the attempts that
-are waiting while one group commits form the next group: one lease check for all of them
-(``leases.lock_leases``), one ``prepare`` (e.g. lock all their posts), each one's work in
-turn, one done-update, one commit. Under no load a group is one attempt and runs at once, so
-nothing waits for company.
+A burst of publishes ends with many attempts each wanting the same short fenced transaction:
+prove the lease, lock the post, write the outcome and its event, mark the job done. Grouped,
+that is one lease check for all of them (``leases.lock_leases``), one ``prepare`` (e.g. lock
+all their posts), each one's work in turn, one done-update, one commit.
 
 Every guarantee of ``JobContext.fenced`` holds per job: an attempt whose lease moved on gets
-``LeaseLost`` and writes nothing; a job's work and its completion commit together. If the
-group's transaction fails for any reason (one job's work raised, a deadlock, a lost
-connection), nothing of it is written and every job runs again on its own, so one job's
-problem never decides another's outcome.
+``LeaseLost`` and writes nothing; a job's work and its completion commit together; a group
+that fails is run again job by job, each in its own ``fenced`` transaction.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.jobs.leases import JobContext, LeaseLost, Prepare, finish_many, lock_leases
 from lowtato.jobs.models import JobStatus
-from lowtato.kit.db import Database, start_memo
-
-log = logging.getLogger(__name__)
+from lowtato.kit.batch import Batches, Entry
 
 T = TypeVar("T")
-MAX_GROUP = 64
 
 
-@dataclass(eq=False)
-class _Waiting:
+@dataclass(frozen=True)
+class _Job:
     ctx: JobContext
-    work: Callable[[AsyncSession], Awaitable[Any]]
     done: bool
     key: str
-    future: asyncio.Future[Any]
 
 
-class GroupCommit:
-    """One per worker. ``run`` is ``JobContext.settle``'s grouped form."""
-
-    def __init__(self, db: Database, *, max_group: int = MAX_GROUP) -> None:
-        self.db = db
-        self.max_group = max_group
-        # Per ``prepare`` (jobs that need the same preparation share a group): who waits, and
-        # whether a task is already committing their groups one after another.
-        self._waiting: dict[Prepare | None, list[_Waiting]] = {}
-        self._committers: dict[Prepare | None, asyncio.Task[None]] = {}
+class GroupCommit(Batches[_Job]):
+    """One per worker; ``run`` is ``JobContext.settle``'s grouped form."""
 
     async def run(
         self,
@@ -65,73 +45,30 @@ class GroupCommit:
         key: str,
         prepare: Prepare | None,
     ) -> T:
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._waiting.setdefault(prepare, []).append(_Waiting(ctx, work, done, key, future))
-        if prepare not in self._committers:
-            task = asyncio.create_task(self._commit_all(prepare), name="lowtato-group-commit")
-            self._committers[prepare] = task
-        return await future
+        return await self.submit(work, _Job(ctx, done, key), tag=prepare)
 
-    async def _commit_all(self, prepare: Prepare | None) -> None:
-        try:
-            while waiting := self._waiting.get(prepare):
-                group = waiting[: self.max_group]
-                del waiting[: self.max_group]
-                try:
-                    await self._commit(group, prepare)
-                except BaseException as exc:  # never leave a job waiting forever
-                    for entry in group:
-                        if not entry.future.done():
-                            entry.future.set_exception(exc)
-                    raise
-        finally:
-            del self._committers[prepare]
-
-    async def _commit(self, group: list[_Waiting], prepare: Prepare | None) -> None:
-        # A job whose handler was cancelled while waiting (shutdown, lost lease) is left out,
-        # as if its transaction had rolled back.
-        group = [entry for entry in group if not entry.future.done()]
-        if len(group) <= 1:
-            await asyncio.gather(*(self._alone(entry) for entry in group))
-            return
-        results: dict[_Waiting, Any] = {}
-        try:
-            async with self.db.transaction() as session:
-                start_memo(session)
-                held = await lock_leases(session, {e.ctx.id: e.ctx.lease_token for e in group})
-                mine = [entry for entry in group if entry.ctx.id in held]
-                if prepare is not None and mine:
-                    await prepare(session, [entry.key for entry in mine])
-                for entry in mine:
-                    results[entry] = await entry.work(session)
-                completed = [entry.ctx for entry in mine if entry.done]
-                await finish_many(session, completed, JobStatus.done, None)
-        except Exception:
-            log.info("a group of %d job outcomes failed; recording each on its own", len(group))
-            await asyncio.gather(*(self._alone(entry) for entry in group))
-            return
+    async def begin(
+        self, session: AsyncSession, tag: Hashable, group: list[Entry[_Job]]
+    ) -> list[Entry[_Job]]:
+        held = await lock_leases(session, {e.meta.ctx.id: e.meta.ctx.lease_token for e in group})
+        going = []
         for entry in group:
-            if entry in results:
-                entry.ctx.completed = entry.ctx.completed or entry.done
-                _resolve(entry.future, results[entry])
+            if entry.meta.ctx.id in held:
+                going.append(entry)
             else:
-                _fail(entry.future, LeaseLost(entry.ctx.id, entry.ctx.lease_token))
+                entry.fail(LeaseLost(entry.meta.ctx.id, entry.meta.ctx.lease_token))
+        if tag is not None and going:
+            prepare = cast(Prepare, tag)
+            await prepare(session, [entry.meta.key for entry in going])
+        return going
 
-    async def _alone(self, entry: _Waiting) -> None:
-        try:
-            async with entry.ctx.fenced(done=entry.done) as session:
-                result = await entry.work(session)
-        except Exception as exc:
-            _fail(entry.future, exc)
-        else:
-            _resolve(entry.future, result)
+    async def end(self, session: AsyncSession, ran: list[Entry[_Job]]) -> None:
+        completed = [entry.meta.ctx for entry in ran if entry.meta.done]
+        await finish_many(session, completed, JobStatus.done, None)
 
+    def alone(self, entry: Entry[_Job]) -> AbstractAsyncContextManager[AsyncSession]:
+        return entry.meta.ctx.fenced(done=entry.meta.done)
 
-def _resolve(future: asyncio.Future[Any], result: Any) -> None:
-    if not future.done():
-        future.set_result(result)
-
-
-def _fail(future: asyncio.Future[Any], exc: BaseException) -> None:
-    if not future.done():
-        future.set_exception(exc)
+    def committed(self, entry: Entry[_Job]) -> None:
+        if entry.meta.done:
+            entry.meta.ctx.completed = True

@@ -23,7 +23,10 @@ import hashlib
 import math
 from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from lowtato.kit import clock, sendwindow
+from lowtato.kit.batch import Batches
 from lowtato.kit.db import Database
 from lowtato.platforms.base import Metrics, Published, PublishRequest
 from lowtato.platforms.sandbox import repository
@@ -77,6 +80,8 @@ class SandboxNetwork:
         self.db = db
         self.public_url = public_url.rstrip("/")
         self.latency = latency_ms / 1000
+        # Creates arriving together are accepted in one transaction (kit.batch).
+        self._accepting: Batches[None] = Batches(db)
 
     async def _network_delay(self) -> None:
         if self.latency:
@@ -92,33 +97,54 @@ class SandboxNetwork:
         """Store the post. ``keyed``: the platform takes a client-chosen key (the post's own):
         a second create of one post creates nothing and answers with the first."""
         await self._network_delay()  # the request travelling to the platform
-        async with self.db.transaction() as session:
-            # The sandbox "platform" lives in this process: the request arrives only if the
-            # attempt still holds its lease, in this same transaction (see kit.sendwindow).
-            await sendwindow.fence(session)
-            if keyed:
-                existing = await repository.get(session, _keyed_id(platform, req.post_id))
-                if existing is not None and existing.deleted_at is None:
-                    return Published(existing.id, self.url(platform, existing.id))
-                count = 0
-            else:
-                count = await repository.creates(session, req.post_id, platform)
-            # Deterministic: the n-th create for one post always gets the same id.
-            digest = hashlib.sha256(f"{platform}:{req.post_id}:{count}".encode()).hexdigest()
-            post = SandboxPost(
-                id=f"sbx{digest[:20]}",
-                platform=platform,
-                author_id=author_id,
-                author_username=username,
-                request_post_id=req.post_id,
-                text=req.text,
-                media=[{"url": m.url, "kind": m.kind} for m in req.media],
-                options=dict(req.options),
-                created_at=clock.now(),
-                deleted_at=None,
-            )
-            repository.add(session, post)
+        # The sandbox "platform" lives in this process: the request arrives only if the
+        # attempt still holds its lease, in the same transaction (see kit.sendwindow).
+        fence = sendwindow.bound_fence()
+
+        async def accept(session: AsyncSession) -> Published:
+            # Creates accepted together are inserted together at commit (kit.batch); two
+            # creates of one post in the same group then fail the group's insert, and each,
+            # re-run alone, sees the other.
+            with session.no_autoflush:
+                await fence(session)
+                return await self._store(session, platform, author_id, username, req, keyed=keyed)
+
+        published = await self._accepting.submit(accept, None)
         await self._network_delay()  # the answer travelling back (a kill here = unknown outcome)
+        return published
+
+    async def _store(
+        self,
+        session: AsyncSession,
+        platform: str,
+        author_id: str,
+        username: str,
+        req: PublishRequest,
+        *,
+        keyed: bool,
+    ) -> Published:
+        if keyed:
+            existing = await repository.get(session, _keyed_id(platform, req.post_id))
+            if existing is not None and existing.deleted_at is None:
+                return Published(existing.id, self.url(platform, existing.id))
+            count = 0
+        else:
+            count = await repository.creates(session, req.post_id, platform)
+        # Deterministic: the n-th create for one post always gets the same id.
+        digest = hashlib.sha256(f"{platform}:{req.post_id}:{count}".encode()).hexdigest()
+        post = SandboxPost(
+            id=f"sbx{digest[:20]}",
+            platform=platform,
+            author_id=author_id,
+            author_username=username,
+            request_post_id=req.post_id,
+            text=req.text,
+            media=[{"url": m.url, "kind": m.kind} for m in req.media],
+            options=dict(req.options),
+            created_at=clock.now(),
+            deleted_at=None,
+        )
+        repository.add(session, post)
         return Published(post.id, self.url(platform, post.id))
 
     async def find(
