@@ -121,7 +121,7 @@ def create_engine(url: str, *, pool_size: int = 20, busy_timeout: float = 10.0) 
         return _sqlite_hooks(engine, busy_timeout)
     if url.startswith("postgresql"):
         return create_async_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True
         )
     return create_async_engine(url, poolclass=NullPool)
 
