@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from lowtato.accounts import service as accounts
 from lowtato.dashboard import service
+from lowtato.dashboard.routes import router as dashboard_router
 from lowtato.kit.principal import system_principal
 
 PASSWORD = "correct horse battery"
@@ -55,3 +56,9 @@ async def sandbox_account(app: FastAPI, owner_id: str, platform: str) -> str:
             sandbox=True,
         )
     return account.id
+
+
+def dashboard_routes() -> set[tuple[str, str]]:
+    """(method, path) of every dashboard route: pages and forms for a person signed in with a
+    session, never for an API key (test_security checks each one refuses without a session)."""
+    return {(m, r.path) for r in dashboard_router.routes for m in getattr(r, "methods", ())}

@@ -3,6 +3,7 @@ throttling, session expiry and sign-out."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -10,7 +11,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from tests.conftest import AppFactory, Owner, OwnerFactory, client_for
-from tests.dashboard.helpers import PASSWORD, csrf_of, give_password, sandbox_account, sign_in
+from tests.dashboard.helpers import (
+    PASSWORD,
+    csrf_of,
+    dashboard_routes,
+    give_password,
+    sandbox_account,
+    sign_in,
+)
 
 from lowtato.kit import clock
 
@@ -180,7 +188,27 @@ async def test_a_session_expires(signed_in: tuple[httpx.AsyncClient, str]) -> No
     assert page.status_code == 303 and page.headers["location"] == "/signin"
 
 
-async def test_pages_need_a_session(client: httpx.AsyncClient) -> None:
-    for path in ("/settings", "/accounts", "/posts", "/posts/new", "/slots", "/webhooks"):
-        answer = await client.get(path)
-        assert answer.status_code == 303 and answer.headers["location"] == "/signin", path
+# The sign-in forms themselves and the pages' stylesheet and script.
+OPEN = {
+    ("GET", "/signin"),
+    ("POST", "/signin"),
+    ("GET", "/signin/link"),
+    ("POST", "/signin/link"),
+    ("POST", "/signup"),
+    ("GET", "/dashboard-static/{name}"),
+}
+
+
+async def test_every_dashboard_route_needs_a_session_and_takes_no_api_key(
+    client: httpx.AsyncClient, owner: Owner
+) -> None:
+    routes = dashboard_routes()
+    assert routes >= OPEN
+    for method, path in sorted(routes - OPEN):
+        url = re.sub(r"\{[^}]+\}", "x1", path)
+        answer = await client.request(method, url, headers=owner.headers, data={"csrf": "x"})
+        if method == "GET":
+            assert answer.status_code == 303, (method, path)
+            assert answer.headers["location"] == "/signin", (method, path)
+        else:
+            assert answer.status_code == 401, (method, path)

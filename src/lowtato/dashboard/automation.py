@@ -111,9 +111,7 @@ async def _webhooks_page(request: Request, viewer: SignedIn, **extra: Any) -> Re
                 session, principal, hook.id, statuses=None, limit=DELIVERIES_SHOWN, offset=0
             )
             shown.append((webhooks.webhook_out(hook), [webhooks.delivery_out(d) for d in log]))
-    return render(
-        request, "webhooks.html", viewer, webhooks=shown, events=SUBSCRIBABLE, **extra
-    )
+    return render(request, "webhooks.html", viewer, webhooks=shown, events=SUBSCRIBABLE, **extra)
 
 
 @router.get("/webhooks")

@@ -17,7 +17,8 @@ _TYPES: Final = {"css": "text/css; charset=utf-8", "js": "text/javascript; chars
 
 router = APIRouter(include_in_schema=False)
 for part in (signin, settings, accounts, posts, automation, upload):
-    router.include_router(part.router)
+    # The routes themselves, not a nested router: the app and its tests see plain routes.
+    router.routes.extend(part.router.routes)
 
 
 @router.get("/dashboard-static/{name}")
