@@ -4,11 +4,9 @@ throttling, session expiry and sign-out."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from tests.conftest import AppFactory, Owner, OwnerFactory, client_for
 from tests.dashboard.helpers import (
@@ -17,19 +15,9 @@ from tests.dashboard.helpers import (
     dashboard_routes,
     give_password,
     sandbox_account,
-    sign_in,
 )
 
 from lowtato.kit import clock
-
-
-@pytest.fixture
-async def signed_in(app: FastAPI, owner: Owner) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
-    await give_password(app, owner.email)
-    client = client_for(app)
-    csrf = await sign_in(client, owner.email)
-    yield client, csrf
-    await client.aclose()
 
 
 async def _key_names(client: httpx.AsyncClient) -> str:
