@@ -22,6 +22,7 @@ from tests.dashboard.helpers import (
     sign_in,
 )
 
+from lowtato.cli.demo import bootstrap_demo
 from lowtato.kit import clock
 
 
@@ -265,3 +266,15 @@ async def test_slots_and_webhooks_pages(
         data={"csrf": csrf, "url": "https://hooks.example.com/x", "events": ["no.such.event"]},
     )
     assert "error" in _notice(refused)
+
+
+async def test_the_first_starts_link_signs_the_demo_owner_in(app: FastAPI) -> None:
+    made = await bootstrap_demo(app.state.db, SECRET.encode(), app.state.keyring)
+    assert made is not None
+    async with client_for(app) as client:
+        page = await client.get(f"/signin/link?token={made.sign_in_token}")
+        data = {"token": made.sign_in_token, "csrf": csrf_of(page.text)}
+        assert (await client.post("/signin/link", data=data)).status_code == 303
+        accounts = await client.get("/accounts")
+    for account_id in made.accounts.values():
+        assert f'id="account-{account_id}"' in accounts.text
