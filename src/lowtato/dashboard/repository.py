@@ -41,3 +41,7 @@ class DashboardRepository:
         """Expired sessions go when someone signs in: the table keeps only live ones."""
         expired = DashboardSession.expires_at < now
         await self.session.execute(delete(DashboardSession).where(expired))
+
+    async def sweep_links(self, now: datetime) -> None:
+        """Links past their expiry go when a new one is made (used ones expire too)."""
+        await self.session.execute(delete(SignInLink).where(SignInLink.expires_at < now))
