@@ -8,10 +8,10 @@ from typing import Final
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from lowtato.dashboard import accounts, automation, posts, settings, signin, upload
+from lowtato.dashboard import accounts, automation, posts, settings, signin, upload, web
 from lowtato.errors import NotFound
 
-UPLOAD_PATH: Final = upload.UPLOAD_PATH
+UPLOAD_PATH: Final = web.UPLOAD_PATH
 _STATIC = resources.files("lowtato.dashboard") / "static"
 _TYPES: Final = {"css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8"}
 

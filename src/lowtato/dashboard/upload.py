@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from lowtato.dashboard.web import SignedIn
+from lowtato.dashboard.web import UPLOAD_PATH, SignedIn
 from lowtato.errors import RateLimited
 from lowtato.idempotency import service as idempotency
 from lowtato.kit.ratelimit import Policy, RateLimiter
@@ -15,7 +15,6 @@ from lowtato.media import service as media
 from lowtato.media.ports import MediaServices
 from lowtato.media.upload import Limits, receive
 
-UPLOAD_PATH = "/api/upload"
 router = APIRouter(include_in_schema=False)
 
 
