@@ -175,6 +175,16 @@ def test_an_owner_runs_lowtato_from_the_dashboard(
     assert find(By.CSS_SELECTOR, f"#post-{post_id} .public-link").get_attribute("href")
     _shot(driver, "calendar")
 
+    # Usable on a phone: no page scrolls sideways at 390 px.
+    driver.set_window_size(390, 844)
+    for page in ("/posts", "/posts/new", "/accounts", "/settings"):
+        driver.get(f"{server}{page}")
+        wide = driver.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert wide <= 0, f"{page} is {wide}px wider than a phone screen"
+    driver.set_window_size(1280, 1000)
+
     # Revoke the key: the API refuses it.
     driver.get(f"{server}/settings")
     display = key[:17]  # the prefix the list shows
