@@ -27,6 +27,8 @@ from lowtato.billing.endpoints import pages_router as billing_pages_router
 from lowtato.billing.endpoints import router as credits_router
 from lowtato.brand.endpoints import router as brand_router
 from lowtato.config import Settings
+from lowtato.dashboard.routes import UPLOAD_PATH as DASHBOARD_UPLOAD_PATH
+from lowtato.dashboard.routes import router as dashboard_router
 from lowtato.discovery.endpoints import router as discovery_router
 from lowtato.discovery.platforms import router as platforms_router
 from lowtato.encryption import fingerprint
@@ -81,6 +83,7 @@ ROUTERS = [
     billing_router,
     billing_pages_router,
     ai_router,
+    dashboard_router,
 ]
 
 
@@ -200,7 +203,11 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
         generate_unique_id_function=operation_id,
     )
     # Added first, so it runs inside the request context: a 413 carries the request id too.
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, exempt=[UPLOAD_PATH])
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limit=settings.max_body_bytes,
+        exempt=[UPLOAD_PATH, DASHBOARD_UPLOAD_PATH],
+    )
     app.add_middleware(RequestContextMiddleware)
     errors_http.install(app)
     # Routes are matched in order, one by one: the endpoints agents poll come first.

@@ -103,6 +103,13 @@ class Settings(BaseSettings):
     sandbox_settle_seconds: float = Field(default=30.0, ge=0)
     # First start of an empty embedded database creates a demo owner and test key.
     bootstrap_demo: bool = True
+    # Dashboard: anyone may create an owner (free plan) from the sign-in page when on.
+    dashboard_signup: bool = False
+    # Dashboard: a signed-in session ends this long after sign-in.
+    dashboard_session_hours: float = Field(default=12.0, gt=0)
+    # Dashboard: sign-in attempts allowed per email and per client address in the rate-limit
+    # window (rate_limit_window_seconds).
+    dashboard_signin_limit: int = Field(default=5, ge=1)
     # How often published posts' metrics are read from the platforms (minutes; a post gets
     # at most one snapshot per interval).
     analytics_sync_minutes: int = Field(default=60, ge=1)
