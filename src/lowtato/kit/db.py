@@ -120,9 +120,7 @@ def create_engine(url: str, *, pool_size: int = 20, busy_timeout: float = 10.0) 
         engine = create_async_engine(url, connect_args={"timeout": busy_timeout})
         return _sqlite_hooks(engine, busy_timeout)
     if url.startswith("postgresql"):
-        return create_async_engine(
-            url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True
-        )
+        return create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
     return create_async_engine(url, poolclass=NullPool)
 
 
