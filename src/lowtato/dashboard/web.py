@@ -9,6 +9,7 @@ double-submit cookie instead.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
@@ -19,7 +20,6 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,12 +39,20 @@ POLICY: Final = (
     "connect-src 'self'; form-action 'self' https: http:; base-uri 'none'; "
     "frame-ancestors 'none'"
 )
-_TEMPLATES = Environment(
-    loader=FileSystemLoader(str(resources.files("lowtato.dashboard") / "templates")),
-    autoescape=select_autoescape(default=True),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+
+
+@functools.cache
+def _templates() -> Any:
+    """Jinja2, loaded at the first page: an API-only server never pays its memory
+    (docs/performance.md)."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape  # noqa: PLC0415
+
+    return Environment(
+        loader=FileSystemLoader(str(resources.files("lowtato.dashboard") / "templates")),
+        autoescape=select_autoescape(default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def settings_of(request: Request) -> Settings:
@@ -55,13 +63,17 @@ def settings_of(request: Request) -> Settings:
 def render(
     request: Request, name: str, viewer: Viewer | None, status: int = 200, **context: Any
 ) -> HTMLResponse:
-    html = _TEMPLATES.get_template(name).render(
-        viewer=viewer,
-        path=request.url.path,
-        notice=request.query_params.get("notice", ""),
-        error=request.query_params.get("error", ""),
-        signup=settings_of(request).dashboard_signup,
-        **context,
+    html = (
+        _templates()
+        .get_template(name)
+        .render(
+            viewer=viewer,
+            path=request.url.path,
+            notice=request.query_params.get("notice", ""),
+            error=request.query_params.get("error", ""),
+            signup=settings_of(request).dashboard_signup,
+            **context,
+        )
     )
     return HTMLResponse(
         html,
