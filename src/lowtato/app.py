@@ -201,6 +201,9 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
         docs_url=None,
         redoc_url=None,
         generate_unique_id_function=operation_id,
+        # FastAPI's own OpenTelemetry hooks ask the global providers (environment lookups) on
+        # every request; Lowtato reports through its logs and metrics instead.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     # Added first, so it runs inside the request context: a 413 carries the request id too.
     app.add_middleware(
