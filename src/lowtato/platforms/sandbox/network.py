@@ -21,12 +21,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import math
+from collections.abc import Hashable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.kit import clock, sendwindow
-from lowtato.kit.batch import Batches
+from lowtato.kit.batch import Batches, Entry
 from lowtato.kit.db import Database
 from lowtato.platforms.base import Metrics, Published, PublishRequest
 from lowtato.platforms.sandbox import repository
@@ -72,6 +74,29 @@ def sandbox_metrics(platform: str, platform_post_id: str, age: timedelta) -> Met
     )
 
 
+@dataclass(frozen=True)
+class _Create:
+    platform: str
+    request_post_id: str
+    keyed: bool
+
+
+class _Accepting(Batches[_Create]):
+    """Creates that arrive together, accepted in one transaction (kit.batch): what each needs
+    to know about earlier creates is read for all of them in two statements."""
+
+    async def begin(
+        self, session: AsyncSession, tag: Hashable, group: list[Entry[_Create]]
+    ) -> list[Entry[_Create]]:
+        creates = [entry.meta for entry in group]
+        await repository.prepare_creates(
+            session,
+            [(c.request_post_id, c.platform) for c in creates if not c.keyed],
+            [_keyed_id(c.platform, c.request_post_id) for c in creates if c.keyed],
+        )
+        return group
+
+
 class SandboxNetwork:
     """Storage and URLs of the simulated platforms (its own transactions: like a real
     platform, what it accepted stays accepted whatever happens to the caller's transaction)."""
@@ -80,8 +105,7 @@ class SandboxNetwork:
         self.db = db
         self.public_url = public_url.rstrip("/")
         self.latency = latency_ms / 1000
-        # Creates arriving together are accepted in one transaction (kit.batch).
-        self._accepting: Batches[None] = Batches(db)
+        self._accepting = _Accepting(db)
 
     async def _network_delay(self) -> None:
         if self.latency:
@@ -102,14 +126,13 @@ class SandboxNetwork:
         fence = sendwindow.bound_fence()
 
         async def accept(session: AsyncSession) -> Published:
-            # Creates accepted together are inserted together at commit (kit.batch); two
-            # creates of one post in the same group then fail the group's insert, and each,
-            # re-run alone, sees the other.
+            # Creates accepted together are inserted together at commit (kit.batch); the
+            # repository's memo lets each see the ones before it in the group.
             with session.no_autoflush:
                 await fence(session)
                 return await self._store(session, platform, author_id, username, req, keyed=keyed)
 
-        published = await self._accepting.submit(accept, None)
+        published = await self._accepting.submit(accept, _Create(platform, req.post_id, keyed))
         await self._network_delay()  # the answer travelling back (a kill here = unknown outcome)
         return published
 
