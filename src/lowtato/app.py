@@ -27,6 +27,8 @@ from lowtato.billing.endpoints import pages_router as billing_pages_router
 from lowtato.billing.endpoints import router as credits_router
 from lowtato.brand.endpoints import router as brand_router
 from lowtato.config import Settings
+from lowtato.dashboard.routes import UPLOAD_PATH as DASHBOARD_UPLOAD_PATH
+from lowtato.dashboard.routes import router as dashboard_router
 from lowtato.discovery.endpoints import router as discovery_router
 from lowtato.discovery.platforms import router as platforms_router
 from lowtato.encryption import fingerprint
@@ -83,6 +85,7 @@ ROUTERS = [
     billing_pages_router,
     ai_router,
     metrics_router,
+    dashboard_router,
 ]
 
 
@@ -200,9 +203,16 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
         docs_url=None,
         redoc_url=None,
         generate_unique_id_function=operation_id,
+        # FastAPI's own OpenTelemetry hooks ask the global providers (environment lookups) on
+        # every request; Lowtato reports through its logs and metrics instead.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     # Added first, so it runs inside the request context: a 413 carries the request id too.
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, exempt=[UPLOAD_PATH])
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limit=settings.max_body_bytes,
+        exempt=[UPLOAD_PATH, DASHBOARD_UPLOAD_PATH],
+    )
     app.add_middleware(
         RequestContextMiddleware, metrics=bool(settings.metrics_token.get_secret_value())
     )

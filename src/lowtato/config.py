@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     publish_wait_seconds: float = 10.0
     # Jobs the worker embedded in `lowtato serve` runs at once (none with --no-worker).
     worker_concurrency: int = 8
+    # PostgreSQL: connections each process keeps open. Size it to what runs at once (API
+    # requests in flight, worker jobs): beyond it each transaction opens a connection and
+    # closes it after, which costs a handshake and the driver's prepared statements.
+    # `lowtato worker` raises it to its --concurrency plus a few.
+    database_pool_size: int = Field(default=20, ge=1, le=1000)
     # SQLite only: how long a write waits for another writer's lock before the request is
     # answered 503 with Retry-After (PostgreSQL writers lock rows, not the database).
     sqlite_busy_timeout_seconds: float = 10.0
@@ -111,6 +116,13 @@ class Settings(BaseSettings):
     sandbox_settle_seconds: float = Field(default=30.0, ge=0)
     # First start of an empty embedded database creates a demo owner and test key.
     bootstrap_demo: bool = True
+    # Dashboard: anyone may create an owner (free plan) from the sign-in page when on.
+    dashboard_signup: bool = False
+    # Dashboard: a signed-in session ends this long after sign-in.
+    dashboard_session_hours: float = Field(default=12.0, gt=0)
+    # Dashboard: sign-in attempts allowed per email and per client address in the rate-limit
+    # window (rate_limit_window_seconds).
+    dashboard_signin_limit: int = Field(default=5, ge=1)
     # How often published posts' metrics are read from the platforms (minutes; a post gets
     # at most one snapshot per interval).
     analytics_sync_minutes: int = Field(default=60, ge=1)

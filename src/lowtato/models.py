@@ -6,6 +6,7 @@ from lowtato.analytics.models import MetricSnapshot, MetricSync
 from lowtato.auth.models import ApiKey, User
 from lowtato.billing.models import BillingCustomer, CreditEntry, StripeEvent
 from lowtato.brand.models import BrandKit
+from lowtato.dashboard.models import DashboardPassword, DashboardSession, SignInLink
 from lowtato.encryption.models import KeyCanary
 from lowtato.events.models import Event
 from lowtato.idempotency.models import IdempotencyRecord
@@ -25,6 +26,8 @@ __all__ = [
     "BillingCustomer",
     "BrandKit",
     "CreditEntry",
+    "DashboardPassword",
+    "DashboardSession",
     "Event",
     "IdempotencyRecord",
     "Job",
@@ -38,6 +41,7 @@ __all__ = [
     "OAuthState",
     "Post",
     "SandboxPost",
+    "SignInLink",
     "Slot",
     "SocialAccount",
     "Source",

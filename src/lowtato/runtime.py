@@ -73,7 +73,9 @@ class Services:
     @classmethod
     def build(cls, settings: Settings, db: Database | None = None) -> Services:
         db = db or Database(
-            settings.resolved_database_url, busy_timeout=settings.sqlite_busy_timeout_seconds
+            settings.resolved_database_url,
+            busy_timeout=settings.sqlite_busy_timeout_seconds,
+            pool_size=settings.database_pool_size,
         )
         logredact.install_on_libraries()  # platform URLs carry tokens in their query strings
         # Platform API calls: explicit timeouts so a hung platform becomes UnknownOutcome,

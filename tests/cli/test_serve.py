@@ -47,12 +47,12 @@ def _test_key(env: dict[str, str]) -> str:
 
 @contextmanager
 def _serving(
-    env: dict[str, str], port: int, log: Path, log_level: str = "warning"
+    env: dict[str, str], port: int, log: Path, log_level: str = "warning", *, worker: bool = False
 ) -> Iterator[str]:
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
             [sys.executable, "-m", "lowtato.cli.main", "serve", "--port", str(port),
-             "--no-worker", "--log-level", log_level],
+             *([] if worker else ["--no-worker"]), "--log-level", log_level],
             stdout=out, stderr=subprocess.STDOUT, env=env,
         )  # fmt: skip
     base = f"http://127.0.0.1:{port}"

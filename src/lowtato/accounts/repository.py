@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.accounts.models import SocialAccount, SubAccount
 from lowtato.accounts.oauth_models import OAuthState
+from lowtato.kit.db import memo
 from lowtato.kit.fastread import FastReads, Row
 from lowtato.kit.principal import Principal
 from lowtato.kit.repository import OwnedRepository
@@ -75,6 +77,19 @@ class SubAccountRepository(OwnedRepository[SubAccount]):
 async def account_by_id(session: AsyncSession, account_id: str) -> SocialAccount | None:
     """Any owner's account, deleted or not (for work that is not a caller's request)."""
     return await session.get(SocialAccount, account_id)
+
+
+async def load_accounts(session: AsyncSession, account_ids: Sequence[str]) -> None:
+    """Into the session's identity map, where ``session.get`` finds them without a query.
+    The identity map holds unchanged objects weakly, so the transaction's memo (when it has
+    one) keeps them alive until it ends."""
+    ids = sorted(set(account_ids))
+    if not ids:
+        return
+    rows = (await session.scalars(select(SocialAccount).where(SocialAccount.id.in_(ids)))).all()
+    reads = memo(session)
+    if reads is not None:
+        reads[("accounts", tuple(ids))] = rows
 
 
 async def subaccount_by_id(session: AsyncSession, subaccount_id: str) -> SubAccount | None:

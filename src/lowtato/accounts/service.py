@@ -122,6 +122,12 @@ async def subaccount_by_id(session: AsyncSession, subaccount_id: str) -> SubAcco
     return await repository.subaccount_by_id(session, subaccount_id)
 
 
+async def load_accounts(session: AsyncSession, account_ids: Sequence[str]) -> None:
+    """Read these accounts into the session in one statement, so that ``account_by_id``
+    answers each of them without another (a group of publishes reads them all)."""
+    await repository.load_accounts(session, account_ids)
+
+
 async def count_accounts(session: AsyncSession, principal: Principal) -> int:
     """Connected (not deleted) accounts of the caller's owner and mode."""
     return await AccountRepository(session, principal).count()

@@ -29,6 +29,10 @@ async def get_user(session: AsyncSession, user_id: str) -> User | None:
     return await UserRepository(session).get(user_id)
 
 
+async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
+    return await UserRepository(session).get_by_email(email.strip())
+
+
 async def create_user(
     session: AsyncSession, *, email: str, plan: str, display_name: str = ""
 ) -> User:
@@ -94,9 +98,15 @@ async def create_key(
     return CreatedKey(row, parsed.raw)
 
 
-async def revoke_key(session: AsyncSession, key_id: str) -> ApiKey:
+async def list_keys(session: AsyncSession, user_id: str) -> list[ApiKey]:
+    """The owner's keys, revoked ones included (oldest first)."""
+    return await ApiKeyRepository(session).list_for_user(user_id)
+
+
+async def revoke_key(session: AsyncSession, key_id: str, *, owner_id: str | None = None) -> ApiKey:
+    """Revoke a key; with ``owner_id``, another owner's key is not found (not revoked)."""
     key = await ApiKeyRepository(session).get(key_id)
-    if key is None:
+    if key is None or (owner_id is not None and key.user_id != owner_id):
         raise NotFound.of("API key", key_id)
     if key.revoked_at is None:
         key.revoked_at = clock.now()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from lowtato.accounts import service as accounts
 from lowtato.auth import service
 from lowtato.auth.repository import UserRepository
+from lowtato.dashboard import service as dashboard
 from lowtato.kit.crypto import KeyRing
 from lowtato.kit.db import Database
 from lowtato.kit.principal import system_principal
@@ -30,6 +31,7 @@ class Bootstrapped:
     email: str
     test_key: str
     accounts: dict[str, str]
+    sign_in_token: str  # one-time dashboard sign-in (15 minutes)
 
 
 async def bootstrap_demo(db: Database, pepper: bytes, keyring: KeyRing) -> Bootstrapped | None:
@@ -63,4 +65,5 @@ async def bootstrap_demo(db: Database, pepper: bytes, keyring: KeyRing) -> Boots
                     name=name,
                     type=kind,
                 )
-        return Bootstrapped(user.id, user.email, key.plaintext, made)
+        token = await dashboard.create_link(session, user.id)
+        return Bootstrapped(user.id, user.email, key.plaintext, made, token)

@@ -123,6 +123,10 @@ def _bootstrap(config: Settings) -> None:
             f"Sandbox accounts (one per platform): {', '.join(made.accounts)} — list them with\n"
             f"    curl -s {config.public_url}/api/v1/accounts -H 'x-api-key: <key>'\n"
             "Make more keys with: lowtato keys create --email demo@lowtato.local [--test]\n"
+            "Dashboard (one-time sign-in link, valid 15 minutes; set a password with\n"
+            "lowtato users set-password --email demo@lowtato.local):\n\n"
+            f"    {config.public_url}/signin/link?token={made.sign_in_token}\n",
+            soft_wrap=True,
         )
 
     asyncio.run(go())

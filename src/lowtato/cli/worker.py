@@ -37,6 +37,9 @@ def worker(
     (a publish stopped after it may have reached the platform is checked there, not re-sent).
     """
     config = settings()
+    # One pooled connection per job it runs at once, and a few for its own loop.
+    pool = max(config.database_pool_size, concurrency + 4)
+    config = config.model_copy(update={"database_pool_size": pool})
     logs.configure(log_level, config.log_format)
 
     async def main() -> None:

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -68,6 +68,26 @@ class Claimed:
     run_at: datetime
 
 
+class Grouper(Protocol):
+    """Runs a job's closing fenced transaction, possibly together with other jobs' (group
+    commit, ``jobs.group``): same outcome as ``JobContext.fenced``, fewer transactions."""
+
+    async def run(
+        self,
+        ctx: JobContext,
+        work: Callable[[AsyncSession], Awaitable[T]],
+        *,
+        done: bool,
+        key: str,
+        prepare: Prepare | None,
+    ) -> T: ...
+
+
+# Called once per group with the keys of its jobs, before their work (e.g. lock their posts).
+Prepare = Callable[[AsyncSession, list[str]], Awaitable[None]]
+T = TypeVar("T")
+
+
 @dataclass(eq=False)
 class JobContext:
     """What a handler gets: the job, its attempt, and fenced access to the database.
@@ -92,6 +112,8 @@ class JobContext:
     # By this process's monotonic clock, the latest time the lease is known to hold (set at
     # claim and moved by each heartbeat); see ``kit.sendwindow``.
     held_until: float = float("inf")
+    # The worker's group commit; None runs every fenced transaction on its own.
+    group: Grouper | None = None
     completed: bool = field(default=False, init=False)
 
     @asynccontextmanager
@@ -114,6 +136,23 @@ class JobContext:
                 await finish(session, self, JobStatus.done, None)
         if done:
             self.completed = True
+
+    async def settle(
+        self,
+        work: Callable[[AsyncSession], Awaitable[T]],
+        *,
+        done: bool,
+        key: str = "",
+        prepare: Prepare | None = None,
+    ) -> T:
+        """Run ``work`` in a fenced transaction (``fenced(done=done)``), shared with other
+        jobs finishing at the same moment when the worker groups commits. ``work`` must only
+        write through its session (it may run again, alone, if its group fails) and should
+        not raise for an expected outcome (that sends the whole group back one by one)."""
+        if self.group is None:
+            async with self.fenced(done=done) as session:
+                return await work(session)
+        return await self.group.run(self, work, done=done, key=key, prepare=prepare)
 
     async def heartbeat(self) -> datetime:
         """Extend the lease by ``lease_seconds`` from now; returns the new expiry.
@@ -160,6 +199,18 @@ async def lock_lease(session: AsyncSession, job_id: str, lease_token: int) -> No
         raise LeaseLost(job_id, lease_token)
 
 
+async def lock_leases(session: AsyncSession, held: Mapping[str, int]) -> set[str]:
+    """``lock_lease`` for many jobs in one statement (id order): the ids whose lease is
+    still the given token's. The others are left alone (their attempt lost the lease)."""
+    rows = await session.execute(
+        select(Job.id, Job.status, Job.lease_token)
+        .where(Job.id.in_(sorted(held)))
+        .order_by(Job.id)
+        .with_for_update()
+    )
+    return {row.id for row in rows if row.status == _RUNNING and row.lease_token == held[row.id]}
+
+
 async def _drop_serial_lock(session: AsyncSession, job_id: str, serial_key: str | None) -> None:
     if serial_key is not None:
         await session.execute(
@@ -173,10 +224,19 @@ async def finish(
     session: AsyncSession, ctx: JobContext, status: JobStatus, error: str | None
 ) -> None:
     """Mark the leased job ``done`` or ``failed`` (caller already holds the fenced row)."""
+    await finish_many(session, [ctx], status, error)
+
+
+async def finish_many(
+    session: AsyncSession, contexts: Sequence[JobContext], status: JobStatus, error: str | None
+) -> None:
+    """``finish`` for many leased jobs in two statements (caller holds their fenced rows)."""
+    if not contexts:
+        return
     now = clock.now()
     await session.execute(
         update(Job)
-        .where(Job.id == ctx.id, Job.lease_token == ctx.lease_token)
+        .where(Job.id.in_([c.id for c in contexts]))
         .values(
             status=status.value,
             last_error=error,
@@ -187,7 +247,17 @@ async def finish(
         )
         .execution_options(**_NO_SYNC)
     )
-    await _drop_serial_lock(session, ctx.id, ctx.serial_key)
+    serial = [c for c in contexts if c.serial_key is not None]
+    if serial:
+        # Each key's row names the one job holding it, so this deletes exactly theirs.
+        await session.execute(
+            delete(JobSerialLock)
+            .where(
+                JobSerialLock.serial_key.in_([c.serial_key for c in serial]),
+                JobSerialLock.job_id.in_([c.id for c in serial]),
+            )
+            .execution_options(**_NO_SYNC)
+        )
 
 
 async def record_attempt(

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from lowtato.jobs import leases, notify, queue
+from lowtato.jobs.group import GroupCommit
 from lowtato.jobs.leases import JobContext, LeaseLost
 from lowtato.jobs.models import JobStatus
 from lowtato.jobs.registry import PermanentFailure, Registration, Registry, RetryLater
@@ -93,6 +94,8 @@ class Worker:
         self._grace = 30.0
         self._last_rescue: float | None = None
         self._ticks: dict[str, datetime] = {}
+        # Jobs finishing together share their closing transaction (JobContext.settle).
+        self.group = GroupCommit(db)
 
     async def claim(self, limit: int) -> list[JobContext]:
         """Claim up to ``limit`` due jobs for this worker (without running them)."""
@@ -119,6 +122,7 @@ class Worker:
                 db=self.db,
                 lease_seconds=self.lease_seconds,
                 held_until=started + self.lease_seconds,
+                group=self.group,
             )
             for row in rows
         ]

@@ -110,7 +110,7 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
-def create_engine(url: str, *, pool_size: int = 10, busy_timeout: float = 10.0) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 20, busy_timeout: float = 10.0) -> AsyncEngine:
     if url.startswith("sqlite"):
         database = sqlite_path(url)
         if database is not None:
@@ -120,7 +120,7 @@ def create_engine(url: str, *, pool_size: int = 10, busy_timeout: float = 10.0) 
         engine = create_async_engine(url, connect_args={"timeout": busy_timeout})
         return _sqlite_hooks(engine, busy_timeout)
     if url.startswith("postgresql"):
-        return create_async_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+        return create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
     return create_async_engine(url, poolclass=NullPool)
 
 
@@ -144,6 +144,26 @@ def create_read_engine(url: str, engine: AsyncEngine, *, busy_timeout: float) ->
     return _sqlite_hooks(inline, busy_timeout)
 
 
+_MEMO = "lowtato_memo"
+
+
+def start_memo(session: AsyncSession) -> None:
+    """Let reads in this transaction remember what they read (see ``memo``)."""
+    session.info[_MEMO] = {}
+
+
+def memo(session: AsyncSession) -> dict[Any, Any] | None:
+    """The transaction's memo of reads, or None when the caller did not ask for one.
+
+    A group commit (``jobs.group``) settles many jobs in one transaction, each reading the
+    same rows (the owner's webhooks, the posts it locked for all of them up front); a read
+    that may be memoised looks here first. Only such transactions have one: within one
+    transaction, and in the order the reads ran, the answer cannot change under us.
+    """
+    found: dict[Any, Any] | None = session.info.get(_MEMO)
+    return found
+
+
 # Writing ``Database.transaction`` scopes open in this task (a child task copies the count).
 _open_writes: ContextVar[int] = ContextVar("lowtato_open_write_transactions", default=0)
 
@@ -156,9 +176,9 @@ def write_transaction_open() -> bool:
 class Database:
     """Engine + session factory, one per process."""
 
-    def __init__(self, url: str, *, busy_timeout: float = 10.0) -> None:
+    def __init__(self, url: str, *, busy_timeout: float = 10.0, pool_size: int = 20) -> None:
         self.url = url
-        self.engine = create_engine(url, busy_timeout=busy_timeout)
+        self.engine = create_engine(url, busy_timeout=busy_timeout, pool_size=pool_size)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         # On SQLite its transactions BEGIN deferred (see _sqlite_begin) on the loop thread.
         self.read_engine = create_read_engine(url, self.engine, busy_timeout=busy_timeout)

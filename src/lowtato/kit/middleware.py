@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lowtato.errors import InternalError
 from lowtato.kit import logs, metrics
-from lowtato.kit.ids import new_id
+from lowtato.kit.ids import new_request_id
 from lowtato.kit.pages import protect
 
 log = logging.getLogger("lowtato.request")
@@ -33,7 +33,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if _SAFE_ID.match(incoming) else new_id("req")
+        request_id = incoming if _SAFE_ID.match(incoming) else new_request_id()
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         started = False

@@ -20,10 +20,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
-
-from limits import RateLimitItemPerSecond
-from limits.aio.storage import RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -91,62 +88,81 @@ class MemoryWindows:
         self._hits.clear()
 
 
+class RedisWindows:
+    """``limits``' moving window on Redis. The library (and the Redis client it loads with
+    itself) is imported only here, when Redis is configured: about 9 MiB that an embedded
+    install never uses (docs/performance.md)."""
+
+    def __init__(self, redis_url: str) -> None:
+        from limits.aio.storage import RedisStorage  # noqa: PLC0415
+        from limits.aio.strategies import MovingWindowRateLimiter  # noqa: PLC0415
+
+        self.storage = RedisStorage(
+            redis_url.replace("redis://", "async+redis://", 1)
+            if redis_url.startswith("redis://")
+            else redis_url,
+            implementation="redispy",
+            wrap_exceptions=True,
+            key_prefix="lowtato-rl",
+            socket_timeout=0.5,
+            socket_connect_timeout=0.5,
+        )
+        self.limiter = MovingWindowRateLimiter(self.storage)
+        self._items: dict[tuple[int, int], Any] = {}
+
+    async def hit(self, keys: tuple[str, ...], limit: int, window: int) -> tuple[bool, int, float]:
+        """(allowed, remaining, seconds until the window has room), like ``MemoryWindows``."""
+        item = self._items.get((limit, window))
+        if item is None:
+            from limits import RateLimitItemPerSecond  # noqa: PLC0415 - see the class
+
+            item = self._items[(limit, window)] = RateLimitItemPerSecond(limit, window)
+        allowed = await self.limiter.hit(item, *keys)
+        stats = await self.limiter.get_window_stats(item, *keys)
+        return allowed, stats.remaining, stats.reset_time - time.time()
+
+
 class RateLimiter:
     def __init__(self, limits: dict[Policy, int], window_seconds: int, redis_url: str = "") -> None:
         self.window = window_seconds
-        self.items = {p: RateLimitItemPerSecond(n, window_seconds) for p, n in limits.items()}
+        self.amounts = dict(limits)
         self._memory = MemoryWindows()
-        self._redis: MovingWindowRateLimiter | None = None
-        self._redis_storage: Storage | None = None
-        if redis_url:
-            self._redis_storage = RedisStorage(
-                redis_url.replace("redis://", "async+redis://", 1)
-                if redis_url.startswith("redis://")
-                else redis_url,
-                implementation="redispy",
-                wrap_exceptions=True,
-                key_prefix="lowtato-rl",
-                socket_timeout=0.5,
-                socket_connect_timeout=0.5,
-            )
-            self._redis = MovingWindowRateLimiter(self._redis_storage)
+        self._redis = RedisWindows(redis_url) if redis_url else None
         self._redis_down_until = 0.0
 
     def policy_header(self, policy: Policy) -> str:
-        return f'"{policy}";q={self.items[policy].amount};w={self.window}'
+        return f'"{policy}";q={self.amounts[policy]};w={self.window}'
 
     async def hit(self, policy: Policy, owner: str, mode: str) -> Decision:
-        item = self.items[policy]
+        amount = self.amounts[policy]
         keys = (owner, mode, policy.value)
         redis = self._redis
         if redis is not None and time.monotonic() >= self._redis_down_until:
             try:
-                allowed = await redis.hit(item, *keys)
-                stats = await redis.get_window_stats(item, *keys)
+                allowed, remaining, reset = await redis.hit(keys, amount, self.window)
             except Exception:
                 log.warning(
                     "rate limit storage unreachable; using in-process limits", exc_info=True
                 )
                 self._redis_down_until = time.monotonic() + _REDIS_RETRY_AFTER_FAILURE
             else:
-                reset_after = max(1, math.ceil(stats.reset_time - time.time()))
-                return Decision(
-                    policy, allowed, item.amount, stats.remaining, min(reset_after, self.window)
-                )
-        allowed, remaining, reset = self._memory.hit(keys, item.amount, self.window)
-        return Decision(
-            policy, allowed, item.amount, remaining, min(max(1, math.ceil(reset)), self.window)
-        )
+                return self._decision(policy, allowed, remaining, reset)
+        allowed, remaining, reset = self._memory.hit(keys, amount, self.window)
+        return self._decision(policy, allowed, remaining, reset)
+
+    def _decision(self, policy: Policy, allowed: bool, remaining: int, reset: float) -> Decision:
+        reset_after = min(max(1, math.ceil(reset)), self.window)
+        return Decision(policy, allowed, self.amounts[policy], remaining, reset_after)
 
     async def reset(self) -> None:
         self._memory.clear()
-        if self._redis_storage is None:
+        if self._redis is None:
             return
         # A connect that times out once under load is not a reason to keep stale counts:
         # try again briefly before giving up.
         for attempt in range(3):
             try:
-                await self._redis_storage.reset()
+                await self._redis.storage.reset()
                 return
             except Exception:
                 if attempt == 2:

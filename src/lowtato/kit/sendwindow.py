@@ -53,7 +53,10 @@ def send_window(closes_at: float, fence: Fence | None = None) -> Iterator[None]:
 
 def check() -> None:
     """Raise ``SendWindowClosed`` if the current send window has closed (no window: allowed)."""
-    window = _window.get()
+    _check(_window.get())
+
+
+def _check(window: _Window | None) -> None:
     if window is not None and time.monotonic() >= window.closes_at:
         msg = "the publish attempt's lease may have expired; the request was not sent"
         raise SendWindowClosed(msg)
@@ -61,10 +64,20 @@ def check() -> None:
 
 async def fence(session: AsyncSession) -> None:
     """Check the window, then its fence inside ``session``'s transaction (no window: allowed)."""
-    check()
+    await bound_fence()(session)
+
+
+def bound_fence() -> Fence:
+    """``fence`` for this task's current window, to run later from another task (a group
+    commit runs each caller's work in its own task, where the caller's window is not set)."""
     window = _window.get()
-    if window is not None and window.fence is not None:
-        await window.fence(session)
+
+    async def fence_of_caller(session: AsyncSession) -> None:
+        _check(window)
+        if window is not None and window.fence is not None:
+            await window.fence(session)
+
+    return fence_of_caller
 
 
 async def check_request(_request: object) -> None:

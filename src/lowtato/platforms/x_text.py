@@ -9,6 +9,7 @@ twitter-text's generated ones. tests/platforms/test_x_text_conformance.py runs e
 twitter-text's conformance suite against this module; docs/text-counting.md sums up the rules.
 """
 
+import functools
 import unicodedata
 from dataclasses import dataclass, replace
 
@@ -98,17 +99,30 @@ _PATH = (
 )
 _QUERY_CHARS = r"[a-z0-9!?*'@();:&=+$/%#\[\]\-_.,~|]"
 _QUERY_ENDING = r"[a-z0-9\-_&=#/]"
-_EXTRACT_URL = regex.compile(
-    rf"(?P<before>{_URL_PRECEDING})"
-    # twitter-text drops a bare domain after - _ . or / once found; refusing to start one there
-    # finds the same links and keeps a long dotted word from costing quadratic time.
-    rf"(?P<url>(?:(?P<protocol>https?://)|(?<![-_./]))(?P<domain>{_DOMAIN})(?::[0-9]+)?"
-    rf"(?P<path>/{_PATH}*)?(?:\?{_QUERY_CHARS}*{_QUERY_ENDING})?)",
-    regex.IGNORECASE,
-)
-_ASCII_DOMAIN = regex.compile(
-    rf"(?:(?:[\-a-z0-9{_LATIN_ACCENTS}]+)\.)+(?:{_GTLD}|{_CCTLD}|{_PUNYCODE})", regex.IGNORECASE
-)
+
+
+# The two patterns with every top-level domain in them compile to about 6 MiB: compiled at
+# the first X text counted, not by every process that imports this (docs/performance.md).
+@functools.cache
+def _extract_url() -> regex.Pattern[str]:
+    return regex.compile(
+        rf"(?P<before>{_URL_PRECEDING})"
+        # twitter-text drops a bare domain after - _ . or / once found; refusing to start one
+        # there finds the same links and keeps a long dotted word from costing quadratic time.
+        rf"(?P<url>(?:(?P<protocol>https?://)|(?<![-_./]))(?P<domain>{_DOMAIN})(?::[0-9]+)?"
+        rf"(?P<path>/{_PATH}*)?(?:\?{_QUERY_CHARS}*{_QUERY_ENDING})?)",
+        regex.IGNORECASE,
+    )
+
+
+@functools.cache
+def _ascii_domain() -> regex.Pattern[str]:
+    return regex.compile(
+        rf"(?:(?:[\-a-z0-9{_LATIN_ACCENTS}]+)\.)+(?:{_GTLD}|{_CCTLD}|{_PUNYCODE})",
+        regex.IGNORECASE,
+    )
+
+
 _INVALID_BEFORE_BARE_DOMAIN = regex.compile(r"[-_./]\Z")
 _TCO_URL = regex.compile(
     rf"https?://t\.co/([a-z0-9]+)(?:\?{_QUERY_CHARS}*{_QUERY_ENDING})?", regex.IGNORECASE
@@ -203,7 +217,7 @@ def _punycode_label_length(label: str) -> int:
 
 def _valid_host_and_length(url: str, protocol: str, domain: str) -> bool:
     """twitter-text's last check on an extracted link: host labels 1-63 long, URL ≤ 4096."""
-    if domain.startswith("xn--") and not _ASCII_DOMAIN.search(domain):
+    if domain.startswith("xn--") and not _ascii_domain().search(domain):
         return False
     for label in domain.split("."):
         if not 1 <= _punycode_label_length(label) <= _MAX_DOMAIN_LABEL_LENGTH:
@@ -220,7 +234,7 @@ def x_url_spans(text: str) -> list[tuple[int, int]]:
     if "." not in text:
         return []
     spans: list[tuple[int, int]] = []
-    for match in _EXTRACT_URL.finditer(text):
+    for match in _extract_url().finditer(text):
         url, protocol, domain = match["url"], match["protocol"], match["domain"]
         start, end = match.span("url")
         if not _valid_host_and_length(url, protocol or "https://", domain):
@@ -238,7 +252,8 @@ def x_url_spans(text: str) -> list[tuple[int, int]]:
         # A bare domain: only its ASCII (and Latin-accented) runs are links; with a path, the
         # last of them takes the path along.
         bare = [
-            (start + found.start(), start + found.end()) for found in _ASCII_DOMAIN.finditer(domain)
+            (start + found.start(), start + found.end())
+            for found in _ascii_domain().finditer(domain)
         ]
         if bare and match["path"]:
             bare[-1] = (bare[-1][0], end)

@@ -27,6 +27,7 @@ from lowtato.accounts import tokens
 from lowtato.accounts.models import SocialAccount, SubAccount
 from lowtato.accounts.service import (
     account_by_id,
+    load_accounts,
     remember,
     subaccount_by_id,
     subaccount_token_aad,
@@ -205,56 +206,84 @@ async def publish(ctx: JobContext, services: PostServices) -> None:
         await _publish(ctx, services, turn)
 
 
+@dataclass
+class _Ready:
+    """Step 1's answer when the post is marked ``sending``: what the send needs."""
+
+    target: Target
+    adapter: Adapter
+    actx: AdapterContext
+
+
+async def _lock_for_start(session: AsyncSession, post_ids: list[str]) -> None:
+    """A group of step 1s: their posts locked, and their accounts read, in two statements."""
+    await repository.lock_posts(session, post_ids)
+    posts = [await repository.locked_post(session, post_id) for post_id in post_ids]
+    await load_accounts(session, [post.account_id for post in posts if post is not None])
+
+
 async def _publish(ctx: JobContext, services: PostServices, turn: Turn) -> None:
     post_id = str(ctx.payload["post_id"])
     logs.bind(post_id=post_id)
-    async with ctx.fenced() as session:
+
+    async def start(session: AsyncSession) -> _Ready | RetryLater | None:
+        """Step 1. Returns (never raises) a RetryLater: an expected answer must not send a
+        whole group of step 1s back one by one (jobs.group)."""
         post = await repository.locked_post(session, post_id)
         if post is None or post.status not in (PostStatus.scheduled, PostStatus.publishing):
-            return  # deleted, turned back into a draft, or already settled: nothing to do
-        logs.bind(platform=post.platform)
+            return None  # deleted, turned back into a draft, or already settled: nothing to do
         if post.status == PostStatus.publishing and post.publish_state in MAYBE_SENT:
             await mark_unconfirmed(
                 session, post, "an earlier publish attempt stopped after sending"
             )
-            return
+            return None
         if post.scheduled_time and post.scheduled_time > clock.now() + timedelta(seconds=1):
             # The job ran early (e.g. woken by a reschedule race): waiting is not an attempt.
-            raise RetryLater(post.scheduled_time, "not due yet", counts=False)
-        try:
-            target = await _load(session, services, post, post.publish_attempts + 1)
-        except DecryptionError:
-            # Retrying cannot help: this process's key ring cannot read the stored token.
-            await fail(session, post, "credentials_unreadable", UNREADABLE_MESSAGE)
-            return
-        if target is None or not target.account.is_active:
-            reason = (
-                target.account.disconnected_reason if target else "the account no longer exists"
-            )
-            await fail(
-                session,
-                post,
-                "account_disconnected",
-                f"The account is disconnected ({reason}); reconnect it and publish again.",
-            )
-            return
-        late = _too_late(post)
-        if late is not None:
-            await fail(session, post, "too_late", late)
-            return
-        if not turn.take(post.owner_id, target.request.media):
-            # Before the `sending` mark: this run did nothing, and frees its worker for others.
-            raise RetryLater(WAIT_SECONDS, "owner's media downloads are all busy", counts=False)
-        post.status = PostStatus.publishing
-        post.publish_state = PublishState.sending
-        post.publish_attempts += 1
-        post.send_started_at = post.updated_at = clock.now()
-        try:
-            adapter, actx = services.adapters.get(post.platform, sandbox=target.account.sandbox)
-        except AdapterUnavailable as exc:
-            await fail(session, post, "platform_unavailable", str(exc))
-            return
-    await _send(ctx, services, adapter, actx, target, turn=turn)
+            return RetryLater(post.scheduled_time, "not due yet", counts=False)
+        return await _mark_sending(session, services, post, turn)
+
+    ready = await ctx.settle(start, done=False, key=post_id, prepare=_lock_for_start)
+    if isinstance(ready, RetryLater):
+        raise ready
+    if ready is not None:
+        # Bound here, in the job's own task: ``start`` may run in a group's task (jobs.group).
+        logs.bind(platform=ready.target.post.platform)
+        await _send(ctx, services, ready.adapter, ready.actx, ready.target, turn=turn)
+
+
+async def _mark_sending(
+    session: AsyncSession, services: PostServices, post: Post, turn: Turn
+) -> _Ready | RetryLater | None:
+    """Step 1 for a due post: mark it ``sending`` and return what the send needs, or fail it
+    (nothing sent) when it cannot be sent."""
+    try:
+        target = await _load(session, services, post, post.publish_attempts + 1)
+    except DecryptionError:
+        # Retrying cannot help: this process's key ring cannot read the stored token.
+        await fail(session, post, "credentials_unreadable", UNREADABLE_MESSAGE)
+        return None
+    if target is None or not target.account.is_active:
+        reason = target.account.disconnected_reason if target else "the account no longer exists"
+        message = f"The account is disconnected ({reason}); reconnect it and publish again."
+        await fail(session, post, "account_disconnected", message)
+        return None
+    late = _too_late(post)
+    if late is not None:
+        await fail(session, post, "too_late", late)
+        return None
+    if not turn.take(post.owner_id, target.request.media):
+        # Before the `sending` mark: this run did nothing, and frees its worker for others.
+        return RetryLater(WAIT_SECONDS, "owner's media downloads are all busy", counts=False)
+    post.status = PostStatus.publishing
+    post.publish_state = PublishState.sending
+    post.publish_attempts += 1
+    post.send_started_at = post.updated_at = clock.now()
+    try:
+        adapter, actx = services.adapters.get(post.platform, sandbox=target.account.sandbox)
+    except AdapterUnavailable as exc:
+        await fail(session, post, "platform_unavailable", str(exc))
+        return None
+    return _Ready(target, adapter, actx)
 
 
 # Backoff between publish attempts when nothing says when to try again (the publish job's
@@ -352,19 +381,25 @@ async def _send(
         outcome = UnknownOutcome(f"unexpected error while publishing: {type(exc).__name__}")
     finally:
         await discard_downloads(fetch)  # the attempt's downloaded media files, whatever happened
-    retry_at: float | None = None
-    # A final outcome completes the job in the same transaction (one write instead of two).
-    final = not isinstance(outcome, Retryable) or ctx.attempt >= ctx.max_attempts
-    async with ctx.fenced(done=final) as session:
+    learned = actx.learned
+
+    async def settle(session: AsyncSession) -> float | None:
         post = await repository.locked_post(session, post_id)
         if post is None:
-            return
+            return None
         # What the platform said about the account on the way (TikTok's allowed privacy
         # levels), whatever the outcome: the next post is checked against it when created.
-        await remember(session, target.account.id, actx.learned)
-        retry_at = await record_publish_outcome(
+        await remember(session, target.account.id, learned)
+        return await record_publish_outcome(
             session, ctx, post, target.account.id, outcome, services=services
         )
+
+    # A final outcome completes the job in the same transaction (one write instead of two),
+    # grouped with the other attempts finishing now (jobs.group).
+    final = not isinstance(outcome, Retryable) or ctx.attempt >= ctx.max_attempts
+    retry_at = await ctx.settle(settle, done=final, key=post_id, prepare=repository.lock_posts)
+    # Counted once it is written (a group's work may run twice; see jobs.group).
+    observe.publish_outcome(target.post.platform, outcome)
     if retry_at is not None:
         raise RetryLater(retry_at, "platform asked to retry")
 
@@ -379,7 +414,6 @@ async def record_publish_outcome(
     services: PostServices | None = None,
 ) -> float | None:
     """Write one attempt's outcome; returns seconds to wait when it should be retried."""
-    observe.publish_outcome(post.platform, outcome)
     if isinstance(outcome, Published):
         await mark_published(session, post, outcome)
     elif isinstance(outcome, UnknownOutcome):

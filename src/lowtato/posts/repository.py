@@ -10,6 +10,7 @@ from sqlalchemy import Exists, Select, String, and_, bindparam, cast, func, or_,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.jobs.models import Job
+from lowtato.kit.db import memo
 from lowtato.kit.fastread import FastReads, Row
 from lowtato.kit.principal import Principal
 from lowtato.kit.repository import OwnedRepository
@@ -116,8 +117,30 @@ class PostRepository(OwnedRepository[Post]):
 
 
 async def locked_post(session: AsyncSession, post_id: str) -> Post | None:
-    """The post (any owner), its row held until the transaction ends."""
+    """The post (any owner), its row held until the transaction ends (already held when
+    ``lock_posts`` took it in this transaction)."""
+    reads = memo(session)
+    if reads is not None and ("locked_post", post_id) in reads:
+        found: Post | None = reads[("locked_post", post_id)]
+        return found
     return await session.scalar(select(Post).where(Post.id == post_id).with_for_update())
+
+
+async def lock_posts(session: AsyncSession, post_ids: Sequence[str]) -> None:
+    """Lock these posts in one statement (in id order, as every batch does, so two batches
+    never wait on each other in a cycle); ``locked_post`` then answers from the transaction's
+    memo. For group commits, which start one."""
+    reads = memo(session)
+    if reads is None:
+        msg = "lock_posts needs a transaction with a memo (kit.db.start_memo)"
+        raise RuntimeError(msg)
+    ids = sorted(set(post_ids))
+    rows = await session.scalars(
+        select(Post).where(Post.id.in_(ids)).order_by(Post.id).with_for_update()
+    )
+    found = {post.id: post for post in rows}
+    for post_id in ids:
+        reads[("locked_post", post_id)] = found.get(post_id)
 
 
 async def stuck(session: AsyncSession, cutoff: datetime, *, limit: int) -> list[Post]:

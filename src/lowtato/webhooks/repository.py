@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lowtato.kit.db import memo
 from lowtato.kit.repository import OwnedRepository
 from lowtato.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
 
@@ -55,13 +56,23 @@ class DeliveryRepository(OwnedRepository[WebhookDelivery]):
 
 
 async def active_webhooks(session: AsyncSession, owner_id: str, livemode: bool) -> list[Webhook]:
-    """The owner's enabled endpoints in one mode (the event hook filters them by type)."""
+    """The owner's enabled endpoints in one mode (the event hook filters them by type).
+
+    Read once per owner in a transaction that keeps a memo (a group commit of many posts'
+    outcomes emits an event for each)."""
+    reads = memo(session)
+    key = ("active_webhooks", owner_id, livemode)
+    if reads is not None and key in reads:
+        return list(reads[key])
     stmt = (
         select(Webhook)
         .where(Webhook.owner_id == owner_id, Webhook.livemode == livemode, Webhook.is_active)
         .order_by(Webhook.created_at, Webhook.id)
     )
-    return list((await session.execute(stmt)).scalars())
+    found = list((await session.execute(stmt)).scalars())
+    if reads is not None:
+        reads[key] = found
+    return list(found)
 
 
 async def webhook_for_update(session: AsyncSession, webhook_id: str) -> Webhook | None:

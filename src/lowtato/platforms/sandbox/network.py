@@ -21,9 +21,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import math
+from collections.abc import Hashable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from lowtato.kit import clock, sendwindow
+from lowtato.kit.batch import Batches, Entry
 from lowtato.kit.db import Database
 from lowtato.platforms.base import Metrics, Published, PublishRequest
 from lowtato.platforms.sandbox import repository
@@ -69,6 +74,29 @@ def sandbox_metrics(platform: str, platform_post_id: str, age: timedelta) -> Met
     )
 
 
+@dataclass(frozen=True)
+class _Create:
+    platform: str
+    request_post_id: str
+    keyed: bool
+
+
+class _Accepting(Batches[_Create]):
+    """Creates that arrive together, accepted in one transaction (kit.batch): what each needs
+    to know about earlier creates is read for all of them in two statements."""
+
+    async def begin(
+        self, session: AsyncSession, tag: Hashable, group: list[Entry[_Create]]
+    ) -> list[Entry[_Create]]:
+        creates = [entry.meta for entry in group]
+        await repository.prepare_creates(
+            session,
+            [(c.request_post_id, c.platform) for c in creates if not c.keyed],
+            [_keyed_id(c.platform, c.request_post_id) for c in creates if c.keyed],
+        )
+        return group
+
+
 class SandboxNetwork:
     """Storage and URLs of the simulated platforms (its own transactions: like a real
     platform, what it accepted stays accepted whatever happens to the caller's transaction)."""
@@ -77,6 +105,7 @@ class SandboxNetwork:
         self.db = db
         self.public_url = public_url.rstrip("/")
         self.latency = latency_ms / 1000
+        self._accepting = _Accepting(db)
 
     async def _network_delay(self) -> None:
         if self.latency:
@@ -92,33 +121,53 @@ class SandboxNetwork:
         """Store the post. ``keyed``: the platform takes a client-chosen key (the post's own):
         a second create of one post creates nothing and answers with the first."""
         await self._network_delay()  # the request travelling to the platform
-        async with self.db.transaction() as session:
-            # The sandbox "platform" lives in this process: the request arrives only if the
-            # attempt still holds its lease, in this same transaction (see kit.sendwindow).
-            await sendwindow.fence(session)
-            if keyed:
-                existing = await repository.get(session, _keyed_id(platform, req.post_id))
-                if existing is not None and existing.deleted_at is None:
-                    return Published(existing.id, self.url(platform, existing.id))
-                count = 0
-            else:
-                count = await repository.creates(session, req.post_id, platform)
-            # Deterministic: the n-th create for one post always gets the same id.
-            digest = hashlib.sha256(f"{platform}:{req.post_id}:{count}".encode()).hexdigest()
-            post = SandboxPost(
-                id=f"sbx{digest[:20]}",
-                platform=platform,
-                author_id=author_id,
-                author_username=username,
-                request_post_id=req.post_id,
-                text=req.text,
-                media=[{"url": m.url, "kind": m.kind} for m in req.media],
-                options=dict(req.options),
-                created_at=clock.now(),
-                deleted_at=None,
-            )
-            repository.add(session, post)
+        # The sandbox "platform" lives in this process: the request arrives only if the
+        # attempt still holds its lease, in the same transaction (see kit.sendwindow).
+        fence = sendwindow.bound_fence()
+
+        async def accept(session: AsyncSession) -> Published:
+            # Creates accepted together are inserted together at commit (kit.batch); the
+            # repository's memo lets each see the ones before it in the group.
+            with session.no_autoflush:
+                await fence(session)
+                return await self._store(session, platform, author_id, username, req, keyed=keyed)
+
+        published = await self._accepting.submit(accept, _Create(platform, req.post_id, keyed))
         await self._network_delay()  # the answer travelling back (a kill here = unknown outcome)
+        return published
+
+    async def _store(
+        self,
+        session: AsyncSession,
+        platform: str,
+        author_id: str,
+        username: str,
+        req: PublishRequest,
+        *,
+        keyed: bool,
+    ) -> Published:
+        if keyed:
+            existing = await repository.get(session, _keyed_id(platform, req.post_id))
+            if existing is not None and existing.deleted_at is None:
+                return Published(existing.id, self.url(platform, existing.id))
+            count = 0
+        else:
+            count = await repository.creates(session, req.post_id, platform)
+        # Deterministic: the n-th create for one post always gets the same id.
+        digest = hashlib.sha256(f"{platform}:{req.post_id}:{count}".encode()).hexdigest()
+        post = SandboxPost(
+            id=f"sbx{digest[:20]}",
+            platform=platform,
+            author_id=author_id,
+            author_username=username,
+            request_post_id=req.post_id,
+            text=req.text,
+            media=[{"url": m.url, "kind": m.kind} for m in req.media],
+            options=dict(req.options),
+            created_at=clock.now(),
+            deleted_at=None,
+        )
+        repository.add(session, post)
         return Published(post.id, self.url(platform, post.id))
 
     async def find(

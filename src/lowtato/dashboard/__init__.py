@@ -1,0 +1,1 @@
+"""The dashboard: server-rendered pages for the people who own the keys and the accounts."""
