@@ -21,6 +21,7 @@ update for all) and what a lone work runs in (``alone``).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable, Hashable
 from contextlib import AbstractAsyncContextManager
@@ -73,7 +74,11 @@ class Batches(Generic[M]):
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._waiting.setdefault(tag, []).append(Entry(work, meta, future))
         if tag not in self._committers:
-            task = asyncio.create_task(self._commit_all(tag), name="lowtato-group-commit")
+            # A context of its own: the committer serves many callers, so it must not carry
+            # the first one's context variables (its log fields, its open transactions).
+            task = asyncio.create_task(
+                self._commit_all(tag), name="lowtato-group-commit", context=contextvars.Context()
+            )
             self._committers[tag] = task
         return await future
 
