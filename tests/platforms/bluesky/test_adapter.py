@@ -3,6 +3,7 @@ failure mapped to the right taxonomy error."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 from typing import Any
@@ -152,6 +153,19 @@ async def test_expired_session_is_refreshed_not_logged_in_again(bsky: Bsky) -> N
     assert len(bsky.calls("refreshSession")) == 2
     tokens = [c["headers"]["authorization"] for c in bsky.calls("createRecord")]  # type: ignore[index]
     assert len(tokens) == 5 and tokens[1] == tokens[0] and len(set(tokens)) == 3
+
+
+async def test_calls_that_find_the_session_expired_together_refresh_it_once(bsky: Bsky) -> None:
+    # Two jobs of one process (a publish and a metrics read, say) holding the same expired
+    # session: the PDS rotates the refresh JWT, so a second refresh would be refused and
+    # end in a new login, which createSession's limits make costly.
+    await bsky.adapter.publish(bsky.ctx, bsky.creds, _req("one"))
+    fake.expire_sessions(bsky.fakes.state, bsky.account.did)
+    await asyncio.gather(
+        *(bsky.adapter.publish(bsky.ctx, bsky.creds, _req(t)) for t in ("two", "three"))
+    )
+    assert len(bsky.records()) == 3
+    assert (len(bsky.calls("createSession")), len(bsky.calls("refreshSession"))) == (1, 1)
 
 
 async def test_refused_refresh_falls_back_to_a_new_login(bsky: Bsky) -> None:

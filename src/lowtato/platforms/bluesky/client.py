@@ -25,6 +25,7 @@ escaped the session layer it would still be classified correctly.
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import hashlib
 import hmac
@@ -299,6 +300,8 @@ class SessionCache:
         self.max_entries = max_entries
         self._sessions: OrderedDict[tuple[str, str, str], Session] = OrderedDict()
         self._pepper = secrets.token_bytes(32)
+        # One lock per session being refreshed right now (see ``_refreshed``).
+        self._refreshing: dict[tuple[str, str, str], asyncio.Lock] = {}
 
     def _key(self, service: str, identifier: str, password: str) -> tuple[str, str, str]:
         digest = hmac.new(self._pepper, password.encode(), hashlib.sha256).hexdigest()
@@ -341,11 +344,7 @@ class SessionCache:
         try:
             return await call(session)
         except SessionExpired:
-            try:
-                session = await xrpc.refresh_session(session)
-                self.put(xrpc.service, login, session)
-            except AuthExpired:  # the refresh JWT expired or was revoked
-                session = await self.login(xrpc, login)
+            session = await self._refreshed(xrpc, login, session)
         except SessionInvalid:
             self.drop(xrpc.service, login, session)
             if not cached:
@@ -356,6 +355,25 @@ class SessionCache:
         except AuthExpired:
             self.drop(xrpc.service, login, session)
             raise
+
+    async def _refreshed(self, xrpc: Xrpc, login: Login, expired: Session) -> Session:
+        """One refresh per expired session, however many calls found it expired together:
+        the PDS rotates the refresh JWT, so a second refresh would be refused and end in a
+        new login. The others wait and take the refreshed session from the cache."""
+        key = self._key(xrpc.service, login.identifier, login.password)
+        lock = self._refreshing.setdefault(key, asyncio.Lock())
+        async with lock:
+            current = self.get(xrpc.service, login)
+            if current is not None and current.access_jwt != expired.access_jwt:
+                return current  # refreshed (or logged in again) while this call waited
+            try:
+                session = await xrpc.refresh_session(expired)
+                self.put(xrpc.service, login, session)
+            except AuthExpired:  # the refresh JWT expired or was revoked
+                session = await self.login(xrpc, login)
+        if not lock.locked():
+            self._refreshing.pop(key, None)
+        return session
 
 
 def _session(body: dict[str, Any]) -> Session:
