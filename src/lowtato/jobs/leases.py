@@ -190,12 +190,7 @@ async def lock_lease(session: AsyncSession, job_id: str, lease_token: int) -> No
     ``FOR UPDATE`` on PostgreSQL; SQLite ignores it because its BEGIN IMMEDIATE transaction
     already excludes every other writer.
     """
-    row = (
-        await session.execute(
-            select(Job.status, Job.lease_token).where(Job.id == job_id).with_for_update()
-        )
-    ).one_or_none()
-    if row is None or row.status != _RUNNING or row.lease_token != lease_token:
+    if job_id not in await lock_leases(session, {job_id: lease_token}):
         raise LeaseLost(job_id, lease_token)
 
 
@@ -212,10 +207,20 @@ async def lock_leases(session: AsyncSession, held: Mapping[str, int]) -> set[str
 
 
 async def _drop_serial_lock(session: AsyncSession, job_id: str, serial_key: str | None) -> None:
-    if serial_key is not None:
+    await _drop_serial_locks(session, [(job_id, serial_key)])
+
+
+async def _drop_serial_locks(session: AsyncSession, held: Sequence[tuple[str, str | None]]) -> None:
+    """Delete the serial-key rows these jobs hold (job id, serial key; None: no key)."""
+    keyed = [(job_id, key) for job_id, key in held if key is not None]
+    if keyed:
+        # Each key's row names the one job holding it, so this deletes exactly theirs.
         await session.execute(
             delete(JobSerialLock)
-            .where(JobSerialLock.serial_key == serial_key, JobSerialLock.job_id == job_id)
+            .where(
+                JobSerialLock.serial_key.in_([key for _, key in keyed]),
+                JobSerialLock.job_id.in_([job_id for job_id, _ in keyed]),
+            )
             .execution_options(**_NO_SYNC)
         )
 
@@ -247,17 +252,7 @@ async def finish_many(
         )
         .execution_options(**_NO_SYNC)
     )
-    serial = [c for c in contexts if c.serial_key is not None]
-    if serial:
-        # Each key's row names the one job holding it, so this deletes exactly theirs.
-        await session.execute(
-            delete(JobSerialLock)
-            .where(
-                JobSerialLock.serial_key.in_([c.serial_key for c in serial]),
-                JobSerialLock.job_id.in_([c.id for c in serial]),
-            )
-            .execution_options(**_NO_SYNC)
-        )
+    await _drop_serial_locks(session, [(c.id, c.serial_key) for c in contexts])
 
 
 async def record_attempt(

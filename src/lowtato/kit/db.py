@@ -164,6 +164,15 @@ def memo(session: AsyncSession) -> dict[Any, Any] | None:
     return found
 
 
+def required_memo(session: AsyncSession, reader: str) -> dict[Any, Any]:
+    """The memo, for reads that exist only to fill it (a group's reads up front)."""
+    found = memo(session)
+    if found is None:
+        msg = f"{reader} needs a transaction with a memo (kit.db.start_memo)"
+        raise RuntimeError(msg)
+    return found
+
+
 # Writing ``Database.transaction`` scopes open in this task (a child task copies the count).
 _open_writes: ContextVar[int] = ContextVar("lowtato_open_write_transactions", default=0)
 

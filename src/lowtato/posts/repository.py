@@ -10,7 +10,7 @@ from sqlalchemy import Exists, Select, String, and_, bindparam, cast, func, or_,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.jobs.models import Job
-from lowtato.kit.db import memo
+from lowtato.kit.db import memo, required_memo
 from lowtato.kit.fastread import FastReads, Row
 from lowtato.kit.principal import Principal
 from lowtato.kit.repository import OwnedRepository
@@ -130,10 +130,7 @@ async def lock_posts(session: AsyncSession, post_ids: Sequence[str]) -> None:
     """Lock these posts in one statement (in id order, as every batch does, so two batches
     never wait on each other in a cycle); ``locked_post`` then answers from the transaction's
     memo. For group commits, which start one."""
-    reads = memo(session)
-    if reads is None:
-        msg = "lock_posts needs a transaction with a memo (kit.db.start_memo)"
-        raise RuntimeError(msg)
+    reads = required_memo(session, "lock_posts")
     ids = sorted(set(post_ids))
     rows = await session.scalars(
         select(Post).where(Post.id.in_(ids)).order_by(Post.id).with_for_update()

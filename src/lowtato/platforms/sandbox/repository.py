@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lowtato.kit.db import memo
+from lowtato.kit.db import memo, required_memo
 from lowtato.platforms.sandbox.models import SandboxPost
 
 # A group of creates (one transaction, see network.SandboxNetwork) reads what all of them need
@@ -51,10 +51,7 @@ async def prepare_creates(
 ) -> None:
     """For a group of creates, in two statements: how many posts each (request, platform)
     already has, and the posts stored under the keyed creates' ids (None when absent)."""
-    reads = memo(session)
-    if reads is None:
-        msg = "prepare_creates needs a transaction with a memo (kit.db.start_memo)"
-        raise RuntimeError(msg)
+    reads = required_memo(session, "prepare_creates")
     if counted:
         rows = await session.execute(
             select(SandboxPost.request_post_id, SandboxPost.platform, func.count())
