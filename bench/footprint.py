@@ -4,7 +4,9 @@ FastAPI hello-world started the same way, in this run.
 1. **cold start**: from launching the process to the first 200 from its health check
    (`/api/health?live` for Lowtato, `/hello` for the baseline), median of `--starts` launches
    on an already migrated data dir.
-2. **idle RSS**: resident memory of each server a few seconds after it answered.
+2. **idle RSS**: resident memory of each server a few seconds after it answered; Lowtato's
+   twice: as this environment runs it, and as a `pip install lowtato` runs it, with the
+   packages only the test extra installs hidden (`TEST_ONLY`).
 3. **RSS with many scheduled posts**: N posts (default 100,000) scheduled on 50 sandbox
    accounts, due in 2099, inserted while the server runs; then the server lists schedules and
    its worker ticks for `--settle` seconds before the reading. A server that loaded its queue
@@ -34,6 +36,9 @@ from api import HOST, Server, clean_env
 from lowtato.kit.migrate import upgrade
 
 FAR = datetime(2099, 1, 1, tzinfo=UTC)
+# Installed only by the test extra (Selenium needs trio), yet imported by a server when present:
+# httpcore imports trio whenever it can.
+TEST_ONLY = ["trio"]
 
 
 def rss_mb(server: Server) -> float:
@@ -45,14 +50,26 @@ def rss_mb(server: Server) -> float:
     raise RuntimeError("no VmRSS in /proc status")
 
 
-def lowtato_server(workdir: Path, data_dir: Path) -> Server:
+def lowtato_server(workdir: Path, data_dir: Path, *, as_installed: bool = False) -> Server:
     env = clean_env()
+    if as_installed:
+        env["PYTHONPATH"] = str(_hidden(workdir))
     env |= {"LOWTATO_DATA_DIR": str(data_dir), "LOWTATO_ENCRYPTION_KEYS": KEYS,
             "LOWTATO_SECRET_KEY": "bench", "LOWTATO_BOOTSTRAP_DEMO": "false"}  # fmt: skip
     server = Server("lowtato", [], env, workdir)
     server.argv = [sys.executable, "-m", "lowtato.cli.main", "serve", "--host", HOST,
                    "--port", str(server.port), "--log-level", "warning"]  # fmt: skip
     return server
+
+
+def _hidden(workdir: Path) -> Path:
+    """A directory that, first on the path, makes each ``TEST_ONLY`` package fail to import
+    as if it were not installed."""
+    hidden = workdir / "hidden"
+    for name in TEST_ONLY:
+        (hidden / name).mkdir(parents=True, exist_ok=True)
+        (hidden / name / "__init__.py").write_text("raise ImportError('hidden: test-only')\n")
+    return hidden
 
 
 def hello_server(workdir: Path) -> Server:
@@ -112,9 +129,14 @@ def main() -> int:
         server, _ = started(make_lowtato, "/api/health?live")
         stack.callback(server.stop)
         time.sleep(3)
-        idle_hello, idle = rss_mb(hello), rss_mb(server)
+        installed, _ = started(lambda: lowtato_server(workdir, data_dir, as_installed=True),
+                               "/api/health?live")  # fmt: skip
+        time.sleep(3)
+        idle_hello, idle, idle_installed = rss_mb(hello), rss_mb(server), rss_mb(installed)
+        installed.stop()
         print(f"idle RSS     hello {idle_hello:.0f} MiB   lowtato {idle:.0f} MiB   "
-              f"({idle / idle_hello:.1f}x)", flush=True)  # fmt: skip
+              f"({idle / idle_hello:.1f}x); as installed, without {', '.join(TEST_ONLY)}: "
+              f"{idle_installed:.0f} MiB", flush=True)  # fmt: skip
 
         print(f"scheduling {args.posts:,} posts …", flush=True)
         asyncio.run(_schedule(url, owner, accounts, [FAR] * args.posts))

@@ -12,11 +12,16 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
-
-import stripe
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal
 
 from lowtato.config import Settings
+from lowtato.kit.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import stripe
+else:
+    stripe = lazy_module("stripe")
 
 Check = Literal["ok", "error", "not_configured"]
 
@@ -43,23 +48,28 @@ class LineItem:
     recurring: bool
 
 
-class _HTTPXClient(stripe.HTTPXClient):
+@cache
+def _httpx_client_class() -> type[stripe.HTTPXClient]:
     """The library's httpx client, sending the form body as ``content=``: httpx deprecated
-    ``data=<str>`` (a DeprecationWarning today, an error in a later httpx)."""
+    ``data=<str>`` (a DeprecationWarning today, an error in a later httpx). Made at first use,
+    since subclassing imports Stripe (kit/lazy.py)."""
 
-    def _get_request_args_kwargs(
-        self, method: str, url: str, headers: Mapping[str, str], post_data: Any
-    ) -> Any:
-        args, kwargs = super()._get_request_args_kwargs(method, url, headers, post_data)
-        kwargs.pop("data", None)
-        kwargs["content"] = post_data or None
-        return [args, kwargs]
+    class _HTTPXClient(stripe.HTTPXClient):
+        def _get_request_args_kwargs(
+            self, method: str, url: str, headers: Mapping[str, str], post_data: Any
+        ) -> Any:
+            args, kwargs = super()._get_request_args_kwargs(method, url, headers, post_data)
+            kwargs.pop("data", None)
+            kwargs["content"] = post_data or None
+            return [args, kwargs]
+
+    return _HTTPXClient
 
 
 class StripeGateway:
     def __init__(self, settings: Settings) -> None:
         self.currency = settings.stripe_currency
-        self._http = _HTTPXClient(timeout=settings.stripe_timeout_seconds)
+        self._http = _httpx_client_class()(timeout=settings.stripe_timeout_seconds)
         self._client = stripe.StripeClient(
             settings.stripe_secret_key.get_secret_value(),
             base_addresses={"api": settings.stripe_api_base.rstrip("/")},

@@ -21,9 +21,8 @@ What each event does:
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import stripe
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.billing import credits, repository
@@ -31,7 +30,13 @@ from lowtato.billing.models import BillingCustomer, SubscriptionStatus
 from lowtato.config import Settings
 from lowtato.errors import BadRequest, NotFound
 from lowtato.kit import clock
+from lowtato.kit.lazy import lazy_module
 from lowtato.plans import PLANS, PlanName
+
+if TYPE_CHECKING:
+    import stripe
+else:
+    stripe = lazy_module("stripe")
 
 TOLERANCE_SECONDS = 300
 ENDS_PLAN = {"canceled", "unpaid", "incomplete_expired"}

@@ -50,6 +50,8 @@ def serve(
             # from the request-context middleware, with the route and the owner.
             log_config=None,
             access_log=False,
+            # No route speaks WebSocket; "auto" would import the websockets library (17 modules).
+            ws="none",
             # SIGTERM: stop accepting, let requests in flight finish (long streams are cut
             # after this), then the lifespan stops the embedded worker (its own grace).
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,

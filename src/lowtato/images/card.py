@@ -13,10 +13,17 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-
-from PIL import Image, ImageDraw, ImageFont
+from typing import TYPE_CHECKING
 
 from lowtato.images.sizes import Size
+from lowtato.kit.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from PIL import Image, ImageDraw, ImageFont
+else:
+    Image = lazy_module("PIL.Image")
+    ImageDraw = lazy_module("PIL.ImageDraw")
+    ImageFont = lazy_module("PIL.ImageFont")
 
 FONTS = Path(__file__).parent / "fonts"
 REGULAR = "DejaVuSans.ttf"

@@ -4,11 +4,17 @@ centre, then scaled. Pure and synchronous (run it in a thread)."""
 from __future__ import annotations
 
 import io
-
-from PIL import Image, ImageOps
+from typing import TYPE_CHECKING
 
 from lowtato.images.sizes import Size
+from lowtato.kit.lazy import lazy_module
 from lowtato.llm.client import ProviderError
+
+if TYPE_CHECKING:
+    from PIL import Image, ImageOps
+else:
+    Image = lazy_module("PIL.Image")
+    ImageOps = lazy_module("PIL.ImageOps")
 
 # Provider images are 1-2.4 megapixels; anything far larger is not one and is not decoded.
 MAX_PIXELS = 40_000_000

@@ -16,19 +16,14 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING
 
-import httpx
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from lowtato.client import AsyncLowtato
-
-if TYPE_CHECKING:  # the SDK (~16 MB resident) loads at the first MCP request, not at start
+if TYPE_CHECKING:  # the SDK (~16 MB resident) and our API client load at the first MCP
+    # request, not at start
     from mcp.server import MCPServer
-
-    from lowtato.mcp._api import Ctx
 
 # Answers None when the key is good, else the reason it is refused.
 KeyCheck = Callable[[str], Awaitable[str | None]]
@@ -72,7 +67,7 @@ class McpEndpoint:
         if self._server is None:
             # The SDK loads with the tools at the first MCP request (docs/performance.md).
             tools = importlib.import_module("lowtato.mcp.server")
-            self._server = tools.build_server(self._client_for)
+            self._server = tools.build_server(tools.in_process(self._api, self._base_url, key_from))
         from mcp.server.transport_security import TransportSecuritySettings  # noqa: PLC0415
 
         self._server.streamable_http_app(
@@ -82,15 +77,6 @@ class McpEndpoint:
         manager = self._server.session_manager
         async with manager.run():
             await manager.handle_request(scope, receive, send)
-
-    @asynccontextmanager
-    async def _client_for(self, ctx: Ctx) -> AsyncIterator[AsyncLowtato]:
-        key = key_from({k.lower(): v for k, v in (ctx.headers or {}).items()})
-        transport = httpx.ASGITransport(app=self._api)
-        async with AsyncLowtato(
-            key or "", base_url=self._base_url, transport=transport, max_retries=0
-        ) as client:
-            yield client
 
 
 async def _unauthorized(send: Send, message: str) -> None:

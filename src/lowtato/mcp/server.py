@@ -10,12 +10,17 @@ the ``/mcp`` endpoint (``lowtato.mcp.http``).
 from __future__ import annotations
 
 import inspect
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 
+import httpx
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.tools import Tool
 from pydantic import ConfigDict
+from starlette.types import ASGIApp
 
-from lowtato.mcp._api import ANNOTATIONS, Api, ClientFor
+from lowtato.client import AsyncLowtato
+from lowtato.mcp._api import ANNOTATIONS, Api, ClientFor, Ctx
 from lowtato.mcp.tools import Tools
 
 INSTRUCTIONS = (
@@ -39,6 +44,24 @@ def build_server(client_for: ClientFor, *, allow_url_fetch: bool = False) -> MCP
         if hasattr(method, ANNOTATIONS)
     ]
     return MCPServer("lowtato", instructions=INSTRUCTIONS, version="0.1.0", tools=made)
+
+
+def in_process(
+    api: ASGIApp, base_url: str, key_from: Callable[[Mapping[str, str]], str | None]
+) -> ClientFor:
+    """Tools that call the app ``api`` in-process (``httpx.ASGITransport``) with the key the
+    MCP request carried, so it meets the same checks as a REST call."""
+
+    @asynccontextmanager
+    async def client_for(ctx: Ctx) -> AsyncIterator[AsyncLowtato]:
+        key = key_from({k.lower(): v for k, v in (ctx.headers or {}).items()})
+        transport = httpx.ASGITransport(app=api)
+        async with AsyncLowtato(
+            key or "", base_url=base_url, transport=transport, max_retries=0
+        ) as client:
+            yield client
+
+    return client_for
 
 
 def _strict(tool: Tool) -> Tool:
