@@ -13,7 +13,17 @@ from lowtato.kit.lazy import lazy_module
 
 # What the API app must not import on its own: billing's Stripe (and the requests stack it
 # brings), Pillow, the MCP SDK and our API client, Alembic, Jinja2, limits and redis.
-LATER = ["stripe", "requests", "PIL", "mcp", "lowtato.client", "alembic", "jinja2", "limits", "redis"]
+LATER = [
+    "stripe",
+    "requests",
+    "PIL",
+    "mcp",
+    "lowtato.client",
+    "alembic",
+    "jinja2",
+    "limits",
+    "redis",
+]
 
 
 def _run(code: str) -> subprocess.CompletedProcess[str]:
