@@ -4,11 +4,16 @@ create still gets the answer it would have had alone."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 from fastapi import FastAPI
-from sqlalchemy import event
+from sqlalchemy import event, update
 from tests.engine.conftest import sandbox_creates
+from tests.jobs.helpers import enqueue
 
+from lowtato.jobs import Job, JobContext, LeaseLost, Registry, Worker
+from lowtato.jobs.leases import LeaseFence
+from lowtato.kit.sendwindow import send_window
 from lowtato.platforms.base import PublishRequest
 from lowtato.platforms.sandbox.network import SandboxNetwork
 
@@ -58,3 +63,45 @@ async def test_two_keyed_creates_of_one_post_together_are_one_post(app: FastAPI)
     first, second = await create_all(sandbox, "post_keyed", "post_keyed", keyed=True)
     assert first == second
     assert await sandbox_creates(app, "post_keyed") == 1
+
+
+async def test_creates_together_prove_their_leases_in_one_statement_and_a_lost_one_is_refused(
+    app: FastAPI,
+) -> None:
+    """Each create carries its attempt's fence (the job still holds its lease): a group
+    proves all of them in one statement, and a create whose lease moved on is still refused
+    while the others are accepted."""
+    sandbox: SandboxNetwork = app.state.services.sandbox
+    db = app.state.db
+    registry = Registry()
+    registry.register("publish")(lambda ctx: asyncio.sleep(0))
+    for i in range(8):
+        await enqueue(db, "publish", f"publish:fence_{i}")
+    contexts = await Worker(db, registry, worker_id="w1").claim(8)
+    lost = contexts[3]
+    async with db.transaction() as session:  # another worker took this one over
+        await session.execute(
+            update(Job).where(Job.id == lost.id).values(lease_token=lost.lease_token + 1)
+        )
+    job_locks = [0]
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        job_locks[0] += statement.lstrip().startswith("SELECT") and "FROM jobs" in statement
+
+    async def create(ctx: JobContext) -> str:
+        with send_window(time.monotonic() + 60, LeaseFence(ctx.id, ctx.lease_token)):
+            made = await sandbox.create("bluesky", "did:plc:a", "alice", request(ctx.key))
+        return made.platform_post_id
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        results = await asyncio.gather(*(create(c) for c in contexts), return_exceptions=True)
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+    assert isinstance(results[3], LeaseLost)
+    assert all(isinstance(r, str) for i, r in enumerate(results) if i != 3)
+    assert await sandbox_creates(app, lost.key) == 0
+    assert all([await sandbox_creates(app, c.key) for c in contexts if c is not lost])
+    # Alone, each create locks its job row (8 statements); a group proves all its fences in
+    # one, and the lost one is refused without failing the others' group.
+    assert job_locks[0] <= 2  # the first create (alone: nothing to wait for) + the rest

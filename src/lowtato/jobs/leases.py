@@ -34,7 +34,8 @@ from sqlalchemy.orm import aliased
 
 from lowtato.jobs.models import Job, JobSerialLock, JobStatus
 from lowtato.kit import clock
-from lowtato.kit.db import Database
+from lowtato.kit.db import Database, memo, required_memo
+from lowtato.kit.sendwindow import FenceRefused
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,9 @@ _PENDING = JobStatus.pending.value
 _NO_SYNC = {"synchronize_session": False}
 
 
-class LeaseLost(Exception):
-    """This worker no longer holds the job's lease; whatever it was about to write is moot."""
+class LeaseLost(FenceRefused):
+    """This worker no longer holds the job's lease; whatever it was about to write is moot.
+    (A send window's fence raises it too: ``LeaseFence``.)"""
 
     def __init__(self, job_id: str, lease_token: int) -> None:
         super().__init__(f"lease on {job_id} (token {lease_token}) is no longer held")
@@ -204,6 +206,36 @@ async def lock_leases(session: AsyncSession, held: Mapping[str, int]) -> set[str
         .with_for_update()
     )
     return {row.id for row in rows if row.status == _RUNNING and row.lease_token == held[row.id]}
+
+
+_PROVEN = "jobs.leases.proven"  # memo key: {(job id, lease token): still held}
+
+
+@dataclass(frozen=True)
+class LeaseFence:
+    """A publish attempt's send-window fence (``kit.sendwindow``): the job still holds the
+    lease ``lease_token`` names (``lock_lease``). The fences of creates accepted together are
+    proven in one statement (``prove_together``); the row locks they take last until the
+    transaction ends, so an answer kept in its memo stays true for the rest of it."""
+
+    job_id: str
+    lease_token: int
+
+    async def __call__(self, session: AsyncSession) -> None:
+        found = memo(session)
+        proven = found.get(_PROVEN, {}) if found is not None else {}
+        held = proven.get((self.job_id, self.lease_token))
+        if held is None:
+            await lock_lease(session, self.job_id, self.lease_token)
+        elif not held:
+            raise LeaseLost(self.job_id, self.lease_token)
+
+    async def prove_together(self, session: AsyncSession, fences: Sequence[object]) -> None:
+        asked = {f.job_id: f.lease_token for f in fences if isinstance(f, LeaseFence)}
+        held = await lock_leases(session, asked)
+        proven = required_memo(session, "LeaseFence.prove_together").setdefault(_PROVEN, {})
+        # Keyed by token too: a stale attempt's fence (another token) is left to its own call.
+        proven.update({(job_id, token): job_id in held for job_id, token in asked.items()})
 
 
 async def _drop_serial_lock(session: AsyncSession, job_id: str, serial_key: str | None) -> None:

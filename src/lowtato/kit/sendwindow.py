@@ -11,20 +11,33 @@ the bytes on the wire.
 The sandbox network runs its "platform" inside the worker process, so a worker paused there
 would pause the platform too, and deliver its request late. It therefore also takes the
 window's *fence*: a check, inside the sandbox's own insert transaction, that the attempt still
-holds its lease — the request arrives atomically with proof that it may.
+holds its lease — the request arrives atomically with proof that it may. Creates that the
+sandbox accepts together (one transaction, ``kit.batch``) prove their fences together first
+(``prove_together``): one statement for the group, not one per create.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 Fence = Callable[[AsyncSession], Awaitable[None]]
+
+
+class GroupFence(Protocol):
+    """A fence that many attempts can prove in one statement: ``prove_together`` (called on
+    any one of them, with all of its kind) checks them all and keeps each answer in the
+    transaction's memo (``kit.db.memo``), where the fence's own call then finds it."""
+
+    async def __call__(self, session: AsyncSession, /) -> None: ...
+
+    async def prove_together(self, session: AsyncSession, fences: Sequence[object]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -36,7 +49,11 @@ class _Window:
 _window: ContextVar[_Window | None] = ContextVar("lowtato_send_window", default=None)
 
 
-class SendWindowClosed(Exception):
+class FenceRefused(Exception):
+    """This attempt may not send (its window closed, or its fence found the lease gone)."""
+
+
+class SendWindowClosed(FenceRefused):
     """The attempt's lease may have expired: nothing may be sent for it any more."""
 
 
@@ -67,17 +84,36 @@ async def fence(session: AsyncSession) -> None:
     await bound_fence()(session)
 
 
-def bound_fence() -> Fence:
-    """``fence`` for this task's current window, to run later from another task (a group
-    commit runs each caller's work in its own task, where the caller's window is not set)."""
-    window = _window.get()
+@dataclass(frozen=True)
+class BoundFence:
+    """``fence`` for one window, to run later from another task (a group commit runs each
+    caller's work in its own task, where the caller's window is not set)."""
 
-    async def fence_of_caller(session: AsyncSession) -> None:
-        _check(window)
-        if window is not None and window.fence is not None:
-            await window.fence(session)
+    window: _Window | None
 
-    return fence_of_caller
+    async def __call__(self, session: AsyncSession) -> None:
+        _check(self.window)
+        if self.window is not None and self.window.fence is not None:
+            await self.window.fence(session)
+
+
+def bound_fence() -> BoundFence:
+    """``fence`` for this task's current window (see ``BoundFence``)."""
+    return BoundFence(_window.get())
+
+
+async def prove_together(session: AsyncSession, fences: Sequence[BoundFence]) -> None:
+    """Prove, kind by kind, the fences among ``fences`` that can be proven together
+    (``GroupFence``), each kind in one statement. Their own calls then only read the answer;
+    the time check of each window still runs at its call. A fence of no such kind is left to
+    its own call."""
+    kinds: dict[type, list[GroupFence]] = {}
+    for bound in fences:
+        inner = bound.window.fence if bound.window is not None else None
+        if inner is not None and hasattr(inner, "prove_together"):
+            kinds.setdefault(type(inner), []).append(inner)  # type: ignore[arg-type]
+    for same in kinds.values():
+        await same[0].prove_together(session, same)
 
 
 async def check_request(_request: object) -> None:

@@ -35,7 +35,7 @@ from lowtato.accounts.service import (
 )
 from lowtato.events.service import EventType, emit
 from lowtato.jobs import queue
-from lowtato.jobs.leases import JobContext, LeaseLost, lock_lease
+from lowtato.jobs.leases import JobContext, LeaseFence, LeaseLost
 from lowtato.jobs.registry import RetryLater
 from lowtato.kit import clock, logs
 from lowtato.kit.crypto import DecryptionError
@@ -367,7 +367,7 @@ async def _send(
         # a margin for clock differences between hosts): a worker paused past its lease wakes
         # up unable to send what another worker may have taken over.
         closes_at = ctx.held_until - ctx.lease_seconds * SEND_WINDOW_MARGIN
-        with send_window(closes_at, lambda s: lock_lease(s, ctx.id, ctx.lease_token)):
+        with send_window(closes_at, LeaseFence(ctx.id, ctx.lease_token)):
             outcome = await adapter.publish(actx, creds, request)
     except LeaseLost:
         raise

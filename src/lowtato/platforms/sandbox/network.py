@@ -79,22 +79,33 @@ class _Create:
     platform: str
     request_post_id: str
     keyed: bool
+    fence: sendwindow.BoundFence
 
 
 class _Accepting(Batches[_Create]):
     """Creates that arrive together, accepted in one transaction (kit.batch): what each needs
-    to know about earlier creates is read for all of them in two statements."""
+    to know about earlier creates is read for all of them in two statements, and their
+    send-window fences are proven in one (``kit.sendwindow.prove_together``)."""
 
     async def begin(
         self, session: AsyncSession, tag: Hashable, group: list[Entry[_Create]]
     ) -> list[Entry[_Create]]:
-        creates = [entry.meta for entry in group]
+        await sendwindow.prove_together(session, [entry.meta.fence for entry in group])
+        going = []
+        for entry in group:
+            try:
+                await entry.meta.fence(session)  # proven just above: reads the answer
+            except sendwindow.FenceRefused as exc:
+                entry.fail(exc)  # refused alone, without failing the others' group
+            else:
+                going.append(entry)
+        creates = [entry.meta for entry in going]
         await repository.prepare_creates(
             session,
             [(c.request_post_id, c.platform) for c in creates if not c.keyed],
             [_keyed_id(c.platform, c.request_post_id) for c in creates if c.keyed],
         )
-        return group
+        return going
 
 
 class SandboxNetwork:
@@ -132,7 +143,9 @@ class SandboxNetwork:
                 await fence(session)
                 return await self._store(session, platform, author_id, username, req, keyed=keyed)
 
-        published = await self._accepting.submit(accept, _Create(platform, req.post_id, keyed))
+        published = await self._accepting.submit(
+            accept, _Create(platform, req.post_id, keyed, fence)
+        )
         await self._network_delay()  # the answer travelling back (a kill here = unknown outcome)
         return published
 
