@@ -26,6 +26,7 @@ from lowtato.kit import logredact, sendwindow
 from lowtato.kit.crypto import KeyRing
 from lowtato.kit.db import Database
 from lowtato.kit.guarded_http import guarded_httpx_client
+from lowtato.kit.tls import trust_store
 from lowtato.llm.client import LLMConfig, OpenAICompatible
 from lowtato.marketplace.ports import CardPayments
 from lowtato.media import tasks as media_tasks
@@ -85,6 +86,7 @@ class Services:
             timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
             follow_redirects=False,
             event_hooks={"request": [sendwindow.check_request]},
+            verify=trust_store(),
         )
         # Hosts users supply (a Bluesky account's own PDS) get the guarded client: https only
         # and every dialled address checked, so a name later pointed inside is never reached.

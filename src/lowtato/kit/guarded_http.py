@@ -64,6 +64,7 @@ from lowtato.kit.netguard import (
     check_url,
     resolve_and_check,
 )
+from lowtato.kit.tls import trust_store
 
 __all__ = [
     "GuardedClient",
@@ -617,7 +618,7 @@ def guarded_client(
     `resolver` replaces DNS (tests play a rebinding DNS server with it); `network_backend` is
     what dials the checked address (default `httpcore.AnyIOBackend`; tests pass a fake internet
     that routes a public address to a loopback server); `ssl_context` is the trust store for
-    https (default: httpx's, i.e. certifi).
+    https (default: httpx's, i.e. certifi, built once per process: `kit.tls`).
     """
     return GuardedClient(
         allow_private=allow_private,
@@ -666,7 +667,7 @@ def _guarded_pool(
 ) -> httpcore.AsyncConnectionPool:
     limits = httpx.Limits()
     return httpcore.AsyncConnectionPool(
-        ssl_context=ssl_context or httpx.create_ssl_context(),
+        ssl_context=ssl_context or trust_store(),
         max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=limits.keepalive_expiry,

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import email.utils
 import random
-import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -154,12 +153,6 @@ class WebhookSender:
         self.max_response_bytes = max_response_bytes
         self.resolver = resolver
         self.network_backend = network_backend
-        self._ssl: ssl.SSLContext | None = None
-
-    def _ssl_context(self) -> ssl.SSLContext:
-        if self._ssl is None:
-            self._ssl = httpx.create_ssl_context()
-        return self._ssl
 
     async def send(self, url: str, headers: Mapping[str, str], body: bytes) -> AttemptResult:
         started = time.monotonic()
@@ -176,7 +169,6 @@ class WebhookSender:
                 max_response_bytes=self.max_response_bytes,
                 resolver=self.resolver,
                 network_backend=self.network_backend,
-                ssl_context=self._ssl_context(),
             ) as client:
                 response = await client.request(
                     "POST",
