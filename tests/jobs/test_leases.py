@@ -6,7 +6,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from tests.jobs.helpers import T0, all_jobs, enqueue, load
 
 from lowtato.jobs import JobContext, JobSerialLock, LeaseLost, Registry, RetryLater, Worker
@@ -204,3 +204,31 @@ async def test_graceful_stop_finishes_quick_jobs_and_releases_the_rest(
 
 async def _noop(ctx: JobContext) -> None:
     return None
+
+
+async def test_claiming_compiles_each_statement_once_then_reuses_it(
+    db: Database, registry: Registry
+) -> None:
+    """A claim runs on every free slot; a statement SQLAlchemy cannot cache is compiled again
+    each time (the serial-key insert once was: a tenth of a busy worker's CPU)."""
+    registry.register("publish")(lambda ctx: asyncio.sleep(0))
+    for i in range(6):
+        await enqueue(db, "publish", f"publish:post_{i}", serial_key=f"acc_{i % 3}")
+    uncached: list[str] = []
+
+    def check(_conn: object, _cursor: object, statement: str, *args: object) -> None:
+        context = args[1]
+        kind = statement.split(None, 1)[0].upper()  # not BEGIN IMMEDIATE (SQLite's own text)
+        if kind in {"SELECT", "INSERT", "UPDATE", "DELETE"} and (
+            str(getattr(context, "cache_hit", "")) == "CacheStats.NO_CACHE_KEY"
+        ):
+            uncached.append(statement.split("(")[0])
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", check)
+    try:
+        worker = Worker(db, registry, worker_id="w1")
+        assert len(await worker.claim(2)) == 2  # two heads of free serial keys
+        assert len(await worker.claim(5)) == 1  # the third key's head; the others wait
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", check)
+    assert uncached == []

@@ -399,13 +399,14 @@ async def claim(
                 {"serial_key": key, "job_id": serial[key], "acquired_at": now}
                 for key in sorted(serial)
             ]
+            # The rows go as parameters, not ``.values(rows)``: a multi-row VALUES statement
+            # has no cache key, so SQLAlchemy compiled it again on every claim.
             insert = (
                 _dialect_insert(session, JobSerialLock)
-                .values(rows)
                 .on_conflict_do_nothing(index_elements=[JobSerialLock.serial_key])
                 .returning(JobSerialLock.serial_key)
             )
-            taken = set((await session.scalars(insert)).all())
+            taken = set((await session.scalars(insert, rows)).all())
         chosen = [
             job_id
             for job_id, serial_key in candidates
