@@ -21,7 +21,12 @@ SHUTDOWN_GRACE = 30.0
 
 
 def worker(
-    concurrency: int = typer.Option(8, "--concurrency", min=1, help="jobs run at once"),
+    concurrency: int | None = typer.Option(
+        None,
+        "--concurrency",
+        min=1,
+        help="jobs run at once [default: LOWTATO_WORKER_CONCURRENCY, 32]",
+    ),
     lease_seconds: float = typer.Option(
         60.0, "--lease-seconds", min=1, help="how long a silent worker keeps its jobs"
     ),
@@ -37,6 +42,7 @@ def worker(
     (a publish stopped after it may have reached the platform is checked there, not re-sent).
     """
     config = settings()
+    concurrency = concurrency or config.worker_concurrency
     # One pooled connection per job it runs at once, and a few for its own loop.
     pool = max(config.database_pool_size, concurrency + 4)
     config = config.model_copy(update={"database_pool_size": pool})
