@@ -222,7 +222,7 @@ async def test_claiming_compiles_each_statement_once_then_reuses_it(
         if kind in {"SELECT", "INSERT", "UPDATE", "DELETE"} and (
             str(getattr(context, "cache_hit", "")) == "CacheStats.NO_CACHE_KEY"
         ):
-            uncached.append(statement.split("(")[0])
+            uncached.append(statement.split("(", maxsplit=1)[0])
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", check)
     try:
