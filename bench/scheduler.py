@@ -16,7 +16,7 @@ assertions on time; exits non-zero only if a post was duplicated, lost, or a set
 
     ./dev bench scheduler [--posts 10000] [--rate 50] [--stream-seconds 15]
                           [--setups sqlite:1,pg:1,pg:2,pg:4] [--latency-ms 0,100]
-                          [--concurrency 32]
+                          [--concurrency 32] [--accounts 50]
                           [--postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
 """
 
@@ -50,7 +50,9 @@ from lowtato.platforms.sandbox.models import SandboxPost
 from lowtato.posts.models import Post, PostStatus
 from lowtato.posts.publish_job import PUBLISH_KIND, schedule_publish
 
-ACCOUNTS = 50  # one account publishes one post at a time, so spread the burst
+# One account publishes one post at a time (its serial key), so the burst is spread over
+# these; with a platform latency L they cap the rate at ACCOUNTS / L (``--accounts``).
+ACCOUNTS = 50
 KEYS = f"{new_key_material()}"
 
 
@@ -285,9 +287,12 @@ async def main() -> int:
     parser.add_argument("--setups", default="sqlite:1,pg:1,pg:2,pg:4")
     parser.add_argument("--latency-ms", default="0,100", help="sandbox latencies to run")
     parser.add_argument("--concurrency", type=int, default=32, help="jobs per worker")
+    parser.add_argument("--accounts", type=int, default=50, help="sandbox accounts")
     default_pg = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
     parser.add_argument("--postgres", default=os.environ.get("LOWTATO_BENCH_POSTGRES", default_pg))
     args = parser.parse_args()
+    global ACCOUNTS  # noqa: PLW0603 - read by _prepare, in this process only
+    ACCOUNTS = args.accounts
 
     async def sqlite_url(data_dir: Path, phase: str) -> str:
         return f"sqlite+aiosqlite:///{data_dir / f'{phase}.db'}"
