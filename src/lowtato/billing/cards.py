@@ -5,19 +5,11 @@ The card is the one saved by a credit top-up checkout (``setup_future_usage=off_
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from lowtato.billing import repository
 from lowtato.billing.service import stripe_failed
-from lowtato.billing.stripe_api import StripeGateway
+from lowtato.billing.stripe_api import StripeGateway, stripe
 from lowtato.errors import PaymentRequired
 from lowtato.kit.db import Database
-from lowtato.kit.lazy import lazy_module
-
-if TYPE_CHECKING:
-    import stripe
-else:
-    stripe = lazy_module("stripe")
 
 
 class StripeCards:

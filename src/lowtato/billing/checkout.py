@@ -7,23 +7,16 @@ database lock is held while Stripe answers.
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING
 
 from lowtato.billing import repository
 from lowtato.billing.models import SubscriptionStatus
 from lowtato.billing.ports import BillingServices
 from lowtato.billing.schemas import CancelOut, CheckoutIn, CheckoutOut
 from lowtato.billing.service import gateway, stripe_failed
-from lowtato.billing.stripe_api import LineItem
+from lowtato.billing.stripe_api import LineItem, stripe
 from lowtato.errors import Conflict, Forbidden, IdempotencyKeyReused, NotFound
-from lowtato.kit.lazy import lazy_module
 from lowtato.kit.principal import Principal
 from lowtato.plans import PLANS, PlanName, cents_for_credits
-
-if TYPE_CHECKING:
-    import stripe
-else:
-    stripe = lazy_module("stripe")
 
 # A subscription in one of these still bills the owner: a second one would bill twice.
 LIVE_SUBSCRIPTION = {

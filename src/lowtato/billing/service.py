@@ -4,20 +4,13 @@ configured, how a Stripe failure reaches the caller, and the owner's billing sum
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from lowtato.billing import repository
 from lowtato.billing.ports import BillingServices
 from lowtato.billing.schemas import BillingOut, CardOut
-from lowtato.billing.stripe_api import StripeGateway
+from lowtato.billing.stripe_api import StripeGateway, stripe
 from lowtato.errors import LowtatoError, NotFound, ServiceUnavailable
-from lowtato.kit.lazy import lazy_module
 from lowtato.kit.principal import Principal
-
-if TYPE_CHECKING:
-    import stripe
-else:
-    stripe = lazy_module("stripe")
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,11 @@ from lowtato.config import Settings
 from lowtato.kit.lazy import lazy_module
 
 if TYPE_CHECKING:
-    import stripe
+    # Re-exported (an explicit alias, for the type checker): billing's other modules import it
+    # from here, so the lazy stand-in is made once.
+    import stripe as stripe  # noqa: PLC0414
 else:
-    stripe = lazy_module("stripe")
+    stripe = lazy_module("stripe")  # loaded at first use: kit/lazy.py
 
 Check = Literal["ok", "error", "not_configured"]
 

@@ -21,22 +21,17 @@ What each event does:
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lowtato.billing import credits, repository
 from lowtato.billing.models import BillingCustomer, SubscriptionStatus
+from lowtato.billing.stripe_api import stripe
 from lowtato.config import Settings
 from lowtato.errors import BadRequest, NotFound
 from lowtato.kit import clock
-from lowtato.kit.lazy import lazy_module
 from lowtato.plans import PLANS, PlanName
-
-if TYPE_CHECKING:
-    import stripe
-else:
-    stripe = lazy_module("stripe")
 
 TOLERANCE_SECONDS = 300
 ENDS_PLAN = {"canceled", "unpaid", "incomplete_expired"}

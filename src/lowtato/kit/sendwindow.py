@@ -23,13 +23,14 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 Fence = Callable[[AsyncSession], Awaitable[None]]
 
 
+@runtime_checkable
 class GroupFence(Protocol):
     """A fence that many attempts can prove in one statement: ``prove_together`` (called on
     any one of them, with all of its kind) checks them all and keeps each answer in the
@@ -110,8 +111,8 @@ async def prove_together(session: AsyncSession, fences: Sequence[BoundFence]) ->
     kinds: dict[type, list[GroupFence]] = {}
     for bound in fences:
         inner = bound.window.fence if bound.window is not None else None
-        if inner is not None and hasattr(inner, "prove_together"):
-            kinds.setdefault(type(inner), []).append(inner)  # type: ignore[arg-type]
+        if isinstance(inner, GroupFence):
+            kinds.setdefault(type(inner), []).append(inner)
     for same in kinds.values():
         await same[0].prove_together(session, same)
 
