@@ -109,6 +109,13 @@ def _shot(driver: Any, name: str) -> None:
     (Path(target) / f"{name}.png").write_bytes(base64.b64decode(shot["data"]))
 
 
+def _wait_for_url(driver: Any, part: str, seconds: float = 10.0) -> None:
+    from selenium.webdriver.support import expected_conditions  # noqa: PLC0415
+    from selenium.webdriver.support.wait import WebDriverWait  # noqa: PLC0415
+
+    WebDriverWait(driver, seconds).until(expected_conditions.url_contains(part))
+
+
 def test_an_owner_runs_lowtato_from_the_dashboard(
     browser: Any, server: str, tmp_path: Path
 ) -> None:
@@ -138,6 +145,9 @@ def test_an_owner_runs_lowtato_from_the_dashboard(
     # Connect a sandbox LinkedIn account through the OAuth pages.
     driver.get(f"{server}/accounts")
     find(By.ID, "connect-linkedin").click()
+    # A click does not wait for the navigation it starts (the implicit wait covers finding
+    # elements, not the address): wait for the consent page's address, then check it.
+    _wait_for_url(driver, "/sandbox/oauth/linkedin/authorize")
     assert "/sandbox/oauth/linkedin/authorize" in driver.current_url
     find(By.LINK_TEXT, "Approve").click()
     assert "Connected linkedin account" in find(By.ID, "connected").text
@@ -201,5 +211,6 @@ def test_an_owner_runs_lowtato_from_the_dashboard(
 
     # Sign out: the pages ask to sign in again.
     find(By.ID, "sign-out").click()
+    _wait_for_url(driver, "/signin")  # signed out (before the next page is asked for)
     driver.get(f"{server}/settings")
     assert driver.current_url == f"{server}/signin"
