@@ -61,7 +61,7 @@ def outbound_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[OutboundGuard]:
     guard.install(monkeypatch)
     yield guard
     if guard.violations:
-        pytest.fail("outbound call inside a write transaction:\n" + "\n".join(guard.violations))
+        pytest.fail("outbound call inside a database transaction:\n" + "\n".join(guard.violations))
 
 
 @pytest.fixture(scope="session")

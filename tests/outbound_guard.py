@@ -1,9 +1,12 @@
 """A test guard: no platform adapter call, no outbound HTTP request and no object-storage call
-may run while a writing database transaction is open in the same task.
+may run while a database transaction is open in the same task.
 
-A transaction held across the network keeps SQLite's single write lock (or PostgreSQL's row
-locks) for as long as a platform, webhook receiver or media host takes to answer, so one slow
-platform stalls every other owner's writes. ``tests/conftest.py`` installs the guard for every
+A writing transaction held across the network keeps SQLite's single write lock (or
+PostgreSQL's row locks) for as long as a platform, webhook receiver or media host takes to
+answer, so one slow platform stalls every other owner's writes. A read-only one holds a pooled
+connection as long: a worker sizes its pool to its groups of transactions, not to the jobs it
+runs at once (tests/engine/test_connections.py), so jobs waiting on platforms with connections
+in hand would empty it. ``tests/conftest.py`` installs the guard for every
 test; a violation fails the test at teardown, naming the call and where in Lowtato it was made.
 """
 
@@ -18,7 +21,7 @@ from typing import Any, cast
 import httpx
 import pytest
 
-from lowtato.kit.db import write_transaction_open
+from lowtato.kit.db import read_transaction_open, write_transaction_open
 from lowtato.media.storage import S3Storage
 from lowtato.platforms.base import Adapter, AdapterContext
 from lowtato.platforms.registry import AdapterRegistry
@@ -40,6 +43,8 @@ class OutboundGuard:
     def check(self, what: str) -> None:
         if write_transaction_open():
             self.violations.append(f"{what} inside a write transaction, at {_our_frames()}")
+        elif read_transaction_open():
+            self.violations.append(f"{what} inside a read transaction, at {_our_frames()}")
 
     def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
         send = httpx.AsyncClient.send

@@ -73,8 +73,8 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(default=32, ge=1, le=1000)
     # PostgreSQL: connections each process keeps open. Size it to what runs at once (API
     # requests in flight, worker jobs): beyond it each transaction opens a connection and
-    # closes it after, which costs a handshake and the driver's prepared statements.
-    # `lowtato worker` raises it to its --concurrency plus a few.
+    # closes it after, which costs a handshake and the driver's prepared statements. Worker
+    # jobs hold one only inside their short transactions: 128 at once used at most 8.
     database_pool_size: int = Field(default=20, ge=1, le=1000)
     # SQLite only: how long a write waits for another writer's lock before the request is
     # answered 503 with Retry-After (PostgreSQL writers lock rows, not the database).

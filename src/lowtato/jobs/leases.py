@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -350,6 +350,20 @@ async def requeue_stopped(db: Database, ctx: JobContext, reason: str) -> None:
         await _drop_serial_lock(session, ctx.id, ctx.serial_key)
 
 
+# The claim must walk ``ix_jobs_status_run_at`` in order and stop at its limit: then it reads
+# about as many rows as it claims, whatever the backlog. Statistics lag a burst (posts moved
+# to now, a backlog that fell due at once), and on them PostgreSQL estimated one due row and
+# chose to read every due job, test each for being its key's head and sort them: 650 ms a
+# claim over 100,000 due posts (docs/performance.md). So for this transaction only, plans that
+# sort, scan a bitmap or read a whole table are last resorts, and the plan is made once per
+# connection (a generic plan: the claim's shape never depends on its parameters' values).
+_PIN_CLAIM_PLAN = text(
+    "SELECT set_config('enable_sort', 'off', true), set_config('enable_bitmapscan', 'off', true),"
+    " set_config('enable_seqscan', 'off', true),"
+    " set_config('plan_cache_mode', 'force_generic_plan', true)"
+)
+
+
 async def claim(
     db: Database,
     *,
@@ -364,15 +378,21 @@ async def claim(
         return []
     now = clock.now()
     earlier = aliased(Job)
+    # A row comparison, not ``run_at < … OR (run_at = … AND id < …)``: the database bounds its
+    # index scan (``ix_jobs_serial``) by it, where the OR form read every pending job of the
+    # key for each candidate, so a claim cost grew with the backlog of each account.
     is_head = ~exists().where(
         earlier.serial_key == Job.serial_key,
         earlier.status == _PENDING,
-        or_(
-            earlier.run_at < Job.run_at,
-            and_(earlier.run_at == Job.run_at, earlier.id < Job.id),
-        ),
+        tuple_(earlier.run_at, earlier.id) < tuple_(Job.run_at, Job.id),
     )
-    is_free = ~exists().where(JobSerialLock.serial_key == Job.serial_key)
+    # ``job_id != Job.id`` (always true: a pending job holds no lock) keeps this a probe of
+    # the lock's primary key per candidate. Without it PostgreSQL hashed the whole lock table
+    # once per claim, and that table is all dead rows during a burst (one insert and delete
+    # per job until vacuum): 1,100 pages read per claim after 50,000 jobs.
+    is_free = ~exists().where(
+        JobSerialLock.serial_key == Job.serial_key, JobSerialLock.job_id != Job.id
+    )
     candidates_stmt = (
         select(Job.id, Job.serial_key)
         .where(
@@ -386,6 +406,8 @@ async def claim(
         .with_for_update(of=Job, skip_locked=True)
     )
     async with db.transaction() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            await session.execute(_PIN_CLAIM_PLAN)
         candidates = (await session.execute(candidates_stmt)).all()
         if not candidates:
             return []

@@ -173,13 +173,21 @@ def required_memo(session: AsyncSession, reader: str) -> dict[Any, Any]:
     return found
 
 
-# Writing ``Database.transaction`` scopes open in this task (a child task copies the count).
+# ``Database.transaction`` scopes open in this task, writing and read-only (a child task
+# copies the counts).
 _open_writes: ContextVar[int] = ContextVar("lowtato_open_write_transactions", default=0)
+_open_reads: ContextVar[int] = ContextVar("lowtato_open_read_transactions", default=0)
 
 
 def write_transaction_open() -> bool:
     """Whether the current task is inside a writing ``Database.transaction``."""
     return _open_writes.get() > 0
+
+
+def read_transaction_open() -> bool:
+    """Whether the current task is inside a read-only ``Database.transaction`` (it holds a
+    pooled connection until it ends)."""
+    return _open_reads.get() > 0
 
 
 class Database:
@@ -208,9 +216,9 @@ class Database:
         ``readonly`` transactions must not write (on SQLite they do not hold the write lock).
         """
         maker = self.read_sessionmaker if readonly else self.sessionmaker
-        depth = _open_writes.get()
-        if not readonly:
-            _open_writes.set(depth + 1)
+        counter = _open_reads if readonly else _open_writes
+        depth = counter.get()
+        counter.set(depth + 1)
         try:
             async with maker() as session:
                 try:
@@ -220,7 +228,7 @@ class Database:
                     await session.rollback()
                     raise
         finally:
-            _open_writes.set(depth)
+            counter.set(depth)
 
     async def dispose(self) -> None:
         await self.reads.close()
