@@ -17,7 +17,9 @@ non-zero only when a request failed or the setup broke. See ``bench/README.md``.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
+import hashlib
 import json
 import math
 import os
@@ -148,6 +150,8 @@ ENDPOINTS: dict[str, tuple[str, str, str, int]] = {
     ),
     "profile": ("GET", "/api/v1/profile", "", 200),
 }
+# Derived from a fixed phrase: it protects nothing but a bench's scratch database.
+SCRATCH_KEYS = base64.urlsafe_b64encode(hashlib.sha256(b"lowtato bench").digest()).decode()
 SCHEDULED_AT_SETUP = 20  # scheduled posts the schedules list returns (its first page)
 
 
@@ -168,7 +172,10 @@ def start_lowtato(
         "LOWTATO_BOOTSTRAP_DEMO": "false",
     }
     if database_url:
+        # One key ring for every run: the scratch database keeps the secrets of earlier runs,
+        # and a server refuses to start on secrets it cannot decrypt.
         extra["LOWTATO_DATABASE_URL"] = database_url
+        extra["LOWTATO_ENCRYPTION_KEYS"] = SCRATCH_KEYS
     env = clean_env(**extra)
     # A shared PostgreSQL keeps rows from earlier runs, so the owner's email must be new.
     email = f"bench-{os.urandom(4).hex()}@example.com" if database_url else "bench@example.com"

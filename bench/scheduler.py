@@ -20,7 +20,7 @@ assertions on time; exits non-zero only if a post was duplicated, lost, or a set
 
     ./dev bench scheduler [--posts 10000] [--rate 50] [--stream-seconds 15]
                           [--setups sqlite:1,pg:1,pg:2,pg:4] [--latency-ms 0,100]
-                          [--concurrency 32] [--accounts 50]
+                          [--concurrency 512] [--accounts 50]
                           [--postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
 """
 
@@ -332,7 +332,7 @@ async def main() -> int:
     parser.add_argument("--stream-seconds", type=float, default=15.0)
     parser.add_argument("--setups", default="sqlite:1,pg:1,pg:2,pg:4")
     parser.add_argument("--latency-ms", default="0,100", help="sandbox latencies to run")
-    parser.add_argument("--concurrency", type=int, default=32, help="jobs per worker")
+    parser.add_argument("--concurrency", type=int, default=512, help="jobs per worker")
     parser.add_argument("--accounts", type=int, default=50, help="sandbox accounts")
     default_pg = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
     parser.add_argument("--postgres", default=os.environ.get("LOWTATO_BENCH_POSTGRES", default_pg))

@@ -39,6 +39,7 @@ from lowtato.images.endpoints import router as images_router
 from lowtato.jobs.worker import Worker
 from lowtato.kit import errors_http, pages
 from lowtato.kit.bodylimit import BodyLimitMiddleware
+from lowtato.kit.hotpath import HotPathMiddleware
 from lowtato.kit.middleware import RequestContextMiddleware
 from lowtato.kit.openapi import install_openapi, operation_id
 from lowtato.kit.ratelimit import Policy, RateLimiter
@@ -207,7 +208,9 @@ def create_app(settings: Settings | None = None, *, worker: bool = False) -> Fas
         # every request; Lowtato reports through its logs and metrics instead.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
-    # Added first, so it runs inside the request context: a 413 carries the request id too.
+    # Innermost: the request context and the body limit wrap the hot path too.
+    app.add_middleware(HotPathMiddleware)
+    # Added before the request context, so it runs inside it: a 413 carries the request id.
     app.add_middleware(
         BodyLimitMiddleware,
         limit=settings.max_body_bytes,

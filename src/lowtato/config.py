@@ -67,10 +67,11 @@ class Settings(BaseSettings):
     publish_wait_seconds: float = 10.0
     # Jobs a worker runs at once: the one embedded in `lowtato serve` (none with --no-worker)
     # and, unless --concurrency says otherwise, `lowtato worker`. Most of a publish is waiting
-    # on the platform, and the jobs that finish together share one commit, so more at once is
-    # cheap: a burst on PostgreSQL went from 193 publishes/s at 8 to 550 at 32
-    # (docs/performance.md).
-    worker_concurrency: int = Field(default=32, ge=1, le=1000)
+    # on the platform: a job waiting holds no database connection, the jobs that finish
+    # together share one commit, and each account still publishes one post at a time. So
+    # enough jobs to cover the platform's latency cost little: with 100 ms of latency one
+    # PostgreSQL worker published 202/s at 32 and 1,038/s at 512 (docs/performance.md).
+    worker_concurrency: int = Field(default=512, ge=1, le=1000)
     # PostgreSQL: connections each process keeps open. Size it to what runs at once (API
     # requests in flight, worker jobs): beyond it each transaction opens a connection and
     # closes it after, which costs a handshake and the driver's prepared statements. Worker

@@ -148,7 +148,10 @@ async def test_worker_cancels_a_handler_whose_lease_was_taken_over(
             raise
 
     await enqueue(db, "long", "long:1")
-    worker = Worker(db, registry, lease_seconds=0.3, poll_interval=0.05)
+    # The heartbeat (every lease/3) finds the lost lease within a second; the job's lease
+    # then runs out only after 3 s, so no rescue returns it to pending before the check
+    # below (with a 0.3 s lease, a loaded machine saw one).
+    worker = Worker(db, registry, lease_seconds=3.0, poll_interval=0.05)
     task = asyncio.create_task(worker.run())
     await asyncio.wait_for(started.wait(), 10)
     # Another attempt takes the job over (as after a rescue and a new claim).

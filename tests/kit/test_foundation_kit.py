@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from unittest.mock import patch
 
 import pytest
 
 from lowtato.config import new_key_material
 from lowtato.kit import clock
 from lowtato.kit.crypto import DecryptionError, KeyRing
-from lowtato.kit.ids import new_id
+from lowtato.kit.ids import new_id, new_request_id
 
 
 def test_ids_are_prefixed_unique_and_time_sortable() -> None:
@@ -19,6 +20,27 @@ def test_ids_are_prefixed_unique_and_time_sortable() -> None:
     assert len({new_id("acc") for _ in range(10_000)}) == 10_000
     with pytest.raises(ValueError, match="unknown id prefix"):
         new_id("nope")
+
+
+def _crockford(value: int, digits: int) -> str:
+    alphabet = "0123456789abcdefghjkmnpqrstvwxyz"
+    return "".join(alphabet[(value >> 5 * i) & 31] for i in reversed(range(digits)))
+
+
+@pytest.mark.parametrize(
+    ("ms", "rand"),
+    [(0, 0), (1_700_000_000_000, 1), (2**48 - 1, 2**80 - 1), (1_733_500_000_123, 0x5A5A5A << 50)],
+)
+def test_ids_are_milliseconds_then_random_bits_in_crockford_base32(ms: int, rand: int) -> None:
+    made = new_id("post", at_ms=ms)
+    assert made[5:15] == _crockford(ms, 10)  # the ULID layout: 10 digits of time, 16 random
+    with patch("secrets.randbits", return_value=rand):
+        assert new_id("post", at_ms=ms) == f"post_{_crockford(ms, 10)}{_crockford(rand, 16)}"
+    with (
+        patch("random.getrandbits", return_value=rand),
+        patch("time.time_ns", return_value=ms * 10**6),
+    ):
+        assert new_request_id() == f"req_{_crockford(ms, 10)}{_crockford(rand, 16)}"
 
 
 def test_frozen_clock() -> None:

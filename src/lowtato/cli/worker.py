@@ -25,7 +25,7 @@ def worker(
         None,
         "--concurrency",
         min=1,
-        help="jobs run at once [default: LOWTATO_WORKER_CONCURRENCY, 32]",
+        help="jobs run at once [default: LOWTATO_WORKER_CONCURRENCY, 512]",
     ),
     lease_seconds: float = typer.Option(
         60.0, "--lease-seconds", min=1, help="how long a silent worker keeps its jobs"

@@ -161,7 +161,7 @@ class FastReads:
             if self._pool is None:
                 dsn = str(self._pg_url).replace("postgresql+asyncpg://", "postgresql://", 1)
                 self._pool = await asyncpg.create_pool(
-                    dsn, min_size=1, max_size=10, init=_pg_codecs
+                    dsn, min_size=1, max_size=10, init=_pg_codecs, reset=_keep_session
                 )
         return self._pool
 
@@ -172,6 +172,13 @@ class FastReads:
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
+
+
+async def _keep_session(_conn: Any) -> None:
+    """Nothing to undo when a read connection goes back to the pool: it only ever runs the
+    prebuilt SELECTs (no SET, LISTEN, advisory lock or cursor). asyncpg's default reset
+    (``RESET ALL``, ``UNLISTEN *``, ...) was a second round trip for every read; asyncpg
+    still rolls back a transaction left open before calling this."""
 
 
 async def _pg_codecs(conn: Any) -> None:
