@@ -180,7 +180,11 @@ def start_lowtato(
     # A shared PostgreSQL keeps rows from earlier runs, so the owner's email must be new.
     email = f"bench-{os.urandom(4).hex()}@example.com" if database_url else "bench@example.com"
     key = prepare_lowtato(env, email, test=True)  # sandbox accounts connect without OAuth
-    server = Server(name, ["--factory", "lowtato.app:create_app"], env, workdir)
+    server = Server(name, [], env, workdir)
+    # The command an operator runs (API only): its request log line at the default level
+    # included, written to the server's log file as JSON, as under a process supervisor.
+    server.argv = [sys.executable, "-m", "lowtato.cli.main", "serve", "--no-worker",
+                   "--host", HOST, "--port", str(server.port)]  # fmt: skip
     cleanup.callback(server.stop)  # registered before start: a failed check still reaps it
     server.start()
     server.wait_ready(Target(HOST, server.port, "/api/health?live"))

@@ -97,6 +97,11 @@ def configure(level: str = "info", fmt: LogFormat = "auto") -> None:
         root.removeHandler(old)
     root.addHandler(handler(sys.stderr, fmt))
     root.setLevel(level.upper())
+    # No line we write shows the caller, thread or process: logging need not look them up
+    # for each record (the "Optimization" knobs of the logging HOWTO). This is per process,
+    # and every Lowtato command configures its logs here.
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     logredact.install_on_libraries()
 
 
