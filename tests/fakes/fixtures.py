@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from tests.conftest import AppFactory, empty_database
@@ -13,6 +14,12 @@ from tests.fakes.state import FakeState
 
 from lowtato.jobs.worker import Worker
 from lowtato.runtime import build_registry
+
+# For tests that call an adapter directly: an answer later than half a second is a lost one
+# (a fake's ``timeout_after_commit`` hangs longer), but reaching the fake may take longer on
+# a loaded machine, and a connect that timed out there (seen in CI) is the test box, not the
+# platform.
+QUICK_GIVE_UP = httpx.Timeout(0.5, connect=5.0, pool=5.0)
 
 
 @dataclass

@@ -8,6 +8,7 @@ from datetime import timedelta
 import httpx
 import pytest
 from tests.fakes.facebook_graph import objects, seed_account
+from tests.fakes.fixtures import QUICK_GIVE_UP
 from tests.platforms.facebook.conftest import FB, PAGE_ID
 
 from lowtato.kit import clock
@@ -242,7 +243,7 @@ async def test_answer_lost_after_commit_is_found_again(
     fb.fakes.state.inject("facebook", endpoint, "timeout_after_commit")
     fb.fakes.state.hang_seconds = 0.8
     req = fb.request(f"lost answer {endpoint}", *media, **options)
-    async with httpx.AsyncClient(timeout=httpx.Timeout(0.5)) as http:  # a quicker give-up
+    async with httpx.AsyncClient(timeout=QUICK_GIVE_UP) as http:  # a quicker give-up
         with pytest.raises(UnknownOutcome) as err:
             await fb.adapter.publish(replace(fb.ctx, http=http), fb.creds, req)
     assert "may exist" in err.value.reason

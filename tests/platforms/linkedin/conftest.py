@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from tests.fakes.fixtures import Fakes
+from tests.fakes.fixtures import QUICK_GIVE_UP, Fakes
 from tests.fakes.linkedin import CLIENT_ID, CLIENT_SECRET, PREFIX
 from tests.fakes.linkedin_store import Seeded, seed_account
 
@@ -26,7 +26,7 @@ async def http(fakes: Fakes) -> AsyncIterator[httpx.AsyncClient]:
     answer (shorter than the app's 1 s to keep the run fast)."""
     hang = fakes.state.hang_seconds
     fakes.state.hang_seconds = 1.2
-    async with httpx.AsyncClient(timeout=httpx.Timeout(0.5), follow_redirects=False) as client:
+    async with httpx.AsyncClient(timeout=QUICK_GIVE_UP, follow_redirects=False) as client:
         yield client
     fakes.state.hang_seconds = hang
 

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from tests.fakes.fixtures import Fakes
+from tests.fakes.fixtures import QUICK_GIVE_UP, Fakes
 from tests.fakes.pinterest import CLIENT_ID, CLIENT_SECRET, PREFIX, Seeded, seed_account
 
 from lowtato.platforms.base import AdapterContext, Credentials, FetchedMedia, Media, OAuthApp
@@ -21,7 +21,7 @@ async def http(fakes: Fakes) -> AsyncIterator[httpx.AsyncClient]:
     """A client timing out before the fake's hang, so a hung create is a lost answer."""
     hang = fakes.state.hang_seconds
     fakes.state.hang_seconds = 1.2
-    async with httpx.AsyncClient(timeout=httpx.Timeout(0.5)) as client:
+    async with httpx.AsyncClient(timeout=QUICK_GIVE_UP) as client:
         yield client
     fakes.state.hang_seconds = hang
 

@@ -13,7 +13,7 @@ import pytest
 from fastapi import FastAPI
 from tests.conftest import OwnerFactory, client_for
 from tests.fakes import tiktok_store as tt
-from tests.fakes.fixtures import Fakes
+from tests.fakes.fixtures import QUICK_GIVE_UP, Fakes
 from tests.fakes.tiktok import PREFIX
 from tests.platforms.live import LivePublisher
 
@@ -69,7 +69,7 @@ async def tiktok(fakes: Fakes, frozen: FrozenClock) -> AsyncIterator[TT]:
     fetch = GuardedMediaFetcher(allow_private=True, max_bytes=200 * 1024 * 1024)
     hang = fakes.state.hang_seconds
     fakes.state.hang_seconds = 1.2
-    async with httpx.AsyncClient(timeout=httpx.Timeout(0.5)) as http:
+    async with httpx.AsyncClient(timeout=QUICK_GIVE_UP) as http:
         ctx = AdapterContext(http, fakes.url + PREFIX, fakes.url + PREFIX, fetch, APP)
         yield TT(fakes, ctx, creator, Adapter())
     fakes.state.hang_seconds = hang

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 from tests.fakes import youtube as fake
-from tests.fakes.fixtures import Fakes
+from tests.fakes.fixtures import QUICK_GIVE_UP, Fakes
 
 from lowtato.media.fetch import GuardedMediaFetcher
 from lowtato.platforms.base import AdapterContext, Credentials, Media, OAuthApp, PublishRequest
@@ -51,7 +51,7 @@ async def yt(fakes: Fakes) -> AsyncIterator[YT]:
     fetch = GuardedMediaFetcher(allow_private=True, max_bytes=20 * 1024 * 1024)
     hang = fakes.state.hang_seconds
     fakes.state.hang_seconds = 1.2
-    async with httpx.AsyncClient(timeout=httpx.Timeout(0.5)) as http:
+    async with httpx.AsyncClient(timeout=QUICK_GIVE_UP) as http:
         url = fakes.url + fake.PREFIX
         ctx = AdapterContext(http, url, url, fetch, APP)
         yield YT(fakes, ctx, Credentials("UCfake", "Fan", access, refresh), Adapter())
