@@ -38,6 +38,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select, update
 
@@ -183,11 +184,15 @@ def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
             proc.kill()
 
 
-async def _reset_postgres(admin_url: str, name: str) -> str:
+async def _connect(url: str) -> Any:
+    """A plain asyncpg connection to the database a SQLAlchemy async URL names."""
     import asyncpg  # noqa: PLC0415
 
-    dsn = admin_url.replace("postgresql+asyncpg://", "postgresql://")
-    conn = await asyncpg.connect(dsn)
+    return await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+
+
+async def _reset_postgres(admin_url: str, name: str) -> str:
+    conn = await _connect(admin_url)
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await conn.execute(f'CREATE DATABASE "{name}"')
@@ -220,9 +225,7 @@ async def _release(url: str, count: int) -> None:
 
 
 async def _vacuum(url: str) -> None:
-    import asyncpg  # noqa: PLC0415
-
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    conn = await _connect(url)
     try:
         await conn.execute("VACUUM ANALYZE")
     finally:
@@ -234,9 +237,7 @@ async def _autovacuum_stand_in(url: str) -> None:
     analyse the tables that changed. The CI machines run with it off, which no production
     server does: without it the burst's dead rows and stale statistics pile up for its whole
     length. So when it is off, this runs what it would, as often as it would by default."""
-    import asyncpg  # noqa: PLC0415
-
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    conn = await _connect(url)
     try:
         if await conn.fetchval("SHOW autovacuum") == "on":
             return

@@ -15,7 +15,7 @@ Which routes qualify is read from the routes themselves at the first request
 header, cookie or body parameters, and only ``async def`` dependencies whose sole parameter
 is the ``Request`` (authentication with its rate limit, the fast-read handle). A hot route is
 taken only when no route before it in FastAPI's order would answer the same GET, so a fixed
-path such as ``/api/v1/accounts/connect`` keeps its own handler.
+path declared before a ``/{id}`` route keeps its own handler.
 ``tests/kit/test_hotpath.py`` compares both paths' answers byte for byte.
 """
 
