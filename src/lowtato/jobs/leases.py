@@ -565,7 +565,7 @@ async def next_due(db: Database, *, kinds: Iterable[str]) -> datetime | None:
     kinds = list(kinds)
     if not kinds:
         return None
-    async with db.sessionmaker() as session:
+    async with db.transaction(readonly=True) as session:
         value: datetime | None = (
             await session.execute(
                 select(func.min(Job.run_at)).where(

@@ -50,17 +50,23 @@ def bound(**fields: object) -> Iterator[None]:
 
 
 def _fields(record: logging.LogRecord) -> dict[str, object]:
-    fields: dict[str, object] = dict(_context.get())
-    for name, value in record.__dict__.items():
-        if name not in _STANDARD:
-            fields[name] = value
-    return {k: logredact.redact_field(k, v) for k, v in fields.items()}
+    extra = {name: value for name, value in record.__dict__.items() if name not in _STANDARD}
+    bound = _context.get()
+    return logredact.redact_fields({**bound, **extra} if bound else extra)
+
+
+# One encoder for every line (``json.dumps`` with options builds a new one per call).
+_to_json: Final = json.JSONEncoder(default=str, ensure_ascii=False).encode
 
 
 class JsonFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__()
+        self._second: tuple[int, str] = (-1, "")  # one tuple: a reader never sees half
+
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, object] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "ts": self._timestamp(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": logredact.redact(record.getMessage()),
@@ -68,7 +74,17 @@ class JsonFormatter(logging.Formatter):
         line.update(_fields(record))
         if record.exc_info:
             line["exc"] = logredact.redact(self.formatException(record.exc_info))
-        return json.dumps(line, default=str, ensure_ascii=False)
+        return _to_json(line)
+
+    def _timestamp(self, created: float) -> str:
+        """ISO 8601 in UTC to the millisecond; the date and time of day are formatted once
+        a second (lines come many to the second)."""
+        second = int(created)
+        cached, text = self._second
+        if second != cached:
+            text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+            self._second = (second, text)
+        return f"{text}.{int((created - second) * 1000):03d}+00:00"
 
 
 class TextFormatter(logging.Formatter):

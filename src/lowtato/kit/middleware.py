@@ -9,15 +9,15 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Iterable
 
-from starlette.datastructures import MutableHeaders
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lowtato.errors import InternalError
 from lowtato.kit import logs, metrics
 from lowtato.kit.ids import new_request_id
-from lowtato.kit.pages import protect
+from lowtato.kit.pages import RawHeaders, protect
 
 log = logging.getLogger("lowtato.request")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -45,12 +45,9 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 started = True
                 status = message["status"]
-                headers = MutableHeaders(scope=message)
-                headers["X-Request-Id"] = request_id
-                for name, value in (state.get("response_headers") or {}).items():
-                    if name not in headers:
-                        headers[name] = value
-                protect(headers)
+                message["headers"] = _finish_headers(
+                    message.get("headers", ()), request_id, state.get("response_headers")
+                )
             await send(message)
 
         try:
@@ -88,3 +85,21 @@ class RequestContextMiddleware:
             metrics.LATENCY.labels(method, route, code).observe(took)
             if status == 429:
                 metrics.RATE_LIMITED.labels(route).inc()
+
+
+def _finish_headers(
+    raw: Iterable[tuple[bytes, bytes]], request_id: str, computed: dict[str, str] | None
+) -> RawHeaders:
+    """The response's headers plus ours: the request id (replacing any), the headers computed
+    during the request (rate limits) where the response has none of its own, the security
+    headers. Built on the raw list: Starlette's ``MutableHeaders`` scans it on every set."""
+    headers = [(k, v) for k, v in raw if k.lower() != b"x-request-id"]
+    headers.append((b"x-request-id", request_id.encode("latin-1")))
+    present = {k.lower() for k, _ in headers}
+    for name, value in (computed or {}).items():
+        key = name.lower().encode("latin-1")
+        if key not in present:
+            headers.append((key, value.encode("latin-1")))
+            present.add(key)
+    protect(headers, present)
+    return headers

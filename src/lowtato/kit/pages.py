@@ -24,7 +24,6 @@ from typing import Final
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
@@ -39,12 +38,22 @@ _ASSET_DIR: Final = resources.files("fastapi_offline") / "static"
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
 
-def protect(headers: MutableHeaders) -> None:
-    """Add the headers to a response about to start (called for every HTTP response)."""
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    if headers.get("content-type", "").startswith("text/html"):
-        headers["X-Frame-Options"] = "DENY"
-        headers.setdefault("Content-Security-Policy", STRICT_POLICY)
+RawHeaders = list[tuple[bytes, bytes]]
+_NOSNIFF: Final = (b"x-content-type-options", b"nosniff")
+_NO_FRAMES: Final = (b"x-frame-options", b"DENY")
+_STRICT: Final = (b"content-security-policy", STRICT_POLICY.encode())
+
+
+def protect(headers: RawHeaders, present: set[bytes]) -> None:
+    """Add the headers to a response about to start (called for every HTTP response), on its
+    raw ASGI headers (lower-case names, as Starlette writes them; ``present`` holds them)."""
+    if _NOSNIFF[0] not in present:
+        headers.append(_NOSNIFF)
+    if any(k.lower() == b"content-type" and v.startswith(b"text/html") for k, v in headers):
+        headers[:] = [h for h in headers if h[0] != _NO_FRAMES[0]]
+        headers.append(_NO_FRAMES)
+        if _STRICT[0] not in present:
+            headers.append(_STRICT)
 
 
 def _docs_policy(html: str, *, workers: str = "'none'") -> str:
